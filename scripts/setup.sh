@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs every tool ferry needs to build, test and demo, from package registries only
+# (rustup, crates.io, Debian apt, npm). Idempotent: each step checks first and skips what is
+# already present, so a run on a ready machine takes seconds.
+#
+# It does not build or test anything; `npm run build` and `npm test` do that.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+export PATH="$HOME/.cargo/bin:$PATH"
+export DEBIAN_FRONTEND=noninteractive
+
+# --- Rust: wasm32 target -------------------------------------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# --- wasm-pack (from crates.io; its own downloads are never used: we run --mode no-install)
+if ! wasm-pack --version 2>/dev/null | grep -q '^wasm-pack 0\.1[5-9]'; then
+  log "installing wasm-pack (a few minutes on 2 cores)"
+  cargo install wasm-pack --locked
+fi
+
+# --- wasm-bindgen-cli at exactly the version Cargo.lock holds ------------------------
+want_wb=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ -z "$want_wb" ]; then
+  log "Cargo.lock does not name wasm-bindgen"; exit 1
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $want_wb\$"; then
+  log "installing wasm-bindgen-cli $want_wb"
+  # Not --locked: the CLI's own lockfile pins a crate version the registry no longer serves.
+  cargo install wasm-bindgen-cli --version "$want_wb" --force
+fi
+
+# --- geckodriver (Firefox's WebDriver) -------------------------------------------------
+if ! command -v geckodriver >/dev/null; then
+  log "installing geckodriver"
+  cargo install geckodriver --locked
+fi
+
+# --- Browsers and chromedriver from Debian ---------------------------------------------
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v firefox-esr >/dev/null || missing+=(firefox-esr)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]} from Debian"
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# --- Node dependencies (TUS server, wasm-opt, TypeScript, browser automation) ----------
+stamp=node_modules/.ferry-setup-stamp
+if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; then
+  log "installing node dependencies"
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    npm install --no-audit --no-fund --loglevel=error
+  fi
+  touch "$stamp"
+fi
+
+log "ready"

@@ -1,0 +1,98 @@
+//! What an upload is told at construction: options from the app and facts about the source.
+//!
+//! Validation of app input lives here and yields `Usage` errors; nothing here does I/O.
+//! `SourceInfo::size` is optional so that sources of unknown length (a recording still being
+//! captured) fit later; today an unknown size is refused with a clear error.
+
+use super::error::Error;
+use super::metadata;
+use super::url;
+
+/// Smallest chunk size accepted (smaller PATCHes waste round trips).
+pub const MIN_CHUNK_SIZE: u64 = 1024;
+/// Default chunk size: 8 MiB.
+pub const DEFAULT_CHUNK_SIZE: u64 = 8 * 1024 * 1024;
+/// Default minimum interval between progress events (10 per second).
+pub const DEFAULT_PROGRESS_INTERVAL_MS: u64 = 100;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Absolute http(s) URL of the TUS creation endpoint.
+    pub endpoint: String,
+    /// Bytes per PATCH.
+    pub chunk_size: u64,
+    /// App metadata sent at creation (in addition to `filename` and `filetype`).
+    pub metadata: Vec<(String, String)>,
+    /// A known upload URL to continue instead of creating a new upload.
+    pub upload_url: Option<String>,
+    /// Minimum milliseconds between two progress events.
+    pub progress_interval_ms: u64,
+}
+
+impl Config {
+    pub fn new(endpoint: impl Into<String>) -> Config {
+        Config {
+            endpoint: endpoint.into(),
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            metadata: Vec::new(),
+            upload_url: None,
+            progress_interval_ms: DEFAULT_PROGRESS_INTERVAL_MS,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), Error> {
+        if !url::is_absolute_http(&self.endpoint) {
+            return Err(Error::usage(
+                "invalid_endpoint",
+                format!("endpoint {:?} is not an absolute http(s) URL", self.endpoint),
+            ));
+        }
+        if let Some(u) = &self.upload_url {
+            if !url::is_absolute_http(u) {
+                return Err(Error::usage("invalid_upload_url", format!("uploadUrl {u:?} is not an absolute http(s) URL")));
+            }
+        }
+        if self.chunk_size < MIN_CHUNK_SIZE {
+            return Err(Error::usage(
+                "invalid_chunk_size",
+                format!("chunkSize must be at least {MIN_CHUNK_SIZE} bytes, got {}", self.chunk_size),
+            ));
+        }
+        for (key, _) in &self.metadata {
+            metadata::validate_key(key)?;
+        }
+        Ok(())
+    }
+}
+
+/// Facts about the bytes being uploaded. The core never sees the bytes themselves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceInfo {
+    /// Total size in bytes, if known.
+    pub size: Option<u64>,
+    /// File name, sent as `filename` metadata when non-empty.
+    pub name: String,
+    /// MIME type, sent as `filetype` metadata (`application/octet-stream` when empty).
+    pub mime_type: String,
+}
+
+impl SourceInfo {
+    pub fn file(size: u64, name: impl Into<String>, mime_type: impl Into<String>) -> SourceInfo {
+        SourceInfo { size: Some(size), name: name.into(), mime_type: mime_type.into() }
+    }
+
+    /// Metadata pairs for creation: filename and filetype unless the app set its own.
+    pub fn creation_metadata(&self, app: &[(String, String)]) -> Vec<(String, String)> {
+        let mut pairs = Vec::with_capacity(app.len() + 2);
+        let has = |k: &str| app.iter().any(|(key, _)| key == k);
+        if !has("filename") && !self.name.is_empty() {
+            pairs.push(("filename".to_string(), self.name.clone()));
+        }
+        if !has("filetype") {
+            let t = if self.mime_type.is_empty() { "application/octet-stream" } else { &self.mime_type };
+            pairs.push(("filetype".to_string(), t.to_string()));
+        }
+        pairs.extend(app.iter().cloned());
+        pairs
+    }
+}

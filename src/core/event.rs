@@ -1,0 +1,58 @@
+//! What the core tells the app: state changes, confirmed progress, notable moments.
+//!
+//! Events are plain data; the driver forwards them to JavaScript after the core's borrow
+//! ends. Only server-confirmed byte counts ever appear in `Progress`.
+
+use super::error::Error;
+
+/// The state an app can show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Constructed, not started.
+    Idle,
+    /// Creating the upload on the server (POST).
+    Creating,
+    /// Learning the server's offset for a known upload (HEAD).
+    Resuming,
+    /// Sending bytes (PATCH).
+    Uploading,
+    /// Paused by the app; resumable.
+    Paused,
+    /// Every byte is confirmed by the server.
+    Completed,
+    /// Stopped by an error; resumable unless the error says otherwise.
+    Failed,
+    /// Ended by the app.
+    Aborted,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Idle => "idle",
+            State::Creating => "creating",
+            State::Resuming => "resuming",
+            State::Uploading => "uploading",
+            State::Paused => "paused",
+            State::Completed => "completed",
+            State::Failed => "failed",
+            State::Aborted => "aborted",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The state changed. Repeated states are not re-announced.
+    State(State),
+    /// Server-confirmed bytes; never decreasing; throttled.
+    Progress { confirmed: u64, total: u64 },
+    /// The server created the upload at `url`.
+    Created { url: String },
+    /// A known upload was gone on the server and a new one is being created.
+    Restarted { reason: Error },
+    /// Every byte was confirmed. Emitted once, after the final `Progress`.
+    Completed { url: String, total: u64 },
+    /// The upload stopped with this error.
+    Failed(Error),
+}

@@ -1,0 +1,111 @@
+//! The HTTP vocabulary between the core and a driver.
+//!
+//! Requests are descriptions, not connections: a method, an absolute URL, protocol headers
+//! and a body that is at most a byte range of the source (the driver turns it into
+//! `file.slice(start, end)`, so file bytes never pass through the core). App headers such as
+//! `Authorization` are added by the driver and never seen, stored or logged here.
+
+/// Identifies one request. Fresh for every request; answers to ids no longer in flight are
+/// ignored, which makes pause/abort races harmless.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Post,
+    Patch,
+    Head,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Head => "HEAD",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// What goes in the request body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    Empty,
+    /// Bytes `start..end` of the source.
+    Source { start: u64, end: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Body,
+}
+
+impl Request {
+    /// The value of a header this request carries, if any (names compare case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Response headers the core reads. Drivers copy these (and only these) out of a response.
+pub const RESPONSE_HEADERS: &[&str] = &[
+    "location",
+    "upload-offset",
+    "upload-length",
+    "upload-expires",
+    "tus-resumable",
+    "tus-version",
+    "tus-extension",
+    "tus-max-size",
+    "retry-after",
+];
+
+/// An HTTP answer, as much of it as the core needs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    /// Header names in lowercase. Only names from [`RESPONSE_HEADERS`] are consulted.
+    pub headers: Vec<(String, String)>,
+    /// The body text for error statuses (may be truncated by the driver), else empty.
+    pub body: String,
+}
+
+impl Response {
+    pub fn new(status: u16) -> Response {
+        Response { status, headers: Vec::new(), body: String::new() }
+    }
+
+    /// Builder used by drivers and tests.
+    pub fn with_header(mut self, name: &str, value: &str) -> Response {
+        self.headers.push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+
+    pub fn with_body(mut self, body: &str) -> Response {
+        self.body = body.to_string();
+        self
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// A request that got no HTTP answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    /// Connection refused or reset, DNS failure, CORS rejection: fetch's `TypeError`.
+    Network(String),
+    /// The driver gave up waiting (stall detection).
+    Timeout,
+}

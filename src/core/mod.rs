@@ -1,0 +1,32 @@
+//! The pure TUS 1.0 client state machine (sans-IO).
+//!
+//! What it does: decides which HTTP request to send next (create, upload a byte range,
+//! learn the offset, terminate), parses and validates what the server answers, keeps the
+//! server-confirmed offset, throttles progress events and reports typed errors.
+//!
+//! What it does not do: any I/O. It never touches the network, a clock, randomness, a file's
+//! bytes, storage or JavaScript. Time comes in as [`Millis`] arguments, responses come in
+//! through `handle_*` calls, and everything it wants done comes out of
+//! [`Upload::poll_output`]. This keeps it testable with plain `cargo test` on a virtual
+//! clock, and is why nothing in this module names a platform crate.
+
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod header;
+pub mod http;
+pub mod metadata;
+pub mod progress;
+pub mod time;
+pub mod upload;
+pub mod url;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{Config, SourceInfo};
+pub use error::{Error, ErrorKind};
+pub use event::{Event, State};
+pub use http::{Body, Method, Request, RequestId, Response, TransportError};
+pub use time::Millis;
+pub use upload::{Output, Upload};

@@ -1,0 +1,163 @@
+//! Conversation tests for the core: a scripted fake server on a virtual clock.
+//!
+//! Each test plays the server by hand: expect a request, give a response, move time, assert
+//! events, and finish by draining to `Idle` and asserting nothing more happens. This is the
+//! only place a fake server is allowed; real servers are used by the browser tiers.
+
+mod commands;
+mod creation;
+mod patching;
+mod resume;
+mod throttling;
+
+use std::collections::VecDeque;
+
+use super::*;
+
+pub const MIB: u64 = 1024 * 1024;
+pub const ENDPOINT: &str = "https://tus.example/files/";
+pub const UPLOAD_URL: &str = "https://tus.example/files/abc";
+
+/// The app, the driver and the clock, played by the test.
+pub struct Harness {
+    pub up: Upload,
+    pub now: Millis,
+    pub events: Vec<Event>,
+    pub sent: VecDeque<(RequestId, Request)>,
+    pub cancelled: Vec<RequestId>,
+    pub wake_at: Option<Millis>,
+}
+
+impl Harness {
+    pub fn new(size: u64, chunk: u64) -> Harness {
+        let mut cfg = Config::new(ENDPOINT);
+        cfg.chunk_size = chunk;
+        Harness::with(cfg, SourceInfo::file(size, "video.mp4", "video/mp4"))
+    }
+
+    pub fn with(cfg: Config, source: SourceInfo) -> Harness {
+        let up = Upload::new(cfg, source, Millis(0)).expect("valid config");
+        Harness { up, now: Millis(0), events: Vec::new(), sent: VecDeque::new(), cancelled: Vec::new(), wake_at: None }
+    }
+
+    pub fn drain(&mut self) {
+        loop {
+            match self.up.poll_output() {
+                Output::Send(id, req) => self.sent.push_back((id, req)),
+                Output::Cancel(id) => self.cancelled.push(id),
+                Output::Event(ev) => self.events.push(ev),
+                Output::Idle { wake_at } => {
+                    self.wake_at = wake_at;
+                    return;
+                }
+            }
+        }
+    }
+
+    pub fn start(&mut self) {
+        self.up.start(self.now);
+        self.drain();
+    }
+
+    pub fn pause(&mut self) {
+        self.up.pause(self.now);
+        self.drain();
+    }
+
+    pub fn abort(&mut self, terminate: bool) {
+        self.up.abort(terminate, self.now);
+        self.drain();
+    }
+
+    /// Takes the next request, which must use `method`.
+    pub fn expect(&mut self, method: Method) -> (RequestId, Request) {
+        let (id, req) = self.sent.pop_front().unwrap_or_else(|| panic!("expected a {method:?}, nothing was sent"));
+        assert_eq!(req.method, method, "unexpected request {req:?}");
+        assert_eq!(req.header("Tus-Resumable"), Some("1.0.0"));
+        (id, req)
+    }
+
+    pub fn reply(&mut self, id: RequestId, res: Response) {
+        self.up.handle_response(id, res, self.now);
+        self.drain();
+    }
+
+    pub fn fail(&mut self, id: RequestId, err: TransportError) {
+        self.up.handle_failure(id, err, self.now);
+        self.drain();
+    }
+
+    /// Moves the clock, firing the timer if it is due.
+    pub fn advance(&mut self, ms: u64) {
+        self.now = self.now.plus(ms);
+        if matches!(self.wake_at, Some(t) if t <= self.now) {
+            self.up.handle_timeout(self.now);
+            self.drain();
+        }
+    }
+
+    /// Lets every timer fire.
+    pub fn settle(&mut self) {
+        for _ in 0..100 {
+            match self.wake_at {
+                Some(t) => {
+                    self.now = self.now.max(t);
+                    self.up.handle_timeout(self.now);
+                    self.drain();
+                }
+                None => return,
+            }
+        }
+        panic!("timers never settled");
+    }
+
+    /// Ends a test: nothing unsent, nothing scheduled, and a spurious timeout changes nothing.
+    pub fn finish(&mut self) {
+        self.settle();
+        assert!(self.sent.is_empty(), "unexpected requests left: {:?}", self.sent);
+        let before = self.events.len();
+        self.up.handle_timeout(self.now.plus(3_600_000));
+        self.drain();
+        assert_eq!(self.events.len(), before, "a spurious timeout produced events");
+        assert!(self.sent.is_empty());
+    }
+
+    pub fn states(&self) -> Vec<State> {
+        self.events.iter().filter_map(|e| if let Event::State(s) = e { Some(*s) } else { None }).collect()
+    }
+
+    pub fn progress(&self) -> Vec<u64> {
+        self.events.iter().filter_map(|e| if let Event::Progress { confirmed, .. } = e { Some(*confirmed) } else { None }).collect()
+    }
+
+    pub fn failure(&self) -> Option<&Error> {
+        self.events.iter().find_map(|e| if let Event::Failed(err) = e { Some(err) } else { None })
+    }
+
+    /// Answers the POST with a Location and returns the first PATCH.
+    pub fn create(&mut self, location: &str) -> (RequestId, Request) {
+        self.start();
+        let (id, _) = self.expect(Method::Post);
+        self.reply(id, created(location));
+        self.expect(Method::Patch)
+    }
+}
+
+pub fn created(location: &str) -> Response {
+    Response::new(201).with_header("Location", location)
+}
+
+pub fn accepted(offset: u64) -> Response {
+    Response::new(204).with_header("Upload-Offset", &offset.to_string())
+}
+
+pub fn head_ok(offset: u64, length: u64) -> Response {
+    Response::new(200).with_header("Upload-Offset", &offset.to_string()).with_header("Upload-Length", &length.to_string())
+}
+
+pub fn range(req: &Request) -> (u64, u64) {
+    match req.body {
+        Body::Source { start, end } => (start, end),
+        Body::Empty => panic!("request has no body: {req:?}"),
+    }
+}
