@@ -9,6 +9,6 @@ pub mod core;
 pub mod driver;
 
 #[cfg(target_arch = "wasm32")]
-mod bindings;
+pub mod bindings;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

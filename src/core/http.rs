@@ -108,4 +108,6 @@ pub enum TransportError {
     Network(String),
     /// The driver gave up waiting (stall detection).
     Timeout,
+    /// The app's `headers` callback threw or returned something unusable.
+    Headers(String),
 }

@@ -29,7 +29,7 @@ impl Throttle {
 
     /// Offers a confirmed value; returns the value to emit now, if any.
     pub fn offer(&mut self, value: u64, now: Millis) -> Option<u64> {
-        if value <= self.reported && self.pending.map_or(true, |p| value <= p) {
+        if value <= self.reported && self.pending.is_none_or(|p| value <= p) {
             return None;
         }
         let best = self.pending.map_or(value, |p| p.max(value));

@@ -240,6 +240,7 @@ impl Upload {
         let error = match err {
             TransportError::Network(msg) => Error::network(msg),
             TransportError::Timeout => Error::new(ErrorKind::Network, "stalled", "the request made no progress and was abandoned"),
+            TransportError::Headers(msg) => Error::usage("headers_failed", format!("the headers callback failed: {msg}")),
         };
         self.fail(url, error);
     }

@@ -1,0 +1,16 @@
+// ferry-upload: the package entry point. Re-exports only; importing it has no side effects
+// (safe during server-side rendering and in workers). The wasm engine loads on first start().
+
+export { createUpload } from './upload.js';
+export { FerryError } from './errors.js';
+export type { ErrorKind } from './errors.js';
+export type {
+  HeaderContext,
+  HeadersOption,
+  Progress,
+  Upload,
+  UploadEvents,
+  UploadOptions,
+  UploadResult,
+  UploadState,
+} from './types.js';

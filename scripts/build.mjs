@@ -1,0 +1,45 @@
+// Builds the npm package into dist/: the release wasm (wasm-pack, then wasm-opt -Oz from the
+// binaryen npm package) and the TypeScript API compiled by tsc. It installs nothing (setup.sh
+// does) and never downloads: wasm-pack runs with --mode no-install.
+//
+//   dist/index.js, dist/*.d.ts     the API (js/src)
+//   dist/wasm/ferry_upload.js      wasm-bindgen glue (--target web)
+//   dist/wasm/ferry_upload_bg.wasm the engine
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'node_modules', '.bin');
+const pkgDir = join(root, 'target', 'wasm-pkg');
+const env = {
+  ...process.env,
+  PATH: `${bin}:${join(homedir(), '.cargo', 'bin')}:${process.env.PATH}`,
+  // Keep the build machine's paths out of the .wasm (panic locations embed them).
+  CARGO_ENCODED_RUSTFLAGS: [`--remap-path-prefix=${root}=ferry`, `--remap-path-prefix=${homedir()}=~`].join('\x1f'),
+};
+
+function run(cmd, args) {
+  console.error(`[build] ${cmd} ${args.join(' ')}`);
+  execFileSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+rmSync(pkgDir, { recursive: true, force: true });
+run('wasm-pack', ['build', '--mode', 'no-install', '--release', '--target', 'web', '--no-pack',
+  '--out-dir', pkgDir, '--out-name', 'ferry_upload', root]);
+
+const wasm = join(pkgDir, 'ferry_upload_bg.wasm');
+const before = statSync(wasm).size;
+run(join(bin, 'wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', wasm, '-o', wasm]);
+console.error(`[build] wasm-opt: ${before} -> ${statSync(wasm).size} bytes`);
+
+const glue = ['ferry_upload.js', 'ferry_upload.d.ts', 'ferry_upload_bg.wasm', 'ferry_upload_bg.wasm.d.ts'];
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+for (const dir of [join(root, 'js', 'src', 'wasm'), join(root, 'dist', 'wasm')]) {
+  mkdirSync(dir, { recursive: true });
+  for (const f of glue) copyFileSync(join(pkgDir, f), join(dir, f));
+}
+run(join(bin, 'tsc'), ['-p', join(root, 'js', 'tsconfig.json')]);
+console.error('[build] dist/ ready');

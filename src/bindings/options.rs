@@ -1,0 +1,97 @@
+//! Reading the options object handed over by the TypeScript layer.
+//!
+//! Every value is checked: wrong types and out-of-range numbers become `usage` errors
+//! naming the option. Nothing here panics on any JS value.
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Blob;
+
+use crate::core::{Config, Error, SourceInfo};
+
+/// Largest integer a JS number holds exactly.
+const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+
+pub struct Parsed {
+    pub config: Config,
+    pub source: SourceInfo,
+    pub file: Blob,
+    pub headers: Option<Function>,
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn bad(option: &str, expected: &str) -> Error {
+    Error::usage("invalid_option", format!("option `{option}` must be {expected}"))
+}
+
+fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>, Error> {
+    let v = get(obj, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_string().map(Some).ok_or_else(|| bad(key, "a string"))
+}
+
+/// A non-negative integer number (below 2^53).
+fn opt_u64(obj: &JsValue, key: &str) -> Result<Option<u64>, Error> {
+    let v = get(obj, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(n) if (0.0..=MAX_SAFE).contains(&n) && n.fract() == 0.0 => Ok(Some(n as u64)),
+        _ => Err(bad(key, "a non-negative integer")),
+    }
+}
+
+fn metadata(obj: &JsValue) -> Result<Vec<(String, String)>, Error> {
+    let v = get(obj, "metadata");
+    if v.is_undefined() || v.is_null() {
+        return Ok(Vec::new());
+    }
+    let Some(object) = v.dyn_ref::<Object>() else {
+        return Err(bad("metadata", "an object of string values"));
+    };
+    let mut pairs = Vec::new();
+    for entry in Object::entries(object).iter() {
+        let key = Reflect::get_u32(&entry, 0).ok().and_then(|k| k.as_string()).unwrap_or_default();
+        let value = Reflect::get_u32(&entry, 1).unwrap_or(JsValue::UNDEFINED);
+        let Some(value) = value.as_string() else {
+            return Err(bad(&format!("metadata.{key}"), "a string"));
+        };
+        pairs.push((key, value));
+    }
+    Ok(pairs)
+}
+
+/// `{ endpoint, file, chunkSize?, metadata?, uploadUrl?, headers?, progressInterval? }`
+pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
+    if !options.is_object() {
+        return Err(Error::usage("invalid_option", "options must be an object"));
+    }
+    let endpoint = opt_string(options, "endpoint")?.ok_or_else(|| bad("endpoint", "the URL of a TUS endpoint"))?;
+    let file: Blob = get(options, "file").dyn_into().map_err(|_| bad("file", "a File or Blob"))?;
+    let mut config = Config::new(endpoint);
+    if let Some(chunk) = opt_u64(options, "chunkSize")? {
+        config.chunk_size = chunk;
+    }
+    if let Some(interval) = opt_u64(options, "progressInterval")? {
+        config.progress_interval_ms = interval;
+    }
+    config.upload_url = opt_string(options, "uploadUrl")?;
+    config.metadata = metadata(options)?;
+    let headers = match get(options, "headers") {
+        v if v.is_undefined() || v.is_null() => None,
+        v => Some(v.dyn_into::<Function>().map_err(|_| bad("headers", "a function"))?),
+    };
+    let size = file.size();
+    if !((0.0..=MAX_SAFE).contains(&size)) {
+        return Err(bad("file", "a Blob with a valid size"));
+    }
+    let name = get(&file, "name").as_string().unwrap_or_default();
+    let source = SourceInfo::file(size as u64, name, file.type_());
+    Ok(Parsed { config, source, file, headers })
+}

@@ -1,0 +1,125 @@
+//! One HTTP request with the global `fetch`, aborted when its future is dropped.
+//!
+//! Adds the app's headers (from its callback, awaited per request, never stored), sends
+//! `Blob.slice(start, end)` as the body of a PATCH, and copies back only the response
+//! headers the core reads, plus the body text of error answers (truncated).
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Blob, Headers, RequestCache, RequestInit};
+
+use crate::core::http::RESPONSE_HEADERS;
+use crate::core::{Body, Request, Response, TransportError};
+
+/// Longest error body kept (bytes of UTF-16 code units, roughly).
+const MAX_ERROR_BODY: u32 = 2048;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, present in windows and workers alike.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(input: &web_sys::Request) -> Promise;
+}
+
+/// Aborts the request when dropped before it finished (the driver drops a request to
+/// cancel it).
+struct AbortOnDrop {
+    controller: AbortController,
+    armed: bool,
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if self.armed {
+            self.controller.abort();
+        }
+    }
+}
+
+/// The text of a thrown JS value, for error messages.
+pub fn js_message(value: &JsValue) -> String {
+    if let Some(err) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    value.as_string().unwrap_or_else(|| "unknown error".to_string())
+}
+
+/// Calls the app's header callback with `{ method, url }` and awaits its answer.
+async fn app_headers(callback: &Function, request: &Request) -> Result<Vec<(String, String)>, TransportError> {
+    let context = Object::new();
+    let _ = Reflect::set(&context, &"method".into(), &request.method.as_str().into());
+    let _ = Reflect::set(&context, &"url".into(), &request.url.as_str().into());
+    let returned = callback.call1(&JsValue::NULL, &context).map_err(|e| TransportError::Headers(js_message(&e)))?;
+    let value = if returned.is_instance_of::<Promise>() {
+        JsFuture::from(Promise::from(returned)).await.map_err(|e| TransportError::Headers(js_message(&e)))?
+    } else {
+        returned
+    };
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    let Some(object) = value.dyn_ref::<Object>() else {
+        return Err(TransportError::Headers("it must return an object of header names to strings".into()));
+    };
+    let mut pairs = Vec::new();
+    for entry in Object::entries(object).iter() {
+        let name = Reflect::get_u32(&entry, 0).ok().and_then(|v| v.as_string());
+        let value = Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string());
+        match (name, value) {
+            (Some(n), Some(v)) => pairs.push((n, v)),
+            (Some(n), None) => return Err(TransportError::Headers(format!("the value of header {n:?} is not a string"))),
+            _ => {}
+        }
+    }
+    Ok(pairs)
+}
+
+/// Performs `request`; the source bytes come from `file`.
+pub async fn perform(request: Request, file: Blob, headers_cb: Option<Function>) -> Result<Response, TransportError> {
+    let controller = AbortController::new().map_err(|e| TransportError::Network(js_message(&e)))?;
+    let mut guard = AbortOnDrop { controller, armed: true };
+    let network = |e: JsValue| TransportError::Network(js_message(&e));
+
+    let headers = Headers::new().map_err(network)?;
+    if let Some(cb) = &headers_cb {
+        for (name, value) in app_headers(cb, &request).await? {
+            headers.set(&name, &value).map_err(|e| TransportError::Headers(js_message(&e)))?;
+        }
+    }
+    for (name, value) in &request.headers {
+        headers.set(name, value).map_err(network)?;
+    }
+
+    let init = RequestInit::new();
+    init.set_method(request.method.as_str());
+    init.set_headers(&headers);
+    init.set_cache(RequestCache::NoStore);
+    init.set_signal(Some(&guard.controller.signal()));
+    if let Body::Source { start, end } = request.body {
+        let slice = file.slice_with_f64_and_f64(start as f64, end as f64).map_err(network)?;
+        init.set_body(&slice);
+    }
+    let js_request = web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(network)?;
+    let answer = JsFuture::from(global_fetch(&js_request)).await.map_err(network)?;
+    let js_response: web_sys::Response = answer.dyn_into().map_err(network)?;
+
+    let mut response = Response::new(js_response.status());
+    let js_headers = js_response.headers();
+    for name in RESPONSE_HEADERS {
+        if let Ok(Some(value)) = js_headers.get(name) {
+            response.headers.push(((*name).to_string(), value));
+        }
+    }
+    if response.status >= 400 {
+        if let Ok(promise) = js_response.text() {
+            if let Ok(text) = JsFuture::from(promise).await {
+                let text = js_sys::JsString::from(text);
+                let cut = text.slice(0, MAX_ERROR_BODY.min(text.length()));
+                response.body = String::from(cut);
+            }
+        }
+    }
+    guard.armed = false;
+    Ok(response)
+}

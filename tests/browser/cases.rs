@@ -1,0 +1,229 @@
+// Browser tests of the web adapters against a live @tus/server (started by scripts/test.mjs,
+// its URL passed at compile time as FERRY_TEST_ENDPOINT). Included by tests/browser.rs (runs
+// in a page) and tests/worker.rs (runs in a dedicated Worker), so both contexts are covered.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ferry_upload::bindings::Engine;
+use ferry_upload::core::{Body, Config, Method, Millis, Request, Response, SourceInfo, TransportError, Upload};
+use ferry_upload::driver::{self, Command, Io};
+use ferry_upload::web::WebIo;
+use futures::channel::mpsc::unbounded;
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::Blob;
+
+fn endpoint() -> String {
+    option_env!("FERRY_TEST_ENDPOINT")
+        .expect("FERRY_TEST_ENDPOINT must name a running TUS server (scripts/test.mjs sets it)")
+        .to_string()
+}
+
+/// A Blob of `len` bytes where byte i is (i * 7 + i / 251) mod 256: misplaced bytes show.
+fn patterned(len: usize) -> (Vec<u8>, Blob) {
+    let bytes: Vec<u8> = (0..len).map(|i| (i.wrapping_mul(7) + i / 251) as u8).collect();
+    let array = Uint8Array::from(bytes.as_slice());
+    let parts = Array::of1(&array);
+    (bytes, Blob::new_with_u8_array_sequence(&parts).unwrap())
+}
+
+fn noop() -> Function {
+    Function::new_no_args("")
+}
+
+fn io(blob: &Blob, on_event: Function) -> WebIo {
+    WebIo { file: blob.clone(), headers: None, on_event }
+}
+
+fn req(method: Method, url: &str, headers: Vec<(&'static str, String)>, body: Body) -> Request {
+    let mut all = vec![("Tus-Resumable", "1.0.0".to_string())];
+    all.extend(headers);
+    Request { method, url: url.to_string(), headers: all, body }
+}
+
+async fn read_blob(blob: &Blob) -> Vec<u8> {
+    let buf = JsFuture::from(blob.array_buffer()).await.unwrap();
+    Uint8Array::new(&buf).to_vec()
+}
+
+/// GETs the stored upload back (@tus/server serves uploads on GET).
+async fn download(url: &str) -> Vec<u8> {
+    let fetch: Function = Reflect::get(&js_sys::global(), &"fetch".into()).unwrap().into();
+    let promise: js_sys::Promise = fetch.call1(&JsValue::NULL, &url.into()).unwrap().into();
+    let res: web_sys::Response = JsFuture::from(promise).await.unwrap().into();
+    assert_eq!(res.status(), 200, "GET {url}");
+    let buf = JsFuture::from(res.array_buffer().unwrap()).await.unwrap();
+    Uint8Array::new(&buf).to_vec()
+}
+
+fn location(res: &Response) -> String {
+    let loc = res.header("location").expect("Location must be readable cross-origin (CORS expose)");
+    ferry_upload::core::url::resolve(&endpoint(), loc).expect("usable Location")
+}
+
+#[wasm_bindgen_test]
+async fn blob_slices_are_exact_byte_ranges() {
+    let (bytes, blob) = patterned(10_000);
+    for (start, end) in [(0usize, 1), (0, 10_000), (4_093, 8_191), (9_999, 10_000), (5_000, 5_000)] {
+        let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).unwrap();
+        assert_eq!(read_blob(&slice).await, &bytes[start..end], "slice {start}..{end}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn fetch_adapter_creates_patches_and_heads() {
+    let (bytes, blob) = patterned(300_000);
+    let io = io(&blob, noop());
+    let created = io
+        .fetch(req(Method::Post, &endpoint(), vec![("Upload-Length", "300000".into())], Body::Empty))
+        .await
+        .expect("POST answered");
+    assert_eq!(created.status, 201);
+    let url = location(&created);
+
+    let patch = |start: u64, end: u64| {
+        req(
+            Method::Patch,
+            &url,
+            vec![("Upload-Offset", start.to_string()), ("Content-Type", "application/offset+octet-stream".into())],
+            Body::Source { start, end },
+        )
+    };
+    let first = io.fetch(patch(0, 100_000)).await.expect("PATCH answered");
+    assert_eq!((first.status, first.header("upload-offset")), (204, Some("100000")));
+
+    let head = io.fetch(req(Method::Head, &url, vec![], Body::Empty)).await.expect("HEAD answered");
+    assert_eq!(head.header("upload-offset"), Some("100000"));
+    assert_eq!(head.header("upload-length"), Some("300000"));
+
+    let conflict = io.fetch(patch(50_000, 60_000)).await.expect("PATCH answered");
+    assert_eq!(conflict.status, 409, "a wrong offset is refused by the server");
+    assert!(!conflict.body.is_empty() || conflict.status == 409);
+
+    let rest = io.fetch(patch(100_000, 300_000)).await.expect("PATCH answered");
+    assert_eq!(rest.header("upload-offset"), Some("300000"));
+    assert_eq!(download(&url).await, bytes, "stored bytes differ from the source");
+}
+
+#[wasm_bindgen_test]
+async fn driver_uploads_a_blob_in_chunks_byte_for_byte() {
+    let size = 3 * 1024 * 1024 + 12_345;
+    let (bytes, blob) = patterned(size);
+    let events = Array::new();
+    let sink = events.clone();
+    let on_event: Function = Closure::<dyn Fn(JsValue)>::new(move |ev: JsValue| {
+        sink.push(&ev);
+    })
+    .into_js_value()
+    .into();
+    let io = io(&blob, on_event);
+    let mut cfg = Config::new(endpoint());
+    cfg.chunk_size = 1024 * 1024;
+    cfg.progress_interval_ms = 0;
+    let mut upload = Upload::new(cfg, SourceInfo::file(size as u64, "pattern.bin", "application/x-test"), Millis(0)).unwrap();
+    let (_tx, mut rx) = unbounded();
+    let url = driver::run(&io, &mut upload, &mut rx, Command::Start).await.expect("upload completes");
+    assert_eq!(download(&url).await, bytes);
+
+    let mut progress = Vec::new();
+    let mut states = Vec::new();
+    for ev in events.iter() {
+        let kind = Reflect::get(&ev, &"type".into()).unwrap().as_string().unwrap();
+        match kind.as_str() {
+            "progress" => progress.push(Reflect::get(&ev, &"bytesConfirmed".into()).unwrap().as_f64().unwrap() as u64),
+            "state" => states.push(Reflect::get(&ev, &"state".into()).unwrap().as_string().unwrap()),
+            _ => {}
+        }
+    }
+    let mib = 1024 * 1024u64;
+    assert_eq!(progress, vec![mib, 2 * mib, 3 * mib, size as u64], "one confirmed step per chunk");
+    assert_eq!(states, vec!["creating", "uploading", "completed"]);
+}
+
+#[wasm_bindgen_test]
+async fn unreachable_server_is_a_typed_network_error() {
+    let (_, blob) = patterned(10);
+    let io = io(&blob, noop());
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    let answer = io.fetch(req(Method::Head, "http://127.0.0.1:9/files/x", vec![], Body::Empty)).await;
+    assert!(matches!(answer, Err(TransportError::Network(_))), "{answer:?}");
+}
+
+#[wasm_bindgen_test]
+async fn app_headers_are_sent_and_callback_errors_are_typed() {
+    let (_, blob) = patterned(10);
+    let seen = Rc::new(RefCell::new(Vec::<String>::new()));
+    let log = Rc::clone(&seen);
+    let headers: Function = Closure::<dyn Fn(JsValue) -> JsValue>::new(move |ctx: JsValue| {
+        log.borrow_mut().push(Reflect::get(&ctx, &"method".into()).unwrap().as_string().unwrap());
+        let h = Object::new();
+        Reflect::set(&h, &"X-Ferry-Test".into(), &"yes".into()).unwrap();
+        h.into()
+    })
+    .into_js_value()
+    .into();
+    let io = WebIo { file: blob.clone(), headers: Some(headers), on_event: noop() };
+    let res = io
+        .fetch(req(Method::Post, &endpoint(), vec![("Upload-Length", "10".into())], Body::Empty))
+        .await
+        .expect("POST answered");
+    assert_eq!(res.status, 201);
+    assert_eq!(*seen.borrow(), vec!["POST".to_string()]);
+
+    let throwing = Function::new_no_args("throw new Error('token service down')");
+    let io = WebIo { file: blob, headers: Some(throwing), on_event: noop() };
+    let answer = io.fetch(req(Method::Head, &endpoint(), vec![], Body::Empty)).await;
+    match answer {
+        Err(TransportError::Headers(msg)) => assert!(msg.contains("token service down"), "{msg}"),
+        other => panic!("expected a headers error, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn engine_runs_from_js_options_and_rejects_bad_ones() {
+    let (bytes, blob) = patterned(200_000);
+    let options = Object::new();
+    Reflect::set(&options, &"endpoint".into(), &endpoint().into()).unwrap();
+    Reflect::set(&options, &"file".into(), &blob).unwrap();
+    Reflect::set(&options, &"chunkSize".into(), &JsValue::from_f64(65_536.0)).unwrap();
+    let engine = Engine::new(options.clone().into(), noop()).expect("valid options");
+    let promise = engine.start().expect("a new run");
+    assert!(engine.start().is_none(), "a second start joins the running upload");
+    let result = JsFuture::from(promise).await.expect("completes");
+    let url = Reflect::get(&result, &"uploadUrl".into()).unwrap().as_string().unwrap();
+    assert_eq!(Reflect::get(&result, &"bytesTotal".into()).unwrap().as_f64(), Some(200_000.0));
+    assert_eq!(download(&url).await, bytes);
+
+    for (key, value) in [("chunkSize", JsValue::from_f64(-1.0)), ("chunkSize", JsValue::from_f64(1.5)), ("file", JsValue::from_str("x")), ("endpoint", JsValue::from_f64(3.0))] {
+        let bad = Object::assign(&Object::new(), &options);
+        Reflect::set(&bad, &key.into(), &value).unwrap();
+        let err = Engine::new(bad.into(), noop()).err().expect("rejected");
+        assert_eq!(Reflect::get(&err, &"kind".into()).unwrap().as_string().as_deref(), Some("usage"), "{key}");
+        assert_eq!(Reflect::get(&err, &"code".into()).unwrap().as_string().as_deref(), Some("invalid_option"), "{key}");
+    }
+    let err = Engine::new(JsValue::from_f64(1.0), noop()).err().expect("rejected");
+    assert_eq!(Reflect::get(&err, &"code".into()).unwrap().as_string().as_deref(), Some("invalid_option"));
+}
+
+#[wasm_bindgen_test]
+async fn pause_aborts_the_patch_and_start_resumes_to_the_same_bytes() {
+    let size = 8 * 1024 * 1024;
+    let (bytes, blob) = patterned(size);
+    let options = Object::new();
+    Reflect::set(&options, &"endpoint".into(), &endpoint().into()).unwrap();
+    Reflect::set(&options, &"file".into(), &blob).unwrap();
+    Reflect::set(&options, &"chunkSize".into(), &JsValue::from_f64(1_048_576.0)).unwrap();
+    let engine = Rc::new(Engine::new(options.into(), noop()).unwrap());
+    let run = engine.start().expect("a new run");
+    // Pause as soon as the first progress could have arrived, then resume.
+    gloo_timers::future::TimeoutFuture::new(30).await;
+    engine.pause();
+    gloo_timers::future::TimeoutFuture::new(100).await;
+    assert!(engine.start().is_none(), "resume joins the paused run");
+    let result = JsFuture::from(run).await.expect("completes after resume");
+    let url = Reflect::get(&result, &"uploadUrl".into()).unwrap().as_string().unwrap();
+    assert_eq!(download(&url).await, bytes);
+}
