@@ -49,7 +49,10 @@ impl Config {
         }
         if let Some(u) = &self.upload_url {
             if !url::is_absolute_http(u) {
-                return Err(Error::usage("invalid_upload_url", format!("uploadUrl {u:?} is not an absolute http(s) URL")));
+                return Err(Error::usage(
+                    "invalid_upload_url",
+                    format!("uploadUrl {u:?} is not an absolute http(s) URL"),
+                ));
             }
         }
         if self.chunk_size < MIN_CHUNK_SIZE {

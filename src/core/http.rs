@@ -34,7 +34,10 @@ impl Method {
 pub enum Body {
     Empty,
     /// Bytes `start..end` of the source.
-    Source { start: u64, end: u64 },
+    Source {
+        start: u64,
+        end: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -85,9 +85,9 @@ impl Upload {
     /// Validates the options and prepares an upload; nothing is sent until `start`.
     pub fn new(cfg: Config, source: SourceInfo, _now: Millis) -> Result<Upload, Error> {
         cfg.validate()?;
-        let size = source.size.ok_or_else(|| {
-            Error::usage("unknown_size", "sources of unknown length are not supported yet")
-        })?;
+        let size = source
+            .size
+            .ok_or_else(|| Error::usage("unknown_size", "sources of unknown length are not supported yet"))?;
         let pairs = source.creation_metadata(&cfg.metadata);
         for (key, _) in &pairs {
             metadata::validate_key(key)?;
@@ -239,8 +239,12 @@ impl Upload {
         let url = self.url().map(str::to_string);
         let error = match err {
             TransportError::Network(msg) => Error::network(msg),
-            TransportError::Timeout => Error::new(ErrorKind::Network, "stalled", "the request made no progress and was abandoned"),
-            TransportError::Headers(msg) => Error::usage("headers_failed", format!("the headers callback failed: {msg}")),
+            TransportError::Timeout => {
+                Error::new(ErrorKind::Network, "stalled", "the request made no progress and was abandoned")
+            }
+            TransportError::Headers(msg) => {
+                Error::usage("headers_failed", format!("the headers callback failed: {msg}"))
+            }
         };
         self.fail(url, error);
     }
@@ -275,7 +279,10 @@ impl Upload {
         let Some(url) = url::resolve(&self.cfg.endpoint, location) else {
             return self.fail(
                 None,
-                Error::protocol("invalid_location", format!("the server's Location {location:?} is not a usable http(s) URL")),
+                Error::protocol(
+                    "invalid_location",
+                    format!("the server's Location {location:?} is not a usable http(s) URL"),
+                ),
             );
         };
         self.offset = 0;
@@ -305,7 +312,10 @@ impl Upload {
                     Some(url),
                     Error::protocol(
                         "upload_length_mismatch",
-                        format!("the server says this upload is {length:?} bytes long, but the file has {} bytes", self.size),
+                        format!(
+                            "the server says this upload is {length:?} bytes long, but the file has {} bytes",
+                            self.size
+                        ),
                     ),
                 );
             }
@@ -342,7 +352,10 @@ impl Upload {
     fn read_offset(&self, res: &Response, method: &str, lo: u64, hi: u64) -> Result<u64, Error> {
         let raw = res.header("upload-offset").ok_or_else(|| missing_header("Upload-Offset", method))?;
         let offset = header::parse_u64(raw).ok_or_else(|| {
-            Error::protocol("invalid_upload_offset", format!("the server's Upload-Offset {raw:?} is not a non-negative integer"))
+            Error::protocol(
+                "invalid_upload_offset",
+                format!("the server's Upload-Offset {raw:?} is not a non-negative integer"),
+            )
         })?;
         if offset < lo || offset > hi {
             return Err(Error::protocol(
@@ -380,10 +393,8 @@ impl Upload {
     fn patch_next(&mut self, url: String) {
         let start = self.offset;
         let end = start.saturating_add(self.cfg.chunk_size).min(self.size);
-        let headers = vec![
-            ("Upload-Offset", start.to_string()),
-            ("Content-Type", "application/offset+octet-stream".to_string()),
-        ];
+        let headers =
+            vec![("Upload-Offset", start.to_string()), ("Content-Type", "application/offset+octet-stream".to_string())];
         let req = self.send(Method::Patch, url.clone(), headers, Body::Source { start, end });
         self.phase = Phase::Patching { url, req, start, end };
         self.set_state(State::Uploading);

@@ -146,7 +146,10 @@ mod tests {
     #[test]
     fn absolute_path_uses_base_origin() {
         assert_eq!(resolve(BASE, "/files/abc").as_deref(), Some("https://up.example/files/abc"));
-        assert_eq!(resolve("http://127.0.0.1:8080/files", "/files/x?y=1").as_deref(), Some("http://127.0.0.1:8080/files/x?y=1"));
+        assert_eq!(
+            resolve("http://127.0.0.1:8080/files", "/files/x?y=1").as_deref(),
+            Some("http://127.0.0.1:8080/files/x?y=1")
+        );
     }
 
     #[test]

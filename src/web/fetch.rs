@@ -68,7 +68,9 @@ async fn app_headers(callback: &Function, request: &Request) -> Result<Vec<(Stri
         let value = Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string());
         match (name, value) {
             (Some(n), Some(v)) => pairs.push((n, v)),
-            (Some(n), None) => return Err(TransportError::Headers(format!("the value of header {n:?} is not a string"))),
+            (Some(n), None) => {
+                return Err(TransportError::Headers(format!("the value of header {n:?} is not a string")))
+            }
             _ => {}
         }
     }

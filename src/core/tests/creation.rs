@@ -25,7 +25,10 @@ fn app_metadata_overrides_filename_and_unknown_type_is_octet_stream() {
     let mut h = Harness::with(cfg, SourceInfo::file(10, "original.bin", ""));
     h.start();
     let (_, req) = h.expect(Method::Post);
-    assert_eq!(req.header("Upload-Metadata"), Some("filetype YXBwbGljYXRpb24vb2N0ZXQtc3RyZWFt,filename cmVuYW1lZC5iaW4="));
+    assert_eq!(
+        req.header("Upload-Metadata"),
+        Some("filetype YXBwbGljYXRpb24vb2N0ZXQtc3RyZWFt,filename cmVuYW1lZC5iaW4=")
+    );
 }
 
 #[test]

@@ -127,7 +127,10 @@ impl Harness {
     }
 
     pub fn progress(&self) -> Vec<u64> {
-        self.events.iter().filter_map(|e| if let Event::Progress { confirmed, .. } = e { Some(*confirmed) } else { None }).collect()
+        self.events
+            .iter()
+            .filter_map(|e| if let Event::Progress { confirmed, .. } = e { Some(*confirmed) } else { None })
+            .collect()
     }
 
     pub fn failure(&self) -> Option<&Error> {
@@ -152,7 +155,9 @@ pub fn accepted(offset: u64) -> Response {
 }
 
 pub fn head_ok(offset: u64, length: u64) -> Response {
-    Response::new(200).with_header("Upload-Offset", &offset.to_string()).with_header("Upload-Length", &length.to_string())
+    Response::new(200)
+        .with_header("Upload-Offset", &offset.to_string())
+        .with_header("Upload-Length", &length.to_string())
 }
 
 pub fn range(req: &Request) -> (u64, u64) {

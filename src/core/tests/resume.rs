@@ -43,7 +43,8 @@ fn gone_upload_is_recreated_with_a_reason() {
         h.start();
         let (id, _) = h.expect(Method::Head);
         h.reply(id, Response::new(status));
-        let reason = h.events.iter().find_map(|e| if let Event::Restarted { reason } = e { Some(reason.clone()) } else { None });
+        let reason =
+            h.events.iter().find_map(|e| if let Event::Restarted { reason } = e { Some(reason.clone()) } else { None });
         let reason = reason.expect("restart announced");
         assert_eq!((reason.kind, reason.code, reason.status), (ErrorKind::Expired, "upload_gone", Some(status)));
         let (id, _) = h.expect(Method::Post);
@@ -67,8 +68,14 @@ fn head_failure_never_recreates() {
 #[test]
 fn head_with_wrong_length_or_offset_is_refused() {
     let cases = [
-        (Response::new(200).with_header("Upload-Offset", "10").with_header("Upload-Length", "9999"), "upload_length_mismatch"),
-        (Response::new(200).with_header("Upload-Offset", "10").with_header("Upload-Length", "ten"), "upload_length_mismatch"),
+        (
+            Response::new(200).with_header("Upload-Offset", "10").with_header("Upload-Length", "9999"),
+            "upload_length_mismatch",
+        ),
+        (
+            Response::new(200).with_header("Upload-Offset", "10").with_header("Upload-Length", "ten"),
+            "upload_length_mismatch",
+        ),
         (head_ok(10_001, 10_000), "offset_out_of_range"),
         (Response::new(200).with_header("Upload-Offset", "10001"), "offset_out_of_range"),
         (Response::new(200).with_header("Upload-Offset", "many"), "invalid_upload_offset"),

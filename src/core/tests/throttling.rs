@@ -18,7 +18,11 @@ fn fast_server_gets_throttled_progress_and_final_value_before_completed() {
         }
         id = h.expect(Method::Patch).0;
     }
-    assert_ne!(h.events.last(), Some(&Event::State(State::Completed)), "completion must wait for the trailing progress");
+    assert_ne!(
+        h.events.last(),
+        Some(&Event::State(State::Completed)),
+        "completion must wait for the trailing progress"
+    );
     h.finish();
     let p = h.progress();
     assert_eq!(*p.last().unwrap(), size);
