@@ -191,6 +191,8 @@ export async function startServer({ port = 0, host = '127.0.0.1', dataDir, root 
     const pathname = (req.url || '/').split('?')[0];
     if (pathname === '/files' || pathname.startsWith('/files/')) {
       if (TUS_METHODS.has(req.method)) recordTusExchange(req, res, log);
+      // @tus/server answers GET (download) without CORS headers; browser tests read uploads back.
+      if (req.method === 'GET') res.setHeader('Access-Control-Allow-Origin', '*');
       tus.handle(req, res).catch((err) => {
         if (!res.headersSent) {
           res.writeHead(500, { 'Content-Type': 'text/plain', 'Access-Control-Allow-Origin': '*' });

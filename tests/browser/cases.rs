@@ -160,7 +160,7 @@ async fn app_headers_are_sent_and_callback_errors_are_typed() {
     let headers: Function = Closure::<dyn Fn(JsValue) -> JsValue>::new(move |ctx: JsValue| {
         log.borrow_mut().push(Reflect::get(&ctx, &"method".into()).unwrap().as_string().unwrap());
         let h = Object::new();
-        Reflect::set(&h, &"X-Ferry-Test".into(), &"yes".into()).unwrap();
+        Reflect::set(&h, &"Authorization".into(), &"Bearer test-token".into()).unwrap();
         h.into()
     })
     .into_js_value()
