@@ -1,0 +1,250 @@
+// Unit tests of the fault-injection proxy (tests/support/fault-proxy.mjs) with `node --test`,
+// against a real @tus/server from scripts/serve.mjs and Node's own fetch as the client: plain
+// forwarding, Location, injected statuses, resets after N body bytes (checked with the
+// server's HEAD offset), Nth-request matching, stalls, outages, byte counting and the seeded
+// random schedule. It does not start a browser and does not test ferry itself.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { startServer } from '../../scripts/serve.mjs';
+import { mulberry32, startFaultProxy } from './fault-proxy.mjs';
+
+const MiB = 1024 * 1024;
+let srv;
+let proxy;
+
+before(async () => {
+  srv = await startServer({ port: 0 });
+  proxy = await startFaultProxy({ upstream: srv.url });
+});
+after(async () => {
+  await proxy?.close();
+  await srv?.close();
+});
+
+const TUS = { 'Tus-Resumable': '1.0.0' };
+
+async function create(size) {
+  const res = await fetch(`${proxy.url}files/`, { method: 'POST', headers: { ...TUS, 'Upload-Length': String(size) } });
+  assert.equal(res.status, 201);
+  return new URL(res.headers.get('location'), proxy.url).href;
+}
+
+function patch(url, offset, body) {
+  return fetch(url, {
+    method: 'PATCH',
+    headers: { ...TUS, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' },
+    body,
+  });
+}
+
+async function offsetOf(url) {
+  // Ask the server directly: the proxy may have faults installed.
+  const direct = new URL(new URL(url).pathname, srv.url);
+  const res = await fetch(direct, { method: 'HEAD', headers: TUS });
+  assert.equal(res.status, 200);
+  return Number(res.headers.get('upload-offset'));
+}
+
+/** Waits until the server's HEAD offset stops changing (an aborted PATCH is flushed async). */
+async function settledOffset(url) {
+  let last = -1;
+  for (let i = 0; i < 50; i++) {
+    const now = await offsetOf(url).catch(() => -1);
+    if (now === last && now >= 0) return now;
+    last = now;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return last;
+}
+
+describe('forwarding', () => {
+  test('serves the page and the built files through the proxy', async () => {
+    const res = await fetch(`${proxy.url}test/`);
+    // The fixture may not exist on a fresh checkout; then the upstream's own 404 comes back.
+    assert.ok([200, 404].includes(res.status));
+    assert.equal(res.headers.get('access-control-allow-origin'), '*', 'upstream headers preserved');
+    const entry = proxy.log.at(-1);
+    assert.equal(entry.method, 'GET');
+    assert.equal(entry.path, '/test/');
+    assert.equal(entry.status, res.status);
+  });
+
+  test('creates and fills an upload; Location points at the proxy; PATCH bytes are counted', async () => {
+    const before = proxy.patchBytesForwarded;
+    const url = await create(MiB);
+    assert.equal(new URL(url).origin, proxy.origin, `Location ${url} must lead back to the proxy`);
+    const body = crypto.randomBytes(MiB);
+    const res = await patch(url, 0, body);
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('upload-offset'), String(MiB));
+    assert.equal(proxy.patchBytesForwarded - before, MiB);
+    const id = new URL(url).pathname.split('/').pop();
+    const stored = await fsp.readFile(path.join(srv.dataDir, id));
+    assert.ok(stored.equals(body), 'stored bytes equal the sent bytes');
+    const e = proxy.log.findLast((x) => x.method === 'PATCH');
+    assert.equal(e.bytesIn, MiB);
+    assert.equal(e.bytesForwarded, MiB);
+    assert.equal(e.status, 204);
+    assert.equal(e.outcome, 'forwarded');
+  });
+});
+
+describe('injected answers', () => {
+  test('409 injection answers 409 with CORS headers; nothing reaches the server', async () => {
+    const url = await create(MiB);
+    const logLen = srv.log.length;
+    const bytes = proxy.patchBytesForwarded;
+    const fault = proxy.inject({ method: 'PATCH', action: 'status', status: 409 });
+    const res = await patch(url, 0, crypto.randomBytes(64 * 1024));
+    assert.equal(res.status, 409);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.match(res.headers.get('access-control-expose-headers'), /Upload-Offset/);
+    assert.equal(res.headers.get('tus-resumable'), '1.0.0');
+    assert.equal(fault.fired, 1);
+    assert.equal(srv.log.length, logLen, 'the server saw nothing');
+    assert.equal(proxy.patchBytesForwarded, bytes, 'nothing forwarded');
+    assert.equal(await offsetOf(url), 0);
+    const e = proxy.log.findLast((x) => x.method === 'PATCH');
+    assert.equal(e.fault, 'status 409');
+    assert.equal(e.bytesIn, 64 * 1024, 'the body was drained');
+    assert.equal(e.reached, false);
+    // It fired once: the next PATCH goes through.
+    const ok = await patch(url, 0, crypto.randomBytes(MiB));
+    assert.equal(ok.status, 204);
+  });
+
+  test('503 with Retry-After exposes Retry-After to the page', async () => {
+    const fault = proxy.inject({ method: 'HEAD', action: 'status', status: 503, headers: { 'Retry-After': '1' } });
+    const url = await create(10);
+    const res = await fetch(url, { method: 'HEAD', headers: TUS });
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '1');
+    assert.match(res.headers.get('access-control-expose-headers'), /Retry-After/);
+    assert.equal(fault.fired, 1);
+  });
+
+  test('nth: only the 2nd matching request is answered by the fault', async () => {
+    const url = await create(3 * 1000);
+    const fault = proxy.inject({ method: 'PATCH', nth: 2, action: 'status', status: 500 });
+    assert.equal((await patch(url, 0, Buffer.alloc(1000, 1))).status, 204);
+    assert.equal((await patch(url, 1000, Buffer.alloc(1000, 2))).status, 500);
+    assert.equal((await patch(url, 1000, Buffer.alloc(1000, 2))).status, 204);
+    assert.equal(fault.matched, 2);
+    assert.equal(fault.fired, 1);
+    assert.equal(await offsetOf(url), 2000);
+  });
+
+  test('times: Infinity keeps firing until removed', async () => {
+    const fault = proxy.inject({ method: 'HEAD', action: 'status', status: 423, times: Infinity });
+    const url = await create(10);
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(url, { method: 'HEAD', headers: TUS })).status, 423);
+    fault.remove();
+    assert.equal((await fetch(url, { method: 'HEAD', headers: TUS })).status, 200);
+  });
+});
+
+describe('resets', () => {
+  for (const n of [0, 300_000, 1_500_000]) {
+    test(`reset after ${n} body bytes: the client sees a network error, the server keeps ${n} bytes`, async () => {
+      const size = 2 * MiB;
+      const url = await create(size);
+      const before = proxy.patchBytesForwarded;
+      proxy.inject({ method: 'PATCH', action: 'reset', afterBytes: n });
+      const body = crypto.randomBytes(size);
+      await assert.rejects(patch(url, 0, body), TypeError, 'fetch fails');
+      assert.equal(proxy.patchBytesForwarded - before, n, 'exactly N bytes forwarded');
+      const kept = await settledOffset(url);
+      assert.equal(kept, n, `HEAD offset ${kept} after a reset at ${n}`);
+      const e = proxy.log.findLast((x) => x.method === 'PATCH');
+      assert.equal(e.outcome, 'reset');
+      assert.equal(e.bytesForwarded, n);
+      // The upload continues from where the server stopped, and ends byte-exact.
+      const res = await patch(url, kept, body.subarray(kept));
+      assert.equal(res.status, 204);
+      const id = new URL(url).pathname.split('/').pop();
+      assert.ok((await fsp.readFile(path.join(srv.dataDir, id))).equals(body));
+    });
+  }
+});
+
+describe('stalls and outages', () => {
+  test('stall holds a request until its duration ends, then drops the connection', async () => {
+    const url = await create(10);
+    proxy.inject({ method: 'HEAD', action: 'stall', durationMs: 400 });
+    const t0 = Date.now();
+    await assert.rejects(fetch(url, { method: 'HEAD', headers: TUS }), TypeError);
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 350 && waited < 3000, `held for ${waited} ms`);
+    assert.equal(proxy.log.findLast((x) => x.method === 'HEAD').outcome, 'stalled');
+  });
+
+  test('stall without duration lasts until release(); a client timeout ends it too', async () => {
+    const url = await create(10);
+    proxy.inject({ method: 'HEAD', action: 'stall' });
+    let settled = false;
+    const p = fetch(url, { method: 'HEAD', headers: TUS }).finally(() => { settled = true; });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(settled, false, 'still waiting');
+    proxy.release();
+    await assert.rejects(p, TypeError);
+    proxy.inject({ method: 'HEAD', action: 'stall' });
+    await assert.rejects(fetch(url, { method: 'HEAD', headers: TUS, signal: AbortSignal.timeout(200) }));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(proxy.log.findLast((x) => x.method === 'HEAD').outcome, 'stalled', 'client abort ended the stall');
+  });
+
+  test('offline refuse: connections are refused, then work again on the same port', async () => {
+    const url = await create(10);
+    await proxy.offline({ mode: 'refuse' });
+    const err = await fetch(url, { method: 'HEAD', headers: TUS }).catch((e) => e);
+    assert.ok(err instanceof TypeError);
+    assert.equal(err.cause?.code, 'ECONNREFUSED');
+    await proxy.online();
+    assert.equal((await fetch(url, { method: 'HEAD', headers: TUS })).status, 200);
+  });
+
+  test('offline blackhole with a duration: requests hang, then fail; later ones succeed', async () => {
+    const url = await create(10);
+    await proxy.offline({ mode: 'blackhole', durationMs: 400 });
+    const t0 = Date.now();
+    await assert.rejects(fetch(url, { method: 'HEAD', headers: TUS }), TypeError);
+    assert.ok(Date.now() - t0 >= 300, 'it hung first');
+    assert.equal(proxy.offlineMode, null);
+    assert.equal((await fetch(url, { method: 'HEAD', headers: TUS })).status, 200);
+  });
+});
+
+describe('random faults', () => {
+  test('mulberry32 is deterministic and spread over [0, 1)', () => {
+    const a = mulberry32(42);
+    const b = mulberry32(42);
+    const xs = Array.from({ length: 1000 }, () => a());
+    assert.deepEqual(xs, Array.from({ length: 1000 }, () => b()));
+    assert.ok(xs.every((x) => x >= 0 && x < 1));
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    assert.ok(Math.abs(mean - 0.5) < 0.05, `mean ${mean}`);
+    assert.notDeepEqual(xs.slice(0, 10), Array.from({ length: 10 }, mulberry32(43)));
+  });
+
+  test('the same seed gives the same schedule of faults', async () => {
+    const url = await create(10);
+    const schedule = async (seed) => {
+      proxy.randomFaults({ seed, rate: 0.4, kinds: ['500', '503', '423'] });
+      const statuses = [];
+      for (let i = 0; i < 25; i++) statuses.push((await fetch(url, { method: 'HEAD', headers: TUS })).status);
+      const fired = proxy.randomFired.map((f) => f.status);
+      proxy.clearFaults();
+      return { statuses, fired };
+    };
+    const a = await schedule(7);
+    const b = await schedule(7);
+    assert.deepEqual(a, b);
+    assert.ok(a.fired.length > 3 && a.fired.length < 20, `${a.fired.length} faults in 25 at rate 0.4`);
+    assert.deepEqual(a.statuses.filter((s) => s !== 200), a.fired);
+    const c = await schedule(8);
+    assert.notDeepEqual(a.statuses, c.statuses);
+  });
+});
