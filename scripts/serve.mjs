@@ -36,7 +36,7 @@ const CONTENT_TYPES = {
 const TUS_METHODS = new Set(['POST', 'PATCH', 'HEAD', 'DELETE']);
 
 // Header names a browser client needs to read / send beyond @tus/server's defaults.
-const EXTRA_EXPOSED = ['Upload-Expires', 'Tus-Checksum-Algorithm'];
+const EXTRA_EXPOSED = ['Upload-Expires', 'Tus-Checksum-Algorithm', 'Retry-After'];
 const EXTRA_ALLOWED = ['Upload-Checksum'];
 
 /** Turn the header argument of res.writeHead (object, [[k,v]], flat [k,v,...] or Headers) into a lowercase map. */

@@ -8,6 +8,8 @@ export type {
   HeaderContext,
   HeadersOption,
   Progress,
+  Reconnecting,
+  RetryOptions,
   Upload,
   UploadEvents,
   UploadOptions,

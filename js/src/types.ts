@@ -8,6 +8,8 @@ export type UploadState =
   | 'creating'   // POST: creating the upload on the server
   | 'resuming'   // HEAD: learning how many bytes the server has
   | 'uploading'  // PATCH: sending bytes
+  | 'reconnecting' // a request failed in a way that may pass; trying again soon (see the `reconnecting` event)
+  | 'offline'    // the browser is offline; continues within a second of coming back online
   | 'paused'     // paused by the app; `start()` continues
   | 'completed'  // every byte confirmed by the server
   | 'failed'     // stopped by an error; `start()` tries again from the server's offset
@@ -17,6 +19,26 @@ export type UploadState =
 export interface HeaderContext {
   method: 'POST' | 'PATCH' | 'HEAD' | 'DELETE';
   url: string;
+  /**
+   * `true` when the server refused the previous attempt of this request (401/403): return
+   * fresh credentials. The request is retried once with them; a second refusal fails with
+   * code `unauthorized`.
+   */
+  refused: boolean;
+}
+
+/** How patiently failed requests are retried. All values in milliseconds. */
+export interface RetryOptions {
+  /** Ceiling of the first delay; doubles with each attempt (full jitter). Default 500. */
+  baseDelay?: number;
+  /** Largest delay between two attempts. Default 30 000. */
+  maxDelay?: number;
+  /**
+   * Longest time to keep retrying since the server last confirmed new bytes, before the
+   * upload fails with code `retries_exhausted` (it stays resumable with `start()`).
+   * Default 600 000 (10 minutes); `Infinity` never gives up. Time offline does not count.
+   */
+  budget?: number;
 }
 
 /**
@@ -43,6 +65,33 @@ export interface UploadOptions {
   uploadUrl?: string;
   /** Minimum milliseconds between two progress events. Default 100 (10 per second). */
   progressInterval?: number;
+  /** Retry timing (see {@link RetryOptions}). */
+  retry?: RetryOptions;
+  /**
+   * Shortest time a request may go unanswered before it is abandoned and retried, in ms.
+   * The actual deadline grows with the chunk size and the measured throughput. Default 30 000.
+   */
+  stallTimeout?: number;
+  /**
+   * Send an `Idempotency-Key` header on creation, so that a creation whose outcome is
+   * unknown (network error, 5xx) can be sent again safely. `true` generates a key, a string
+   * is used as is, `false` never sends one. Default: `true` when the endpoint has the page's
+   * origin (no CORS preflight involved), otherwise `false` (the server's CORS must allow
+   * the header first). Without a key, such a creation fails rather than risk a second upload.
+   */
+  idempotencyKey?: boolean | string;
+}
+
+/** Payload of the `reconnecting` event. */
+export interface Reconnecting {
+  /** Attempt number since the server last confirmed new bytes (1 for the first retry). */
+  attempt: number;
+  /** Milliseconds until the next try. */
+  retryIn: number;
+  /** `Date.now()` value of the next try, for a countdown. */
+  retryAt: number;
+  /** What went wrong. */
+  reason: FerryError;
 }
 
 /** Server-confirmed progress. Never decreases (except after a `restarted` event). */
@@ -63,6 +112,8 @@ export interface UploadResult {
 export interface UploadEvents {
   progress: Progress;
   state: UploadState;
+  /** A request failed and will be tried again in `retryIn` ms (state `reconnecting`). */
+  reconnecting: Reconnecting;
   /** The server created the upload. */
   created: { url: string };
   /** The server lost a known upload; a new one is being created from byte 0. */
@@ -79,6 +130,8 @@ export interface Upload {
    * rejects with a {@link FerryError}. While running, calling it again returns the same promise.
    */
   start(): Promise<UploadResult>;
+  /** Same as `start()`: continues a paused or failed upload; during a retry wait, tries at once. */
+  resume(): Promise<UploadResult>;
   /** Stops sending at once; the upload stays resumable with `start()`. */
   pause(): void;
   /** Ends the upload; with `terminate: true` also deletes it on the server. */

@@ -10,7 +10,9 @@ import type { HeadersOption, Progress, Upload, UploadEvents, UploadOptions, Uplo
 type Listener = (payload: never) => void;
 
 interface EngineEvent {
-  type: 'state' | 'progress' | 'created' | 'restarted' | 'completed' | 'failed';
+  type: 'state' | 'progress' | 'reconnecting' | 'created' | 'restarted' | 'completed' | 'failed';
+  attempt?: number;
+  retryIn?: number;
   state?: UploadState;
   bytesConfirmed?: number;
   bytesTotal?: number;
@@ -32,6 +34,17 @@ function headersFunction(headers: HeadersOption | undefined) {
   if (headers === undefined || typeof headers === 'function') return headers;
   const fixed = { ...headers };
   return () => fixed;
+}
+
+/** The `Idempotency-Key` to send on creation, if any (see `UploadOptions.idempotencyKey`). */
+function idempotencyKey(option: boolean | string | undefined, endpoint: string): string | undefined {
+  if (typeof option === 'string') return option;
+  const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
+  const wanted = option ?? (origin !== undefined && new URL(endpoint).origin === origin);
+  if (!wanted) return undefined;
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (typeof c?.randomUUID === 'function') return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 }
 
 class FerryUpload implements Upload {
@@ -78,6 +91,10 @@ class FerryUpload implements Upload {
     return run;
   }
 
+  resume(): Promise<UploadResult> {
+    return this.start();
+  }
+
   pause(): void {
     if (this.#run) void this.#engine?.then((engine) => engine.pause());
   }
@@ -116,6 +133,9 @@ class FerryUpload implements Upload {
         uploadUrl: o.uploadUrl === undefined ? undefined : resolveEndpoint(o.uploadUrl),
         headers: headersFunction(o.headers),
         progressInterval: o.progressInterval,
+        retry: o.retry,
+        stallTimeout: o.stallTimeout,
+        idempotencyKey: idempotencyKey(o.idempotencyKey, resolveEndpoint(o.endpoint)),
       };
       return new wasm.Engine(options, (event: EngineEvent) => this.#onEvent(event));
     })().catch((err: unknown) => {
@@ -136,6 +156,16 @@ class FerryUpload implements Upload {
         this.#confirmed = event.bytesConfirmed!;
         const percent = bytesTotal === 0 ? 100 : (this.#confirmed / bytesTotal) * 100;
         this.#emit('progress', { bytesConfirmed: this.#confirmed, bytesTotal, percent } satisfies Progress);
+        break;
+      }
+      case 'reconnecting': {
+        const retryIn = event.retryIn!;
+        this.#emit('reconnecting', {
+          attempt: event.attempt!,
+          retryIn,
+          retryAt: Date.now() + retryIn,
+          reason: toFerryError(event.reason),
+        });
         break;
       }
       case 'created':

@@ -16,7 +16,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::options;
 use crate::core::{Millis, Upload};
 use crate::driver::{self, Command};
-use crate::web::{error_to_js, WebIo};
+use crate::web::{error_to_js, OnlineWatch, WebIo};
 
 struct Job {
     upload: Upload,
@@ -71,8 +71,14 @@ impl Engine {
         // Commands sent while no run was going are stale.
         while job.commands.try_recv().is_ok() {}
         let parked = Rc::clone(&self.parked);
+        let sender = self.sender.clone();
         Some(future_to_promise(async move {
+            // Listens only while the run lives; a run reads navigator.onLine when it starts.
+            let watch = OnlineWatch::new(move |online| {
+                let _ = sender.unbounded_send(Command::Online(online));
+            });
             let result = driver::run(&job.io, &mut job.upload, &mut job.commands, command).await;
+            drop(watch);
             let total = job.upload.bytes_total();
             *parked.borrow_mut() = Some(job);
             match result {

@@ -7,7 +7,7 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
-use crate::core::{Config, Error, SourceInfo};
+use crate::core::{Config, Error, RetryPolicy, SourceInfo};
 
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
@@ -67,7 +67,34 @@ fn metadata(obj: &JsValue) -> Result<Vec<(String, String)>, Error> {
     Ok(pairs)
 }
 
-/// `{ endpoint, file, chunkSize?, metadata?, uploadUrl?, headers?, progressInterval? }`
+/// `retry: { baseDelay?, maxDelay?, budget? }` in milliseconds; `budget` may be `Infinity`.
+fn retry(obj: &JsValue, policy: &mut RetryPolicy) -> Result<(), Error> {
+    let v = get(obj, "retry");
+    if v.is_undefined() || v.is_null() {
+        return Ok(());
+    }
+    if !v.is_object() {
+        return Err(bad("retry", "an object { baseDelay, maxDelay, budget }"));
+    }
+    if let Some(base) = opt_u64(&v, "baseDelay").map_err(|_| bad("retry.baseDelay", "a non-negative integer"))? {
+        policy.base_ms = base;
+    }
+    if let Some(cap) = opt_u64(&v, "maxDelay").map_err(|_| bad("retry.maxDelay", "a non-negative integer"))? {
+        policy.cap_ms = cap;
+    }
+    let budget = get(&v, "budget");
+    if budget.as_f64() == Some(f64::INFINITY) {
+        policy.budget_ms = u64::MAX;
+    } else if let Some(b) =
+        opt_u64(&v, "budget").map_err(|_| bad("retry.budget", "a non-negative integer or Infinity"))?
+    {
+        policy.budget_ms = b;
+    }
+    Ok(())
+}
+
+/// `{ endpoint, file, chunkSize?, metadata?, uploadUrl?, headers?, progressInterval?, retry?,
+/// stallTimeout?, idempotencyKey? }`
 pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     if !options.is_object() {
         return Err(Error::usage("invalid_option", "options must be an object"));
@@ -81,6 +108,13 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     if let Some(interval) = opt_u64(options, "progressInterval")? {
         config.progress_interval_ms = interval;
     }
+    if let Some(stall) = opt_u64(options, "stallTimeout")? {
+        config.stall_floor_ms = stall;
+    }
+    retry(options, &mut config.retry)?;
+    config.idempotency_key = opt_string(options, "idempotencyKey")?;
+    // Jitter only needs to differ between clients; Math.random is enough for that.
+    config.seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
     config.upload_url = opt_string(options, "uploadUrl")?;
     config.metadata = metadata(options)?;
     let headers = match get(options, "headers") {

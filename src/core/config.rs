@@ -6,6 +6,7 @@
 
 use super::error::Error;
 use super::metadata;
+use super::retry::RetryPolicy;
 use super::url;
 
 /// Smallest chunk size accepted (smaller PATCHes waste round trips).
@@ -14,6 +15,10 @@ pub const MIN_CHUNK_SIZE: u64 = 1024;
 pub const DEFAULT_CHUNK_SIZE: u64 = 8 * 1024 * 1024;
 /// Default minimum interval between progress events (10 per second).
 pub const DEFAULT_PROGRESS_INTERVAL_MS: u64 = 100;
+/// Default shortest stall timeout: no request is abandoned sooner than this.
+pub const DEFAULT_STALL_FLOOR_MS: u64 = 30_000;
+/// Smallest stall floor accepted.
+pub const MIN_STALL_FLOOR_MS: u64 = 100;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -27,6 +32,16 @@ pub struct Config {
     pub upload_url: Option<String>,
     /// Minimum milliseconds between two progress events.
     pub progress_interval_ms: u64,
+    /// Backoff and budget for retries.
+    pub retry: RetryPolicy,
+    /// No request is declared stalled sooner than this (see rate.rs for the deadline).
+    pub stall_floor_ms: u64,
+    /// Seed for retry jitter, supplied by the driver (tests fix it).
+    pub seed: u64,
+    /// Sent as `Idempotency-Key` on every creation attempt of this upload. When set, a
+    /// creation whose outcome is unknown (network error, 5xx, stall) is retried with the same
+    /// key; when not, such a creation fails instead of risking a second upload.
+    pub idempotency_key: Option<String>,
 }
 
 impl Config {
@@ -37,6 +52,10 @@ impl Config {
             metadata: Vec::new(),
             upload_url: None,
             progress_interval_ms: DEFAULT_PROGRESS_INTERVAL_MS,
+            retry: RetryPolicy::default(),
+            stall_floor_ms: DEFAULT_STALL_FLOOR_MS,
+            seed: 0,
+            idempotency_key: None,
         }
     }
 
@@ -63,6 +82,26 @@ impl Config {
         }
         for (key, _) in &self.metadata {
             metadata::validate_key(key)?;
+        }
+        if self.retry.cap_ms < self.retry.base_ms {
+            return Err(Error::usage(
+                "invalid_retry",
+                format!(
+                    "retry.maxDelay ({}) must not be below retry.baseDelay ({})",
+                    self.retry.cap_ms, self.retry.base_ms
+                ),
+            ));
+        }
+        if self.stall_floor_ms < MIN_STALL_FLOOR_MS {
+            return Err(Error::usage(
+                "invalid_stall_timeout",
+                format!("stallTimeout must be at least {MIN_STALL_FLOOR_MS} ms, got {}", self.stall_floor_ms),
+            ));
+        }
+        if let Some(key) = &self.idempotency_key {
+            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(Error::usage("invalid_option", "idempotencyKey must be printable ASCII without spaces"));
+            }
         }
         Ok(())
     }

@@ -16,6 +16,10 @@ pub enum State {
     Resuming,
     /// Sending bytes (PATCH).
     Uploading,
+    /// A request failed in a way that may pass; waiting to try again (see `Reconnecting`).
+    Reconnecting,
+    /// The browser is offline; waiting for the `online` event without spending retries.
+    Offline,
     /// Paused by the app; resumable.
     Paused,
     /// Every byte is confirmed by the server.
@@ -33,6 +37,8 @@ impl State {
             State::Creating => "creating",
             State::Resuming => "resuming",
             State::Uploading => "uploading",
+            State::Reconnecting => "reconnecting",
+            State::Offline => "offline",
             State::Paused => "paused",
             State::Completed => "completed",
             State::Failed => "failed",
@@ -49,6 +55,9 @@ pub enum Event {
     Progress { confirmed: u64, total: u64 },
     /// The server created the upload at `url`.
     Created { url: String },
+    /// A request failed and will be tried again in `delay_ms` (attempt `attempt` of this
+    /// episode). Followed by `State(Reconnecting)` unless already in it.
+    Reconnecting { attempt: u32, delay_ms: u64, reason: Error },
     /// A known upload was gone on the server and a new one is being created.
     Restarted { reason: Error },
     /// Every byte was confirmed. Emitted once, after the final `Progress`.

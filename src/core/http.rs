@@ -46,6 +46,9 @@ pub struct Request {
     pub url: String,
     pub headers: Vec<(&'static str, String)>,
     pub body: Body,
+    /// The previous attempt of this request was refused (401/403): the driver must ask the
+    /// app for fresh credentials (its `headers` callback gets `refused: true`).
+    pub refresh_auth: bool,
 }
 
 impl Request {

@@ -1,11 +1,11 @@
 //! The upload state machine: every transition of one TUS upload lives in this file.
 //!
 //! Rules (read these before changing anything below):
-//! 1. Inputs are `start`, `pause`, `abort`, `handle_response`, `handle_failure` and
-//!    `handle_timeout`; each takes `now`. After any input the caller drains `poll_output`
-//!    until `Output::Idle`.
+//! 1. Inputs are `start`, `pause`, `abort`, `handle_response`, `handle_failure`,
+//!    `handle_timeout` and `handle_online`; each takes `now`. After any input the caller
+//!    drains `poll_output` until `Output::Idle`.
 //! 2. At most one request is in flight. Each gets a fresh `RequestId`; an answer to an id
-//!    that is not the one in flight is ignored (so pause/abort races are non-events).
+//!    that is not the one in flight is ignored (so pause/abort/stall races are non-events).
 //! 3. A HEAD is never sent while a PATCH for the same upload is in flight.
 //! 4. The offset moves only on a server answer: a 2xx PATCH response inside
 //!    `[chunk start, chunk end]` (less than sent = partial acceptance; we continue from it),
@@ -18,24 +18,43 @@
 //!    progress, so the last progress always precedes them.
 //! 7. Nothing here panics on server input: every header is parsed strictly and every bad
 //!    value becomes a typed `Protocol` error.
+//! 8. Only idempotent requests are retried on their own: HEAD, and PATCH after a HEAD has
+//!    re-learned the offset. A POST is sent again only where the server cannot have created
+//!    an upload (429, 503 with `Retry-After`, the browser offline) or when it carries an
+//!    `Idempotency-Key`. A 5xx on HEAD never re-creates; only 404/410 start over, and say so.
+//! 9. Failures that may pass wait in `Waiting` (state `reconnecting`) with backoff and
+//!    jitter, bounded by a time budget per episode (reset whenever the server confirms new
+//!    bytes); while the browser is offline they wait in `Offline` and spend nothing.
+//!    Exhausting the budget fails the upload but keeps its URL: `start` continues it.
 //!
-//! Not here yet (seams left open): retries and backoff, stall timers, offline waiting,
-//! persistence outputs, parallel parts.
+//! Timers form a fixed table (see [`Timer`]): progress throttle, stall deadline of the
+//! request in flight, end of a retry wait. The next wake-up is the table's minimum.
+//!
+//! Not here yet (seams left open): persistence outputs, parallel parts.
 
 use std::collections::VecDeque;
 
-use super::config::{Config, SourceInfo};
+use super::config::{Config, SourceInfo, MIN_CHUNK_SIZE};
 use super::error::{Error, ErrorKind};
 use super::event::{Event, State};
 use super::header;
 use super::http::{Body, Method, Request, RequestId, Response, TransportError};
 use super::metadata;
 use super::progress::Throttle;
+use super::rate::Throughput;
+use super::retry::{parse_retry_after, Backoff, Delay, Rng};
+use super::status::{classify, Verdict};
 use super::time::Millis;
 use super::url;
 
 /// The protocol version this client speaks.
 pub const TUS_VERSION: &str = "1.0.0";
+
+/// How many times one run may find its upload gone and start over before giving up.
+pub const MAX_RESTARTS: u32 = 3;
+
+/// A stalled PATCH halves the chunk size, but not below this.
+pub const MIN_STALL_CHUNK: u64 = 256 * 1024;
 
 /// What the core asks its driver to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,13 +69,44 @@ pub enum Output {
     Idle { wake_at: Option<Millis> },
 }
 
+/// The timers an upload can have running, one slot each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// A throttled progress event is due.
+    Progress,
+    /// The request in flight has had no answer for too long.
+    Stall,
+    /// A retry wait is over.
+    Retry,
+}
+
+/// What to do when a wait ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Next {
+    /// Send the creation POST (again).
+    Create,
+    /// Learn the offset of this upload with HEAD, then continue.
+    Probe(String),
+}
+
+impl Next {
+    fn url(&self) -> Option<&str> {
+        match self {
+            Next::Create => None,
+            Next::Probe(url) => Some(url),
+        }
+    }
+}
+
 /// Where the upload is. Each variant carries only what is valid in it.
 #[derive(Clone, Debug)]
 enum Phase {
     Idle,
     Creating { req: RequestId, then_pause: bool },
     Probing { url: String, req: RequestId },
-    Patching { url: String, req: RequestId, start: u64, end: u64 },
+    Patching { url: String, req: RequestId, start: u64, end: u64, sent_at: Millis },
+    Waiting { next: Next, until: Millis },
+    Offline { next: Next },
     Paused { url: Option<String> },
     Terminating { req: RequestId },
     Completed { url: String },
@@ -79,6 +129,21 @@ pub struct Upload {
     out: VecDeque<Output>,
     /// Events held back until pending progress has been delivered (rule 6).
     deferred: Vec<Event>,
+    rng: Rng,
+    backoff: Backoff,
+    /// Whether the browser says it is online (`handle_online`).
+    online: bool,
+    /// When the request in flight counts as stalled.
+    stall_at: Option<Millis>,
+    throughput: Throughput,
+    /// Largest PATCH body for now: shrunk by 413 answers and stalls.
+    chunk_limit: u64,
+    /// The next request must ask the app for fresh credentials.
+    refresh_next: bool,
+    /// Fresh credentials were already asked for since the last success.
+    auth_refreshed: bool,
+    /// Times this run found its upload gone and started over.
+    restarts: u32,
 }
 
 impl Upload {
@@ -95,6 +160,8 @@ impl Upload {
         let metadata_header = metadata::encode(&pairs);
         let throttle = Throttle::new(cfg.progress_interval_ms);
         Ok(Upload {
+            rng: Rng::new(cfg.seed),
+            chunk_limit: cfg.chunk_size,
             cfg,
             size,
             metadata_header,
@@ -105,6 +172,13 @@ impl Upload {
             state: State::Idle,
             out: VecDeque::new(),
             deferred: Vec::new(),
+            backoff: Backoff::default(),
+            online: true,
+            stall_at: None,
+            throughput: Throughput::default(),
+            refresh_next: false,
+            auth_refreshed: false,
+            restarts: 0,
         })
     }
 
@@ -123,11 +197,17 @@ impl Upload {
         self.size
     }
 
+    /// Smoothed throughput of confirmed bytes, 0 until measured.
+    pub fn bytes_per_sec(&self) -> u64 {
+        self.throughput.bytes_per_sec()
+    }
+
     /// The upload URL, once known.
     pub fn url(&self) -> Option<&str> {
         match &self.phase {
             Phase::Probing { url, .. } | Phase::Patching { url, .. } | Phase::Completed { url } => Some(url),
             Phase::Paused { url } | Phase::Failed { url, .. } => url.as_deref(),
+            Phase::Waiting { next, .. } | Phase::Offline { next } => next.url(),
             Phase::Idle => self.cfg.upload_url.as_deref(),
             Phase::Creating { .. } | Phase::Terminating { .. } | Phase::Aborted => None,
         }
@@ -156,14 +236,39 @@ impl Upload {
         }
     }
 
+    /// The timer table: each slot and when it fires, if armed.
+    pub fn timers(&self) -> [(Timer, Option<Millis>); 3] {
+        let retry = match &self.phase {
+            Phase::Waiting { until, .. } => Some(*until),
+            _ => None,
+        };
+        [(Timer::Progress, self.throttle.deadline()), (Timer::Stall, self.stall_at), (Timer::Retry, retry)]
+    }
+
+    fn next_deadline(&self) -> Option<Millis> {
+        self.timers().iter().filter_map(|(_, at)| *at).min()
+    }
+
     // ---- commands ------------------------------------------------------------------
 
-    /// Starts, or continues after a pause or failure. A no-op while already running.
+    /// Starts, or continues after a pause or failure; during a retry wait, tries at once.
+    /// A no-op while a request is in flight.
     pub fn start(&mut self, now: Millis) {
-        let known = match &mut self.phase {
-            Phase::Idle => self.cfg.upload_url.clone(),
-            Phase::Paused { url } => url.clone(),
-            Phase::Failed { url, .. } => url.clone(),
+        let next = match &mut self.phase {
+            Phase::Idle => known(self.cfg.upload_url.clone()),
+            Phase::Paused { url } | Phase::Failed { url, .. } => {
+                let next = known(url.take());
+                self.backoff.reset();
+                self.restarts = 0;
+                self.auth_refreshed = false;
+                next
+            }
+            Phase::Waiting { next, .. } => next.clone(),
+            Phase::Offline { next } => {
+                // The app knows better than navigator.onLine (which can be wrong): try now.
+                self.online = true;
+                next.clone()
+            }
             Phase::Creating { then_pause, .. } => {
                 *then_pause = false;
                 self.set_state(State::Creating);
@@ -171,11 +276,7 @@ impl Upload {
             }
             _ => return,
         };
-        let _ = now;
-        match known {
-            Some(url) => self.probe(url),
-            None => self.create(),
-        }
+        self.go(next, now);
     }
 
     /// Pauses: aborts the request in flight; `start` continues later from the server's offset.
@@ -187,8 +288,12 @@ impl Upload {
                 self.settle_state(State::Paused);
             }
             Phase::Probing { url, req } | Phase::Patching { url, req, .. } => {
-                self.out.push_back(Output::Cancel(req));
+                self.cancel(req);
                 self.phase = Phase::Paused { url: Some(url) };
+                self.settle_state(State::Paused);
+            }
+            Phase::Waiting { next, .. } | Phase::Offline { next } => {
+                self.phase = Phase::Paused { url: next.url().map(str::to_string) };
                 self.settle_state(State::Paused);
             }
             other => self.phase = other,
@@ -196,17 +301,17 @@ impl Upload {
     }
 
     /// Ends the upload. With `terminate`, asks the server to delete it (TUS termination).
-    pub fn abort(&mut self, terminate: bool, _now: Millis) {
+    pub fn abort(&mut self, terminate: bool, now: Millis) {
         if matches!(self.phase, Phase::Completed { .. } | Phase::Aborted | Phase::Terminating { .. }) {
             return;
         }
         if let Some(req) = self.in_flight() {
-            self.out.push_back(Output::Cancel(req));
+            self.cancel(req);
         }
         let url = self.url().map(str::to_string);
         match url {
             Some(url) if terminate => {
-                let req = self.send(Method::Delete, url, Vec::new(), Body::Empty);
+                let req = self.send(Method::Delete, url, Vec::new(), Body::Empty, now);
                 self.phase = Phase::Terminating { req };
             }
             _ => self.finish_abort(),
@@ -219,60 +324,177 @@ impl Upload {
         if self.in_flight() != Some(id) {
             return;
         }
+        self.stall_at = None;
         match std::mem::replace(&mut self.phase, Phase::Aborted) {
-            Phase::Creating { then_pause, .. } => self.on_created(res, then_pause, now),
-            Phase::Probing { url, .. } => self.on_probed(url, res, now),
-            Phase::Patching { url, start, end, .. } => self.on_patched(url, start, end, res, now),
+            Phase::Creating { then_pause, .. } => self.on_create_answer(res, then_pause, now),
+            Phase::Probing { url, .. } => self.on_probe_answer(url, res, now),
+            Phase::Patching { url, start, end, sent_at, .. } => {
+                self.on_patch_answer(url, start, end, sent_at, res, now)
+            }
             Phase::Terminating { .. } => self.finish_abort(),
             other => self.phase = other,
         }
     }
 
-    pub fn handle_failure(&mut self, id: RequestId, err: TransportError, _now: Millis) {
+    pub fn handle_failure(&mut self, id: RequestId, err: TransportError, now: Millis) {
         if self.in_flight() != Some(id) {
             return;
         }
-        if matches!(self.phase, Phase::Terminating { .. }) {
-            self.finish_abort();
-            return;
-        }
-        let url = self.url().map(str::to_string);
-        let error = match err {
+        self.stall_at = None;
+        let cause = match err {
             TransportError::Network(msg) => Error::network(msg),
-            TransportError::Timeout => {
-                Error::new(ErrorKind::Network, "stalled", "the request made no progress and was abandoned")
-            }
+            TransportError::Timeout => Error::new(
+                ErrorKind::Network,
+                "stalled",
+                "the request got no answer within its stall timeout and was abandoned",
+            ),
             TransportError::Headers(msg) => {
-                Error::usage("headers_failed", format!("the headers callback failed: {msg}"))
+                let url = self.url().map(str::to_string);
+                if matches!(self.phase, Phase::Terminating { .. }) {
+                    return self.finish_abort();
+                }
+                return self.fail(url, Error::usage("headers_failed", format!("the headers callback failed: {msg}")));
             }
         };
-        self.fail(url, error);
+        match std::mem::replace(&mut self.phase, Phase::Aborted) {
+            Phase::Terminating { .. } => self.finish_abort(),
+            Phase::Creating { then_pause, .. } => {
+                // The POST's fate is unknown. Send it again only if that cannot make a second
+                // upload the server keeps: offline (it never left) or under an Idempotency-Key.
+                if then_pause {
+                    self.phase = Phase::Paused { url: None };
+                } else if !self.online || self.cfg.idempotency_key.is_some() {
+                    self.retry_later(Next::Create, cause, Delay::Backoff, now);
+                } else {
+                    let message = format!(
+                        "{}; the creation may or may not have reached the server, so it was not sent again \
+                         (call start() to create the upload anew)",
+                        cause.message
+                    );
+                    self.fail(None, Error { message, ..cause });
+                }
+            }
+            Phase::Probing { url, .. } => self.retry_later(Next::Probe(url), cause, Delay::Backoff, now),
+            Phase::Patching { url, start, end, .. } => {
+                if cause.code == "stalled" {
+                    let shrunk = ((end - start) / 2).max(MIN_STALL_CHUNK).max(MIN_CHUNK_SIZE);
+                    self.chunk_limit = self.chunk_limit.min(shrunk);
+                }
+                self.retry_later(Next::Probe(url), cause, Delay::Backoff, now);
+            }
+            other => self.phase = other,
+        }
     }
 
-    /// Delivers timed work (throttled progress). Spurious calls are harmless.
+    /// Delivers timed work: throttled progress, stall deadlines, the end of retry waits.
+    /// Spurious calls are harmless.
     pub fn handle_timeout(&mut self, now: Millis) {
-        if let Some(v) = self.throttle.poll(now) {
-            self.out.push_back(Output::Event(Event::Progress { confirmed: v, total: self.size }));
-        }
-        if !self.throttle.has_pending() {
-            for ev in self.deferred.drain(..) {
-                self.out.push_back(Output::Event(ev));
+        for (timer, at) in self.timers() {
+            if !matches!(at, Some(t) if t <= now) {
+                continue;
             }
+            match timer {
+                Timer::Progress => {
+                    if let Some(v) = self.throttle.poll(now) {
+                        self.out.push_back(Output::Event(Event::Progress { confirmed: v, total: self.size }));
+                    }
+                }
+                Timer::Stall => {
+                    self.stall_at = None;
+                    if let Some(req) = self.in_flight() {
+                        self.out.push_back(Output::Cancel(req));
+                        self.handle_failure(req, TransportError::Timeout, now);
+                    }
+                }
+                Timer::Retry => {
+                    if let Phase::Waiting { next, .. } = std::mem::replace(&mut self.phase, Phase::Aborted) {
+                        self.go(next, now);
+                    }
+                }
+            }
+        }
+        self.flush_deferred();
+    }
+
+    /// The browser went offline or came back. Offline, retry waits stop spending attempts;
+    /// back online, a waiting upload continues at once with a fresh retry budget.
+    pub fn handle_online(&mut self, online: bool, now: Millis) {
+        if self.online == online {
+            return;
+        }
+        self.online = online;
+        match std::mem::replace(&mut self.phase, Phase::Aborted) {
+            Phase::Waiting { next, .. } if !online => {
+                self.phase = Phase::Offline { next };
+                self.set_state(State::Offline);
+            }
+            Phase::Offline { next } if online => {
+                self.backoff.reset();
+                self.go(next, now);
+            }
+            other => self.phase = other,
         }
     }
 
     /// The next thing to do. Call until it returns `Output::Idle`.
     #[must_use]
     pub fn poll_output(&mut self) -> Output {
-        self.out.pop_front().unwrap_or(Output::Idle { wake_at: self.throttle.deadline() })
+        self.out.pop_front().unwrap_or(Output::Idle { wake_at: self.next_deadline() })
     }
 
-    // ---- transitions -------------------------------------------------------------------
+    // ---- answers ---------------------------------------------------------------------
+
+    fn on_create_answer(&mut self, res: Response, then_pause: bool, now: Millis) {
+        let verdict = classify(res.status);
+        if verdict == Verdict::Success {
+            self.auth_refreshed = false;
+            return self.on_created(res, then_pause, now);
+        }
+        let retry_after = res.header("retry-after").and_then(parse_retry_after);
+        // Answers after which the server certainly holds no new upload, or holds it under our key.
+        let delay = match verdict {
+            Verdict::Throttled if res.status == 429 || retry_after.is_some() => {
+                Some(retry_after.map_or(Delay::Backoff, Delay::After))
+            }
+            Verdict::Throttled | Verdict::ServerError if self.cfg.idempotency_key.is_some() => Some(Delay::Backoff),
+            _ => None,
+        };
+        if let Some(delay) = delay {
+            if then_pause {
+                self.phase = Phase::Paused { url: None };
+                return;
+            }
+            return self.retry_later(Next::Create, Error::rejected("POST", res.status, &res.body), delay, now);
+        }
+        match verdict {
+            Verdict::Unauthorized if !self.auth_refreshed => {
+                self.auth_refreshed = true;
+                self.refresh_next = true;
+                self.create(now);
+                if then_pause {
+                    self.phase = match std::mem::replace(&mut self.phase, Phase::Aborted) {
+                        Phase::Creating { req, .. } => Phase::Creating { req, then_pause: true },
+                        other => other,
+                    };
+                }
+            }
+            Verdict::Unauthorized => self.fail(None, unauthorized("POST", &res)),
+            Verdict::TooLarge => self.fail(
+                None,
+                Error {
+                    code: "too_large",
+                    ..Error::rejected(
+                        "POST",
+                        res.status,
+                        &format!("the file is larger than the server accepts. {}", res.body),
+                    )
+                },
+            ),
+            _ => self.fail(None, Error::rejected("POST", res.status, &res.body)),
+        }
+    }
 
     fn on_created(&mut self, res: Response, then_pause: bool, now: Millis) {
-        if !res.is_success() {
-            return self.fail(None, Error::rejected("POST", res.status, &res.body));
-        }
         let Some(location) = res.header("location") else {
             return self.fail(None, missing_header("Location", "POST"));
         };
@@ -286,26 +508,43 @@ impl Upload {
             );
         };
         self.offset = 0;
+        self.backoff.reset();
         self.emit(Event::Created { url: url.clone() });
         if then_pause {
             self.phase = Phase::Paused { url: Some(url) };
         } else if self.size == 0 {
             self.complete(url, now);
         } else {
-            self.patch_next(url);
+            self.patch_next(url, now);
+        }
+    }
+
+    fn on_probe_answer(&mut self, url: String, res: Response, now: Millis) {
+        let retry_after = res.header("retry-after").and_then(parse_retry_after);
+        let cause = || Error::rejected("HEAD", res.status, &res.body);
+        match classify(res.status) {
+            Verdict::Success => {
+                self.auth_refreshed = false;
+                self.on_probed(url, res, now)
+            }
+            Verdict::Gone => self.restart(Error::expired("HEAD", res.status), now),
+            Verdict::Unauthorized if !self.auth_refreshed => {
+                self.auth_refreshed = true;
+                self.refresh_next = true;
+                self.probe(url, now);
+            }
+            Verdict::Unauthorized => self.fail(Some(url), unauthorized("HEAD", &res)),
+            Verdict::Throttled => {
+                self.retry_later(Next::Probe(url), cause(), retry_after.map_or(Delay::Backoff, Delay::After), now)
+            }
+            Verdict::ServerError | Verdict::Locked | Verdict::Conflict => {
+                self.retry_later(Next::Probe(url), cause(), Delay::Backoff, now)
+            }
+            Verdict::TooLarge | Verdict::ChecksumMismatch | Verdict::Fatal => self.fail(Some(url), cause()),
         }
     }
 
     fn on_probed(&mut self, url: String, res: Response, now: Millis) {
-        if res.status == 404 || res.status == 410 {
-            self.emit(Event::Restarted { reason: Error::expired("HEAD", res.status) });
-            self.offset = 0;
-            self.throttle = Throttle::new(self.cfg.progress_interval_ms);
-            return self.create();
-        }
-        if !res.is_success() {
-            return self.fail(Some(url), Error::rejected("HEAD", res.status, &res.body));
-        }
         if let Some(length) = res.header("upload-length") {
             if header::parse_u64(length) != Some(self.size) {
                 return self.fail(
@@ -324,27 +563,72 @@ impl Upload {
             Ok(o) => o,
             Err(e) => return self.fail(Some(url), e),
         };
+        if offset > self.offset {
+            self.backoff.reset();
+        }
         self.confirm(offset, now);
         if offset == self.size {
             self.complete(url, now);
         } else {
-            self.patch_next(url);
+            self.patch_next(url, now);
         }
     }
 
-    fn on_patched(&mut self, url: String, start: u64, end: u64, res: Response, now: Millis) {
-        if !res.is_success() {
-            return self.fail(Some(url), Error::rejected("PATCH", res.status, &res.body));
+    fn on_patch_answer(&mut self, url: String, start: u64, end: u64, sent_at: Millis, res: Response, now: Millis) {
+        let retry_after = res.header("retry-after").and_then(parse_retry_after);
+        let cause = || Error::rejected("PATCH", res.status, &res.body);
+        match classify(res.status) {
+            Verdict::Success => {
+                self.auth_refreshed = false;
+                self.on_patched(url, start, end, sent_at, res, now)
+            }
+            Verdict::Gone => self.restart(Error::expired("PATCH", res.status), now),
+            Verdict::Conflict => self.retry_later(Next::Probe(url), cause(), Delay::ImmediateOnce, now),
+            Verdict::Throttled => {
+                self.retry_later(Next::Probe(url), cause(), retry_after.map_or(Delay::Backoff, Delay::After), now)
+            }
+            Verdict::ServerError | Verdict::Locked | Verdict::ChecksumMismatch => {
+                self.retry_later(Next::Probe(url), cause(), Delay::Backoff, now)
+            }
+            Verdict::Unauthorized if !self.auth_refreshed => {
+                self.auth_refreshed = true;
+                self.refresh_next = true;
+                self.patch_range(url, start, end, now);
+            }
+            Verdict::Unauthorized => self.fail(Some(url), unauthorized("PATCH", &res)),
+            Verdict::TooLarge if end - start > MIN_CHUNK_SIZE => {
+                // The server refused the body's size: halve the chunk, re-learn the offset, go on.
+                self.chunk_limit = ((end - start) / 2).max(MIN_CHUNK_SIZE);
+                self.probe(url, now);
+            }
+            Verdict::TooLarge => {
+                let error = Error { code: "too_large", ..cause() };
+                self.fail(Some(url), error)
+            }
+            Verdict::Fatal => self.fail(Some(url), cause()),
         }
+    }
+
+    fn on_patched(&mut self, url: String, start: u64, end: u64, sent_at: Millis, res: Response, now: Millis) {
         let offset = match self.read_offset(&res, "PATCH", start, end) {
             Ok(o) => o,
             Err(e) => return self.fail(Some(url), e),
         };
+        if offset == start && end > start {
+            // A success that accepted nothing: sending the same bytes again at once could loop.
+            let cause = Error::protocol(
+                "no_progress",
+                format!("the server answered PATCH with {} but accepted none of its bytes", res.status),
+            );
+            return self.retry_later(Next::Probe(url), cause, Delay::Backoff, now);
+        }
+        self.throughput.sample(offset - start, now.since(sent_at));
+        self.backoff.reset();
         self.confirm(offset, now);
         if offset == self.size {
             self.complete(url, now);
         } else {
-            self.patch_next(url);
+            self.patch_next(url, now);
         }
     }
 
@@ -373,39 +657,115 @@ impl Upload {
         }
     }
 
-    fn create(&mut self) {
+    // ---- transitions -------------------------------------------------------------------
+
+    /// Does `next` now, or waits for the network if the browser is offline.
+    fn go(&mut self, next: Next, now: Millis) {
+        if !self.online {
+            self.phase = Phase::Offline { next };
+            return self.set_state(State::Offline);
+        }
+        match next {
+            Next::Create => self.create(now),
+            Next::Probe(url) => self.probe(url, now),
+        }
+    }
+
+    /// A failure that may pass: wait (or go offline), then do `next`; fail when the
+    /// episode's budget is spent.
+    fn retry_later(&mut self, next: Next, cause: Error, delay: Delay, now: Millis) {
+        if !self.online && cause.kind == ErrorKind::Network {
+            self.phase = Phase::Offline { next };
+            return self.set_state(State::Offline);
+        }
+        match self.backoff.next(&self.cfg.retry, &mut self.rng, delay, now) {
+            Some(ms) => {
+                let attempt = self.backoff.attempt();
+                self.phase = Phase::Waiting { next, until: now.plus(ms) };
+                self.emit(Event::Reconnecting { attempt, delay_ms: ms, reason: cause });
+                self.set_state(State::Reconnecting);
+            }
+            None => {
+                let attempts = self.backoff.attempt();
+                let url = next.url().map(str::to_string);
+                let message = format!("gave up after {attempts} attempts within the retry budget: {}", cause.message);
+                self.fail(url, Error { code: "retries_exhausted", message, ..cause });
+            }
+        }
+    }
+
+    /// The server no longer knows the upload: start a new one from byte 0 and say why.
+    fn restart(&mut self, reason: Error, now: Millis) {
+        self.restarts += 1;
+        if self.restarts > MAX_RESTARTS {
+            let message = format!("{} (the upload was lost {} times in a row)", reason.message, self.restarts);
+            return self.fail(None, Error { message, ..reason });
+        }
+        self.emit(Event::Restarted { reason });
+        self.offset = 0;
+        self.throttle = Throttle::new(self.cfg.progress_interval_ms);
+        self.backoff.reset();
+        self.go(Next::Create, now);
+    }
+
+    fn create(&mut self, now: Millis) {
         let mut headers = vec![("Upload-Length", self.size.to_string())];
         if let Some(m) = &self.metadata_header {
             headers.push(("Upload-Metadata", m.clone()));
         }
+        if let Some(key) = &self.cfg.idempotency_key {
+            headers.push(("Idempotency-Key", key.clone()));
+        }
         let endpoint = self.cfg.endpoint.clone();
-        let req = self.send(Method::Post, endpoint, headers, Body::Empty);
+        let req = self.send(Method::Post, endpoint, headers, Body::Empty, now);
         self.phase = Phase::Creating { req, then_pause: false };
         self.set_state(State::Creating);
     }
 
-    fn probe(&mut self, url: String) {
-        let req = self.send(Method::Head, url.clone(), Vec::new(), Body::Empty);
+    fn probe(&mut self, url: String, now: Millis) {
+        let req = self.send(Method::Head, url.clone(), Vec::new(), Body::Empty, now);
         self.phase = Phase::Probing { url, req };
         self.set_state(State::Resuming);
     }
 
-    fn patch_next(&mut self, url: String) {
+    fn patch_next(&mut self, url: String, now: Millis) {
         let start = self.offset;
-        let end = start.saturating_add(self.cfg.chunk_size).min(self.size);
+        let end = start.saturating_add(self.chunk_limit).min(self.size);
+        self.patch_range(url, start, end, now);
+    }
+
+    fn patch_range(&mut self, url: String, start: u64, end: u64, now: Millis) {
         let headers =
             vec![("Upload-Offset", start.to_string()), ("Content-Type", "application/offset+octet-stream".to_string())];
-        let req = self.send(Method::Patch, url.clone(), headers, Body::Source { start, end });
-        self.phase = Phase::Patching { url, req, start, end };
+        let req = self.send(Method::Patch, url.clone(), headers, Body::Source { start, end }, now);
+        self.phase = Phase::Patching { url, req, start, end, sent_at: now };
         self.set_state(State::Uploading);
     }
 
-    fn send(&mut self, method: Method, url: String, mut headers: Vec<(&'static str, String)>, body: Body) -> RequestId {
+    fn send(
+        &mut self,
+        method: Method,
+        url: String,
+        mut headers: Vec<(&'static str, String)>,
+        body: Body,
+        now: Millis,
+    ) -> RequestId {
         self.next_id += 1;
         let id = RequestId(self.next_id);
         headers.insert(0, ("Tus-Resumable", TUS_VERSION.to_string()));
-        self.out.push_back(Output::Send(id, Request { method, url, headers, body }));
+        let body_bytes = match body {
+            Body::Source { start, end } => end - start,
+            Body::Empty => 0,
+        };
+        self.stall_at = Some(now.plus(self.throughput.stall_timeout(body_bytes, self.cfg.stall_floor_ms)));
+        let refresh_auth = std::mem::take(&mut self.refresh_next);
+        self.out.push_back(Output::Send(id, Request { method, url, headers, body, refresh_auth }));
         id
+    }
+
+    fn cancel(&mut self, req: RequestId) {
+        self.stall_at = None;
+        self.out.push_back(Output::Cancel(req));
     }
 
     fn complete(&mut self, url: String, now: Millis) {
@@ -420,12 +780,14 @@ impl Upload {
     }
 
     fn fail(&mut self, url: Option<String>, error: Error) {
+        self.stall_at = None;
         self.phase = Phase::Failed { url, error: error.clone() };
         self.settle(Event::Failed(error));
         self.settle_state(State::Failed);
     }
 
     fn finish_abort(&mut self) {
+        self.stall_at = None;
         self.phase = Phase::Aborted;
         self.settle_state(State::Aborted);
     }
@@ -462,6 +824,26 @@ impl Upload {
             self.out.push_back(Output::Event(ev));
         }
     }
+
+    fn flush_deferred(&mut self) {
+        if !self.throttle.has_pending() {
+            for ev in self.deferred.drain(..) {
+                self.out.push_back(Output::Event(ev));
+            }
+        }
+    }
+}
+
+/// What to do for a known upload URL (HEAD first) or none (create).
+fn known(url: Option<String>) -> Next {
+    url.map_or(Next::Create, Next::Probe)
+}
+
+/// Fresh credentials were asked for and refused again.
+fn unauthorized(method: &str, res: &Response) -> Error {
+    let base = Error::rejected(method, res.status, &res.body);
+    let message = format!("{}; fresh headers were requested and refused as well", base.message);
+    Error { code: "unauthorized", message, ..base }
 }
 
 /// A required response header is absent. In browsers the usual cause is CORS: the server

@@ -27,6 +27,8 @@ pub trait Io {
     type Sleep: Future<Output = ()> + Unpin;
 
     fn now(&self) -> Millis;
+    /// Whether the platform believes it is online (`navigator.onLine`).
+    fn online(&self) -> bool;
     fn fetch(&self, request: Request) -> Self::Fetch;
     fn sleep_until(&self, at: Millis) -> Self::Sleep;
     /// Delivers events to the app. Called with no borrow of the core held.
@@ -38,7 +40,11 @@ pub trait Io {
 pub enum Command {
     Start,
     Pause,
-    Abort { terminate: bool },
+    Abort {
+        terminate: bool,
+    },
+    /// The platform went online (`true`) or offline (`false`).
+    Online(bool),
 }
 
 enum Wake {
@@ -58,6 +64,7 @@ pub async fn run<I: Io>(
     let mut in_flight: Option<(RequestId, I::Fetch)> = None;
     let mut timer: Option<(Millis, I::Sleep)> = None;
     let mut commands_open = true;
+    upload.handle_online(io.online(), io.now());
     apply(upload, first, io.now());
     loop {
         // 1. Drain.
@@ -113,7 +120,13 @@ pub async fn run<I: Io>(
                 in_flight = None;
                 match answer {
                     Ok(response) => upload.handle_response(id, response, now),
-                    Err(error) => upload.handle_failure(id, error, now),
+                    Err(error) => {
+                        // A network error that coincides with going offline is offline, not a retry.
+                        if matches!(error, TransportError::Network(_)) {
+                            upload.handle_online(io.online(), now);
+                        }
+                        upload.handle_failure(id, error, now)
+                    }
                 }
             }
             Wake::Timer => {
@@ -135,5 +148,6 @@ fn apply(upload: &mut Upload, command: Command, now: Millis) {
         Command::Start => upload.start(now),
         Command::Pause => upload.pause(now),
         Command::Abort { terminate } => upload.abort(terminate, now),
+        Command::Online(online) => upload.handle_online(online, now),
     }
 }

@@ -29,7 +29,7 @@ pub fn error_to_js(err: &Error) -> JsValue {
     obj.into()
 }
 
-/// `{ type: 'state' | 'progress' | 'created' | 'restarted' | 'completed' | 'failed', ... }`
+/// `{ type: 'state' | 'progress' | 'reconnecting' | 'created' | 'restarted' | 'completed' | 'failed', ... }`
 pub fn event_to_js(event: &Event) -> JsValue {
     let obj = Object::new();
     match event {
@@ -45,6 +45,12 @@ pub fn event_to_js(event: &Event) -> JsValue {
         Event::Created { url } => {
             set(&obj, "type", "created");
             set(&obj, "url", url.as_str());
+        }
+        Event::Reconnecting { attempt, delay_ms, reason } => {
+            set(&obj, "type", "reconnecting");
+            set(&obj, "attempt", JsValue::from_f64(f64::from(*attempt)));
+            set(&obj, "retryIn", num(*delay_ms));
+            set(&obj, "reason", error_to_js(reason));
         }
         Event::Restarted { reason } => {
             set(&obj, "type", "restarted");

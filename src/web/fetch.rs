@@ -45,11 +45,13 @@ pub fn js_message(value: &JsValue) -> String {
     value.as_string().unwrap_or_else(|| "unknown error".to_string())
 }
 
-/// Calls the app's header callback with `{ method, url }` and awaits its answer.
+/// Calls the app's header callback with `{ method, url, refused }` and awaits its answer.
+/// `refused` is true when the server refused the previous attempt's credentials (401/403).
 async fn app_headers(callback: &Function, request: &Request) -> Result<Vec<(String, String)>, TransportError> {
     let context = Object::new();
     let _ = Reflect::set(&context, &"method".into(), &request.method.as_str().into());
     let _ = Reflect::set(&context, &"url".into(), &request.url.as_str().into());
+    let _ = Reflect::set(&context, &"refused".into(), &request.refresh_auth.into());
     let returned = callback.call1(&JsValue::NULL, &context).map_err(|e| TransportError::Headers(js_message(&e)))?;
     let value = if returned.is_instance_of::<Promise>() {
         JsFuture::from(Promise::from(returned)).await.map_err(|e| TransportError::Headers(js_message(&e)))?

@@ -29,6 +29,10 @@ impl Io for WebIo {
         Millis(js_sys::Date::now() as u64)
     }
 
+    fn online(&self) -> bool {
+        super::online::is_online()
+    }
+
     fn fetch(&self, request: Request) -> Self::Fetch {
         perform(request, self.file.clone(), self.headers.clone()).boxed_local()
     }

@@ -16,6 +16,8 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::Blob;
 
+// A missing endpoint is a harness mistake; the test should stop with this message.
+#[allow(clippy::option_env_unwrap)]
 fn endpoint() -> String {
     option_env!("FERRY_TEST_ENDPOINT")
         .expect("FERRY_TEST_ENDPOINT must name a running TUS server (scripts/test.mjs sets it)")
@@ -41,7 +43,7 @@ fn io(blob: &Blob, on_event: Function) -> WebIo {
 fn req(method: Method, url: &str, headers: Vec<(&'static str, String)>, body: Body) -> Request {
     let mut all = vec![("Tus-Resumable", "1.0.0".to_string())];
     all.extend(headers);
-    Request { method, url: url.to_string(), headers: all, body }
+    Request { method, url: url.to_string(), headers: all, body, refresh_auth: false }
 }
 
 async fn read_blob(blob: &Blob) -> Vec<u8> {
@@ -158,7 +160,9 @@ async fn app_headers_are_sent_and_callback_errors_are_typed() {
     let seen = Rc::new(RefCell::new(Vec::<String>::new()));
     let log = Rc::clone(&seen);
     let headers: Function = Closure::<dyn Fn(JsValue) -> JsValue>::new(move |ctx: JsValue| {
-        log.borrow_mut().push(Reflect::get(&ctx, &"method".into()).unwrap().as_string().unwrap());
+        let method = Reflect::get(&ctx, &"method".into()).unwrap().as_string().unwrap();
+        let refused = Reflect::get(&ctx, &"refused".into()).unwrap().as_bool().unwrap();
+        log.borrow_mut().push(format!("{method} refused={refused}"));
         let h = Object::new();
         Reflect::set(&h, &"Authorization".into(), &"Bearer test-token".into()).unwrap();
         h.into()
@@ -171,7 +175,10 @@ async fn app_headers_are_sent_and_callback_errors_are_typed() {
         .await
         .expect("POST answered");
     assert_eq!(res.status, 201);
-    assert_eq!(*seen.borrow(), vec!["POST".to_string()]);
+    let mut again = req(Method::Head, &endpoint(), vec![], Body::Empty);
+    again.refresh_auth = true;
+    let _ = io.fetch(again).await;
+    assert_eq!(*seen.borrow(), vec!["POST refused=false".to_string(), "HEAD refused=true".to_string()]);
 
     let throwing = Function::new_no_args("throw new Error('token service down')");
     let io = WebIo { file: blob, headers: Some(throwing), on_event: noop() };
@@ -197,7 +204,21 @@ async fn engine_runs_from_js_options_and_rejects_bad_ones() {
     assert_eq!(Reflect::get(&result, &"bytesTotal".into()).unwrap().as_f64(), Some(200_000.0));
     assert_eq!(download(&url).await, bytes);
 
-    for (key, value) in [("chunkSize", JsValue::from_f64(-1.0)), ("chunkSize", JsValue::from_f64(1.5)), ("file", JsValue::from_str("x")), ("endpoint", JsValue::from_f64(3.0))] {
+    let retry = |v: JsValue| {
+        let r = Object::new();
+        Reflect::set(&r, &"baseDelay".into(), &v).unwrap();
+        JsValue::from(r)
+    };
+    for (key, value) in [
+        ("chunkSize", JsValue::from_f64(-1.0)),
+        ("chunkSize", JsValue::from_f64(1.5)),
+        ("file", JsValue::from_str("x")),
+        ("endpoint", JsValue::from_f64(3.0)),
+        ("stallTimeout", JsValue::from_str("soon")),
+        ("retry", JsValue::from_f64(5.0)),
+        ("retry", retry(JsValue::from_f64(f64::NAN))),
+        ("idempotencyKey", JsValue::from_f64(1.0)),
+    ] {
         let bad = Object::assign(&Object::new(), &options);
         Reflect::set(&bad, &key.into(), &value).unwrap();
         let err = Engine::new(bad.into(), noop()).err().expect("rejected");

@@ -92,10 +92,22 @@ fn rejected_creation_carries_status_and_server_message() {
     let mut h = Harness::new(100, 1024);
     h.start();
     let (id, _) = h.expect(Method::Post);
+    h.reply(id, Response::new(400).with_body("Invalid metadata\n"));
+    h.finish();
+    let err = h.failure().unwrap();
+    assert_eq!((err.kind, err.code, err.status), (ErrorKind::Rejected, "http_status", Some(400)));
+    assert!(err.message.ends_with("Invalid metadata"), "{}", err.message);
+}
+
+#[test]
+fn creation_too_large_for_the_server_is_its_own_code() {
+    let mut h = Harness::new(100, 1024);
+    h.start();
+    let (id, _) = h.expect(Method::Post);
     h.reply(id, Response::new(413).with_body("Maximum size exceeded\n"));
     h.finish();
     let err = h.failure().unwrap();
-    assert_eq!((err.kind, err.code, err.status), (ErrorKind::Rejected, "http_status", Some(413)));
+    assert_eq!((err.kind, err.code, err.status), (ErrorKind::Rejected, "too_large", Some(413)));
     assert!(err.message.ends_with("Maximum size exceeded"), "{}", err.message);
 }
 

@@ -8,6 +8,7 @@ mod commands;
 mod creation;
 mod patching;
 mod resume;
+mod retries;
 mod throttling;
 
 use std::collections::VecDeque;
@@ -96,9 +97,12 @@ impl Harness {
         }
     }
 
-    /// Lets every timer fire.
+    /// Lets every timer fire until a request goes out (whose answer the test then plays).
     pub fn settle(&mut self) {
         for _ in 0..100 {
+            if !self.sent.is_empty() {
+                return;
+            }
             match self.wake_at {
                 Some(t) => {
                     self.now = self.now.max(t);
@@ -131,6 +135,31 @@ impl Harness {
             .iter()
             .filter_map(|e| if let Event::Progress { confirmed, .. } = e { Some(*confirmed) } else { None })
             .collect()
+    }
+
+    /// `(attempt, reason)` of every `Reconnecting` event.
+    pub fn reconnecting(&self) -> Vec<(u32, Error)> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Reconnecting { attempt, reason, .. } => Some((*attempt, reason.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn online(&mut self, online: bool) {
+        self.up.handle_online(online, self.now);
+        self.drain();
+    }
+
+    /// Fires the stall timer of the request in flight.
+    pub fn stall(&mut self) {
+        let at = self.up.timers().iter().find(|(t, _)| *t == Timer::Stall).and_then(|(_, at)| *at);
+        let at = at.expect("no stall timer armed");
+        self.now = self.now.max(at);
+        self.up.handle_timeout(self.now);
+        self.drain();
     }
 
     pub fn failure(&self) -> Option<&Error> {

@@ -46,10 +46,15 @@ fn partial_acceptance_continues_from_the_confirmed_offset() {
 }
 
 #[test]
-fn a_patch_that_confirms_nothing_is_sent_again_from_the_same_offset() {
+fn a_patch_that_confirms_nothing_backs_off_and_relearns_the_offset() {
     let mut h = Harness::new(10_000, 4_000);
     let (id, _) = h.create("/files/abc");
     h.reply(id, accepted(0));
+    assert!(h.sent.is_empty(), "the same bytes were sent again at once");
+    assert_eq!(h.up.state(), State::Reconnecting);
+    h.settle();
+    let (id, _) = h.expect(Method::Head);
+    h.reply(id, head_ok(0, 10_000));
     let (_, req) = h.expect(Method::Patch);
     assert_eq!(range(&req), (0, 4_000));
 }
@@ -110,10 +115,10 @@ fn rejected_patch_fails_and_start_continues_with_a_head() {
     let (id, _) = h.create("/files/abc");
     h.reply(id, accepted(4_000));
     let (id, _) = h.expect(Method::Patch);
-    h.reply(id, Response::new(500).with_body("disk full"));
+    h.reply(id, Response::new(400).with_body("bad request"));
     h.settle();
     let err = h.failure().unwrap();
-    assert_eq!((err.kind, err.status), (ErrorKind::Rejected, Some(500)));
+    assert_eq!((err.kind, err.status), (ErrorKind::Rejected, Some(400)));
     assert!(h.up.outcome().unwrap().is_err());
     h.start();
     let (id, head) = h.expect(Method::Head);
@@ -127,13 +132,18 @@ fn rejected_patch_fails_and_start_continues_with_a_head() {
 }
 
 #[test]
-fn network_failure_is_typed_and_resumable() {
+fn network_failure_waits_then_relearns_the_offset() {
     let mut h = Harness::new(10_000, 4_000);
     let (id, _) = h.create("/files/abc");
     h.fail(id, TransportError::Network("Failed to fetch".into()));
-    h.finish();
-    let err = h.failure().unwrap();
-    assert_eq!((err.kind, err.code), (ErrorKind::Network, "network_error"));
-    assert_eq!(h.up.state(), State::Failed);
+    assert!(h.sent.is_empty(), "retried without waiting");
+    assert_eq!(h.up.state(), State::Reconnecting);
+    let (attempt, reason) = h.reconnecting().last().cloned().unwrap();
+    assert_eq!((attempt, reason.kind, reason.code), (1, ErrorKind::Network, "network_error"));
     assert_eq!(h.up.url(), Some(UPLOAD_URL));
+    h.settle();
+    let (id, _) = h.expect(Method::Head);
+    h.reply(id, head_ok(1_500, 10_000));
+    let (_, req) = h.expect(Method::Patch);
+    assert_eq!(range(&req), (1_500, 5_500));
 }

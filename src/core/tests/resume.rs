@@ -60,9 +60,24 @@ fn head_failure_never_recreates() {
     h.start();
     let (id, _) = h.expect(Method::Head);
     h.reply(id, Response::new(502));
-    h.finish();
-    assert_eq!(h.failure().unwrap().status, Some(502));
+    // Only HEADs follow, until the retry budget is spent; never a POST.
+    let mut heads = 1;
+    loop {
+        h.settle();
+        match h.sent.pop_front() {
+            Some((id, req)) => {
+                assert_eq!(req.method, Method::Head, "a 5xx on HEAD led to {req:?}");
+                heads += 1;
+                h.reply(id, Response::new(502));
+            }
+            None => break,
+        }
+    }
+    assert!(heads > 5, "gave up after only {heads} HEADs");
+    let err = h.failure().unwrap();
+    assert_eq!((err.code, err.status), ("retries_exhausted", Some(502)));
     assert_eq!(h.up.url(), Some(UPLOAD_URL), "the known upload must not be forgotten");
+    h.finish();
 }
 
 #[test]
