@@ -42,6 +42,10 @@ pub struct Config {
     /// creation whose outcome is unknown (network error, 5xx, stall) is retried with the same
     /// key; when not, such a creation fails instead of risking a second upload.
     pub idempotency_key: Option<String>,
+    /// Key of this upload's session record; `None` keeps nothing (no `Persist` outputs).
+    pub session_key: Option<String>,
+    /// Keep the session record after completion (by default it is forgotten).
+    pub keep_session: bool,
 }
 
 impl Config {
@@ -56,6 +60,8 @@ impl Config {
             stall_floor_ms: DEFAULT_STALL_FLOOR_MS,
             seed: 0,
             idempotency_key: None,
+            session_key: None,
+            keep_session: false,
         }
     }
 
@@ -116,11 +122,13 @@ pub struct SourceInfo {
     pub name: String,
     /// MIME type, sent as `filetype` metadata (`application/octet-stream` when empty).
     pub mime_type: String,
+    /// `File.lastModified` (0 when unknown); stored with the session.
+    pub last_modified: u64,
 }
 
 impl SourceInfo {
     pub fn file(size: u64, name: impl Into<String>, mime_type: impl Into<String>) -> SourceInfo {
-        SourceInfo { size: Some(size), name: name.into(), mime_type: mime_type.into() }
+        SourceInfo { size: Some(size), name: name.into(), mime_type: mime_type.into(), last_modified: 0 }
     }
 
     /// Metadata pairs for creation: filename and filetype unless the app set its own.

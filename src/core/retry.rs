@@ -5,6 +5,7 @@
 //! supply a fixed one. This module decides *when* to try again, never *what* to send;
 //! upload.rs decides that.
 
+use super::date::parse_http_date;
 use super::header;
 use super::time::Millis;
 
@@ -102,10 +103,14 @@ impl Backoff {
     }
 }
 
-/// Parses `Retry-After` in its delta-seconds form. The HTTP-date form needs a wall clock the
-/// core does not have; such values (and garbage) yield `None`, and plain backoff applies.
-pub fn parse_retry_after(value: &str) -> Option<u64> {
-    header::parse_u64(value.trim()).map(|s| s.saturating_mul(1000).min(MAX_RETRY_AFTER_MS))
+/// Parses `Retry-After` (delta-seconds, or an HTTP date compared with the wall-clock `now`)
+/// into milliseconds to wait. Garbage yields `None`, and plain backoff applies.
+pub fn parse_retry_after(value: &str, now: Millis) -> Option<u64> {
+    let ms = match header::parse_u64(value.trim()) {
+        Some(seconds) => seconds.saturating_mul(1000),
+        None => parse_http_date(value)?.saturating_sub(now.0),
+    };
+    Some(ms.min(MAX_RETRY_AFTER_MS))
 }
 
 #[cfg(test)]
@@ -170,12 +175,15 @@ mod tests {
 
     #[test]
     fn retry_after_is_strict_and_capped() {
-        assert_eq!(parse_retry_after("3"), Some(3_000));
-        assert_eq!(parse_retry_after(" 0 "), Some(0));
-        assert_eq!(parse_retry_after("999999999999"), Some(MAX_RETRY_AFTER_MS));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(parse_retry_after("1.5"), None);
+        let now = Millis(1_445_412_470_000); // 10 s before 2015-10-21T07:28:00Z
+        assert_eq!(parse_retry_after("3", now), Some(3_000));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(0));
+        assert_eq!(parse_retry_after("999999999999", now), Some(MAX_RETRY_AFTER_MS));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(10_000));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now.plus(60_000)), Some(0), "a past date");
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("1.5", now), None);
+        assert_eq!(parse_retry_after("tomorrow", now), None);
         let mut b = Backoff::default();
         let d = b.next(&RetryPolicy::default(), &mut Rng::new(0), Delay::After(4_000), Millis(0));
         assert_eq!(d, Some(4_000));

@@ -27,14 +27,21 @@
 //!    bytes); while the browser is offline they wait in `Offline` and spend nothing.
 //!    Exhausting the budget fails the upload but keeps its URL: `start` continues it.
 //!
-//! Timers form a fixed table (see [`Timer`]): progress throttle, stall deadline of the
-//! request in flight, end of a retry wait. The next wake-up is the table's minimum.
+//! 10. With a session key, the record is written (`Persist`) as soon as the upload URL is
+//!     known, then at most every `PERSIST_INTERVAL_MS` while bytes are confirmed, and on
+//!     pause and failure; it is deleted (`Forget`) on completion (unless kept) and on abort.
+//!     `now` is wall-clock milliseconds here, since records and `Upload-Expires` are dates.
 //!
-//! Not here yet (seams left open): persistence outputs, parallel parts.
+//! Timers form a fixed table (see [`Timer`]): progress throttle, stall deadline of the
+//! request in flight, end of a retry wait, coalesced session write. The next wake-up is the
+//! table's minimum.
+//!
+//! Not here yet (seams left open): parallel parts.
 
 use std::collections::VecDeque;
 
 use super::config::{Config, SourceInfo, MIN_CHUNK_SIZE};
+use super::date::parse_http_date;
 use super::error::{Error, ErrorKind};
 use super::event::{Event, State};
 use super::header;
@@ -43,6 +50,7 @@ use super::metadata;
 use super::progress::Throttle;
 use super::rate::Throughput;
 use super::retry::{parse_retry_after, Backoff, Delay, Rng};
+use super::session::{SessionRecord, PERSIST_INTERVAL_MS};
 use super::status::{classify, Verdict};
 use super::time::Millis;
 use super::url;
@@ -65,6 +73,10 @@ pub enum Output {
     Cancel(RequestId),
     /// Tell the app.
     Event(Event),
+    /// Store this session record (replacing any with the same key).
+    Persist(SessionRecord),
+    /// Delete the session record with this key.
+    Forget(String),
     /// Nothing more to do; call `handle_timeout` at `wake_at`, if given.
     Idle { wake_at: Option<Millis> },
 }
@@ -78,6 +90,8 @@ pub enum Timer {
     Stall,
     /// A retry wait is over.
     Retry,
+    /// A coalesced session write is due.
+    Persist,
 }
 
 /// What to do when a wait ends.
@@ -144,11 +158,29 @@ pub struct Upload {
     auth_refreshed: bool,
     /// Times this run found its upload gone and started over.
     restarts: u32,
+    source: SourceInfo,
+    /// The session record's bookkeeping, when the upload has a session key.
+    session: Option<Session>,
+    /// An upload URL from a stored session, to try (HEAD) on the first start.
+    restored: Option<String>,
+    /// The `now` of the latest input.
+    clock: Millis,
+}
+
+/// Bookkeeping for the session record.
+#[derive(Clone, Debug)]
+struct Session {
+    key: String,
+    created_at: u64,
+    expires_at: Option<u64>,
+    last_write: Option<Millis>,
+    /// Confirmed bytes not yet written.
+    dirty: bool,
 }
 
 impl Upload {
     /// Validates the options and prepares an upload; nothing is sent until `start`.
-    pub fn new(cfg: Config, source: SourceInfo, _now: Millis) -> Result<Upload, Error> {
+    pub fn new(cfg: Config, source: SourceInfo, now: Millis) -> Result<Upload, Error> {
         cfg.validate()?;
         let size = source
             .size
@@ -159,7 +191,18 @@ impl Upload {
         }
         let metadata_header = metadata::encode(&pairs);
         let throttle = Throttle::new(cfg.progress_interval_ms);
+        let session = cfg.session_key.clone().map(|key| Session {
+            key,
+            created_at: now.0,
+            expires_at: None,
+            last_write: None,
+            dirty: false,
+        });
         Ok(Upload {
+            source,
+            session,
+            restored: None,
+            clock: now,
             rng: Rng::new(cfg.seed),
             chunk_limit: cfg.chunk_size,
             cfg,
@@ -180,6 +223,22 @@ impl Upload {
             auth_refreshed: false,
             restarts: 0,
         })
+    }
+
+    /// Prepares an upload that continues a stored session: the first `start` asks the
+    /// server (HEAD) where the stored upload stands, or starts over, saying why, if the
+    /// record has expired or does not describe this file.
+    pub fn resume(mut cfg: Config, record: SessionRecord, source: SourceInfo, now: Millis) -> Result<Upload, Error> {
+        cfg.session_key = Some(record.key.clone());
+        let mut up = Upload::new(cfg, source, now)?;
+        if record.size == up.size && url::is_absolute_http(&record.upload_url) {
+            if let Some(s) = &mut up.session {
+                s.created_at = record.created_at;
+                s.expires_at = record.expires_at;
+            }
+            up.restored = Some(record.upload_url);
+        }
+        Ok(up)
     }
 
     // ---- queries -------------------------------------------------------------------
@@ -208,7 +267,7 @@ impl Upload {
             Phase::Probing { url, .. } | Phase::Patching { url, .. } | Phase::Completed { url } => Some(url),
             Phase::Paused { url } | Phase::Failed { url, .. } => url.as_deref(),
             Phase::Waiting { next, .. } | Phase::Offline { next } => next.url(),
-            Phase::Idle => self.cfg.upload_url.as_deref(),
+            Phase::Idle => self.restored.as_deref().or(self.cfg.upload_url.as_deref()),
             Phase::Creating { .. } | Phase::Terminating { .. } | Phase::Aborted => None,
         }
     }
@@ -237,12 +296,21 @@ impl Upload {
     }
 
     /// The timer table: each slot and when it fires, if armed.
-    pub fn timers(&self) -> [(Timer, Option<Millis>); 3] {
+    pub fn timers(&self) -> [(Timer, Option<Millis>); 4] {
         let retry = match &self.phase {
             Phase::Waiting { until, .. } => Some(*until),
             _ => None,
         };
-        [(Timer::Progress, self.throttle.deadline()), (Timer::Stall, self.stall_at), (Timer::Retry, retry)]
+        let persist = match &self.session {
+            Some(Session { dirty: true, last_write: Some(t), .. }) => Some(t.plus(PERSIST_INTERVAL_MS)),
+            _ => None,
+        };
+        [
+            (Timer::Progress, self.throttle.deadline()),
+            (Timer::Stall, self.stall_at),
+            (Timer::Retry, retry),
+            (Timer::Persist, persist),
+        ]
     }
 
     fn next_deadline(&self) -> Option<Millis> {
@@ -254,8 +322,23 @@ impl Upload {
     /// Starts, or continues after a pause or failure; during a retry wait, tries at once.
     /// A no-op while a request is in flight.
     pub fn start(&mut self, now: Millis) {
+        self.clock = self.clock.max(now);
         let next = match &mut self.phase {
-            Phase::Idle => known(self.cfg.upload_url.clone()),
+            Phase::Idle => {
+                if let Some(url) = self.restored.take() {
+                    if let Some(at) = self.session.as_ref().and_then(|s| s.expires_at).filter(|t| *t <= now.0) {
+                        let reason = Error {
+                            status: None,
+                            message: format!("the stored upload {url} expired at {at} (its Upload-Expires)"),
+                            ..Error::expired("HEAD", 410)
+                        };
+                        return self.restart(reason, now);
+                    }
+                    Next::Probe(url)
+                } else {
+                    known(self.cfg.upload_url.clone())
+                }
+            }
             Phase::Paused { url } | Phase::Failed { url, .. } => {
                 let next = known(url.take());
                 self.backoff.reset();
@@ -281,7 +364,8 @@ impl Upload {
 
     /// Pauses: aborts the request in flight; `start` continues later from the server's offset.
     /// A creation in flight is allowed to finish so that its upload URL is not lost.
-    pub fn pause(&mut self, _now: Millis) {
+    pub fn pause(&mut self, now: Millis) {
+        self.clock = self.clock.max(now);
         match std::mem::replace(&mut self.phase, Phase::Aborted) {
             Phase::Creating { req, .. } => {
                 self.phase = Phase::Creating { req, then_pause: true };
@@ -290,10 +374,12 @@ impl Upload {
             Phase::Probing { url, req } | Phase::Patching { url, req, .. } => {
                 self.cancel(req);
                 self.phase = Phase::Paused { url: Some(url) };
+                self.flush_session(now);
                 self.settle_state(State::Paused);
             }
             Phase::Waiting { next, .. } | Phase::Offline { next } => {
                 self.phase = Phase::Paused { url: next.url().map(str::to_string) };
+                self.flush_session(now);
                 self.settle_state(State::Paused);
             }
             other => self.phase = other,
@@ -302,6 +388,7 @@ impl Upload {
 
     /// Ends the upload. With `terminate`, asks the server to delete it (TUS termination).
     pub fn abort(&mut self, terminate: bool, now: Millis) {
+        self.clock = self.clock.max(now);
         if matches!(self.phase, Phase::Completed { .. } | Phase::Aborted | Phase::Terminating { .. }) {
             return;
         }
@@ -316,11 +403,13 @@ impl Upload {
             }
             _ => self.finish_abort(),
         }
+        self.forget_session();
     }
 
     // ---- inputs ----------------------------------------------------------------------
 
     pub fn handle_response(&mut self, id: RequestId, res: Response, now: Millis) {
+        self.clock = self.clock.max(now);
         if self.in_flight() != Some(id) {
             return;
         }
@@ -337,6 +426,7 @@ impl Upload {
     }
 
     pub fn handle_failure(&mut self, id: RequestId, err: TransportError, now: Millis) {
+        self.clock = self.clock.max(now);
         if self.in_flight() != Some(id) {
             return;
         }
@@ -389,6 +479,7 @@ impl Upload {
     /// Delivers timed work: throttled progress, stall deadlines, the end of retry waits.
     /// Spurious calls are harmless.
     pub fn handle_timeout(&mut self, now: Millis) {
+        self.clock = self.clock.max(now);
         for (timer, at) in self.timers() {
             if !matches!(at, Some(t) if t <= now) {
                 continue;
@@ -411,6 +502,7 @@ impl Upload {
                         self.go(next, now);
                     }
                 }
+                Timer::Persist => self.flush_session(now),
             }
         }
         self.flush_deferred();
@@ -419,6 +511,7 @@ impl Upload {
     /// The browser went offline or came back. Offline, retry waits stop spending attempts;
     /// back online, a waiting upload continues at once with a fresh retry budget.
     pub fn handle_online(&mut self, online: bool, now: Millis) {
+        self.clock = self.clock.max(now);
         if self.online == online {
             return;
         }
@@ -445,12 +538,13 @@ impl Upload {
     // ---- answers ---------------------------------------------------------------------
 
     fn on_create_answer(&mut self, res: Response, then_pause: bool, now: Millis) {
+        self.note_expiry(&res);
         let verdict = classify(res.status);
         if verdict == Verdict::Success {
             self.auth_refreshed = false;
             return self.on_created(res, then_pause, now);
         }
-        let retry_after = res.header("retry-after").and_then(parse_retry_after);
+        let retry_after = res.header("retry-after").and_then(|v| parse_retry_after(v, now));
         // Answers after which the server certainly holds no new upload, or holds it under our key.
         let delay = match verdict {
             Verdict::Throttled if res.status == 429 || retry_after.is_some() => {
@@ -510,6 +604,7 @@ impl Upload {
         self.offset = 0;
         self.backoff.reset();
         self.emit(Event::Created { url: url.clone() });
+        self.write_session(&url, now);
         if then_pause {
             self.phase = Phase::Paused { url: Some(url) };
         } else if self.size == 0 {
@@ -520,7 +615,8 @@ impl Upload {
     }
 
     fn on_probe_answer(&mut self, url: String, res: Response, now: Millis) {
-        let retry_after = res.header("retry-after").and_then(parse_retry_after);
+        self.note_expiry(&res);
+        let retry_after = res.header("retry-after").and_then(|v| parse_retry_after(v, now));
         let cause = || Error::rejected("HEAD", res.status, &res.body);
         match classify(res.status) {
             Verdict::Success => {
@@ -567,6 +663,7 @@ impl Upload {
             self.backoff.reset();
         }
         self.confirm(offset, now);
+        self.session_progress(&url, now);
         if offset == self.size {
             self.complete(url, now);
         } else {
@@ -575,7 +672,8 @@ impl Upload {
     }
 
     fn on_patch_answer(&mut self, url: String, start: u64, end: u64, sent_at: Millis, res: Response, now: Millis) {
-        let retry_after = res.header("retry-after").and_then(parse_retry_after);
+        self.note_expiry(&res);
+        let retry_after = res.header("retry-after").and_then(|v| parse_retry_after(v, now));
         let cause = || Error::rejected("PATCH", res.status, &res.body);
         match classify(res.status) {
             Verdict::Success => {
@@ -625,6 +723,7 @@ impl Upload {
         self.throughput.sample(offset - start, now.since(sent_at));
         self.backoff.reset();
         self.confirm(offset, now);
+        self.session_progress(&url, now);
         if offset == self.size {
             self.complete(url, now);
         } else {
@@ -773,7 +872,11 @@ impl Upload {
         if self.size == 0 && self.throttle.reported() == 0 && !self.throttle.has_pending() {
             self.out.push_back(Output::Event(Event::Progress { confirmed: 0, total: 0 }));
         }
-        let _ = now;
+        if self.cfg.keep_session {
+            self.write_session(&url, now);
+        } else {
+            self.forget_session();
+        }
         self.phase = Phase::Completed { url: url.clone() };
         self.settle(Event::Completed { url, total: self.size });
         self.settle_state(State::Completed);
@@ -781,6 +884,10 @@ impl Upload {
 
     fn fail(&mut self, url: Option<String>, error: Error) {
         self.stall_at = None;
+        if let (Some(u), true) = (&url, self.session.as_ref().is_some_and(|s| s.dirty)) {
+            let u = u.clone();
+            self.write_session(&u, self.clock);
+        }
         self.phase = Phase::Failed { url, error: error.clone() };
         self.settle(Event::Failed(error));
         self.settle_state(State::Failed);
@@ -790,6 +897,60 @@ impl Upload {
         self.stall_at = None;
         self.phase = Phase::Aborted;
         self.settle_state(State::Aborted);
+    }
+
+    // ---- session record ------------------------------------------------------------------
+
+    fn note_expiry(&mut self, res: &Response) {
+        if let (Some(s), Some(at)) = (&mut self.session, res.header("upload-expires").and_then(parse_http_date)) {
+            s.expires_at = Some(at);
+        }
+    }
+
+    /// New bytes were confirmed: write now, or once the write interval has passed.
+    fn session_progress(&mut self, url: &str, now: Millis) {
+        let Some(s) = &mut self.session else { return };
+        match s.last_write {
+            Some(t) if now.since(t) < PERSIST_INTERVAL_MS => s.dirty = true,
+            _ => self.write_session(url, now),
+        }
+    }
+
+    /// Writes a pending update, if any (the persist timer, pause).
+    fn flush_session(&mut self, now: Millis) {
+        let dirty = self.session.as_ref().is_some_and(|s| s.dirty);
+        if let (true, Some(url)) = (dirty, self.url().map(str::to_string)) {
+            self.write_session(&url, now);
+        }
+    }
+
+    fn write_session(&mut self, url: &str, now: Millis) {
+        let Some(s) = &mut self.session else { return };
+        s.dirty = false;
+        s.last_write = Some(now);
+        let record = SessionRecord {
+            key: s.key.clone(),
+            upload_url: url.to_string(),
+            endpoint: self.cfg.endpoint.clone(),
+            size: self.size,
+            name: self.source.name.clone(),
+            mime_type: self.source.mime_type.clone(),
+            last_modified: self.source.last_modified,
+            metadata: self.cfg.metadata.clone(),
+            bytes_confirmed: self.offset,
+            chunk_size: self.chunk_limit,
+            created_at: s.created_at,
+            updated_at: now.0,
+            expires_at: s.expires_at,
+        };
+        self.out.push_back(Output::Persist(record));
+    }
+
+    fn forget_session(&mut self) {
+        if let Some(s) = &mut self.session {
+            s.dirty = false;
+            self.out.push_back(Output::Forget(s.key.clone()));
+        }
     }
 
     // ---- event plumbing ------------------------------------------------------------------

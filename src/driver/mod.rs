@@ -17,7 +17,7 @@ use futures::channel::mpsc::UnboundedReceiver;
 use futures::future::poll_fn;
 use futures::StreamExt;
 
-use crate::core::{Error, Event, Millis, Output, Request, RequestId, Response, TransportError, Upload};
+use crate::core::{Error, Event, Millis, Output, Request, RequestId, Response, SessionRecord, TransportError, Upload};
 
 /// What a platform provides to the loop.
 pub trait Io {
@@ -33,6 +33,10 @@ pub trait Io {
     fn sleep_until(&self, at: Millis) -> Self::Sleep;
     /// Delivers events to the app. Called with no borrow of the core held.
     fn emit(&self, events: Vec<Event>);
+    /// Stores a session record (in the background, in order; failures are the Io's to report).
+    fn persist(&self, record: SessionRecord);
+    /// Deletes a session record (in the background, after any earlier writes).
+    fn forget(&self, key: String);
 }
 
 /// What the app can ask while a run is going on.
@@ -78,6 +82,8 @@ pub async fn run<I: Io>(
                     }
                 }
                 Output::Event(event) => events.push(event),
+                Output::Persist(record) => io.persist(record),
+                Output::Forget(key) => io.forget(key),
                 Output::Idle { wake_at } => break wake_at,
             }
         };

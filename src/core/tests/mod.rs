@@ -9,6 +9,7 @@ mod creation;
 mod patching;
 mod resume;
 mod retries;
+mod sessions;
 mod throttling;
 
 use std::collections::VecDeque;
@@ -27,6 +28,8 @@ pub struct Harness {
     pub sent: VecDeque<(RequestId, Request)>,
     pub cancelled: Vec<RequestId>,
     pub wake_at: Option<Millis>,
+    /// Session writes and deletions, in order: `Ok(record)` written, `Err(key)` forgotten.
+    pub store: Vec<Result<SessionRecord, String>>,
 }
 
 impl Harness {
@@ -38,7 +41,19 @@ impl Harness {
 
     pub fn with(cfg: Config, source: SourceInfo) -> Harness {
         let up = Upload::new(cfg, source, Millis(0)).expect("valid config");
-        Harness { up, now: Millis(0), events: Vec::new(), sent: VecDeque::new(), cancelled: Vec::new(), wake_at: None }
+        Harness::from_upload(up)
+    }
+
+    pub fn from_upload(up: Upload) -> Harness {
+        Harness {
+            up,
+            now: Millis(0),
+            events: Vec::new(),
+            sent: VecDeque::new(),
+            cancelled: Vec::new(),
+            wake_at: None,
+            store: Vec::new(),
+        }
     }
 
     pub fn drain(&mut self) {
@@ -47,6 +62,8 @@ impl Harness {
                 Output::Send(id, req) => self.sent.push_back((id, req)),
                 Output::Cancel(id) => self.cancelled.push(id),
                 Output::Event(ev) => self.events.push(ev),
+                Output::Persist(record) => self.store.push(Ok(record)),
+                Output::Forget(key) => self.store.push(Err(key)),
                 Output::Idle { wake_at } => {
                     self.wake_at = wake_at;
                     return;

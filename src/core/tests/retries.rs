@@ -87,9 +87,17 @@ fn patch_429_and_503_honour_retry_after() {
 }
 
 #[test]
-fn retry_after_as_a_date_falls_back_to_backoff() {
+fn retry_after_as_a_date_is_honoured_and_garbage_falls_back_to_backoff() {
     let (mut h, id) = patching();
-    h.reply(id, Response::new(503).with_header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"));
+    // The virtual clock starts at the epoch.
+    h.reply(id, Response::new(503).with_header("Retry-After", "Thu, 01 Jan 1970 00:00:05 GMT"));
+    h.advance(4_999);
+    assert!(h.sent.is_empty());
+    h.advance(1);
+    h.expect(Method::Head);
+
+    let (mut h, id) = patching();
+    h.reply(id, Response::new(503).with_header("Retry-After", "soon"));
     assert_eq!(h.up.state(), State::Reconnecting);
     wait_retry(&mut h);
     h.expect(Method::Head);

@@ -1,0 +1,44 @@
+//! What survives a closed tab: the session record of one upload.
+//!
+//! The core decides *when* a record is written (`Output::Persist`) or deleted
+//! (`Output::Forget`) and what it holds; the web adapter stores it (IndexedDB) and finds it
+//! again by the file's identity (identity.rs). A record never holds request headers or
+//! tokens: only what is needed to find the upload again and show it in a list.
+
+use super::time::Millis;
+
+/// Version of the record layout. Readers accept every version up to this one.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// At most one write per this many milliseconds while bytes are being confirmed.
+pub const PERSIST_INTERVAL_MS: u64 = 500;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The file identity (or the app's `fingerprint`).
+    pub key: String,
+    pub upload_url: String,
+    pub endpoint: String,
+    pub size: u64,
+    pub name: String,
+    pub mime_type: String,
+    /// `File.lastModified`, milliseconds since the epoch (0 for a plain Blob).
+    pub last_modified: u64,
+    /// The app's metadata (not `filename`/`filetype`, which come from the file).
+    pub metadata: Vec<(String, String)>,
+    /// The last offset a server answer confirmed.
+    pub bytes_confirmed: u64,
+    pub chunk_size: u64,
+    /// Wall-clock milliseconds (the driver's `now`).
+    pub created_at: u64,
+    pub updated_at: u64,
+    /// The server's `Upload-Expires`, in wall-clock milliseconds, when it sent one.
+    pub expires_at: Option<u64>,
+}
+
+impl SessionRecord {
+    /// Whether the server has said the upload is gone by `now`.
+    pub fn is_expired(&self, now: Millis) -> bool {
+        self.expires_at.is_some_and(|t| t <= now.0)
+    }
+}
