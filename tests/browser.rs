@@ -4,3 +4,7 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 include!("browser/cases.rs");
+
+mod sessions {
+    include!("browser/sessions.rs");
+}

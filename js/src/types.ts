@@ -10,6 +10,7 @@ export type UploadState =
   | 'uploading'  // PATCH: sending bytes
   | 'reconnecting' // a request failed in a way that may pass; trying again soon (see the `reconnecting` event)
   | 'offline'    // the browser is offline; continues within a second of coming back online
+  | 'locked'     // another tab or worker is uploading this file; waiting for it (see `onLocked`)
   | 'paused'     // paused by the app; `start()` continues
   | 'completed'  // every byte confirmed by the server
   | 'failed'     // stopped by an error; `start()` tries again from the server's offset
@@ -80,6 +81,53 @@ export interface UploadOptions {
    * the header first). Without a key, such a creation fails rather than risk a second upload.
    */
   idempotencyKey?: boolean | string;
+  /**
+   * Keep a session record in IndexedDB so that the upload continues after a reload, a tab
+   * close or a browser restart: `start()` on the same file finds it, asks the server where
+   * it stands and continues from there. Default `true`; `false` neither looks nor stores.
+   */
+  resume?: boolean;
+  /**
+   * The key that identifies this file's session. Default: computed from the file's name,
+   * size, type, lastModified and a SHA-256 of its first and last 64 KiB.
+   */
+  fingerprint?: string;
+  /** Keep the session record after the upload completes. Default `false`. */
+  keepSession?: boolean;
+  /**
+   * What to do when another tab or worker is uploading the same file: `'wait'` (state
+   * `locked` until it is free, the default) or `'fail'` (reject with kind `locked`).
+   */
+  onLocked?: 'wait' | 'fail';
+}
+
+/** A stored session, as listed by `listResumableUploads()`. Holds no headers or tokens. */
+export interface ResumableUpload {
+  /** The session key (pass it to `forgetUpload`, or as `fingerprint`). */
+  key: string;
+  uploadUrl: string;
+  endpoint: string;
+  /** File name, size, type and lastModified, to ask the user for the same file. */
+  name: string;
+  size: number;
+  type: string;
+  lastModified: number;
+  metadata: Record<string, string>;
+  /** Bytes the server had confirmed when the record was last written. */
+  bytesConfirmed: number;
+  chunkSize: number;
+  /** `Date.now()` values. */
+  createdAt: number;
+  updatedAt: number;
+  /** When the server said it would drop the upload (`Upload-Expires`), if it did. */
+  expiresAt: number | null;
+}
+
+/** Payload of the `warning` event: something degraded, the upload goes on. */
+export interface Warning {
+  /** `storage_unavailable` (sessions kept in memory only) or `identity_unavailable`. */
+  code: string;
+  message: string;
 }
 
 /** Payload of the `reconnecting` event. */
@@ -114,6 +162,8 @@ export interface UploadEvents {
   state: UploadState;
   /** A request failed and will be tried again in `retryIn` ms (state `reconnecting`). */
   reconnecting: Reconnecting;
+  /** Something degraded (e.g. IndexedDB unusable); the upload goes on. */
+  warning: Warning;
   /** The server created the upload. */
   created: { url: string };
   /** The server lost a known upload; a new one is being created from byte 0. */

@@ -5,12 +5,14 @@
 import { FerryError, toFerryError } from './errors.js';
 import { loadEngine } from './loader.js';
 import type { Engine } from './wasm/ferry_upload.js';
-import type { HeadersOption, Progress, Upload, UploadEvents, UploadOptions, UploadResult, UploadState } from './types.js';
+import type { HeadersOption, Progress, ResumableUpload, Upload, UploadEvents, UploadOptions, UploadResult, UploadState } from './types.js';
 
 type Listener = (payload: never) => void;
 
 interface EngineEvent {
-  type: 'state' | 'progress' | 'reconnecting' | 'created' | 'restarted' | 'completed' | 'failed';
+  type: 'state' | 'progress' | 'reconnecting' | 'warning' | 'created' | 'restarted' | 'completed' | 'failed';
+  code?: string;
+  message?: string;
   attempt?: number;
   retryIn?: number;
   state?: UploadState;
@@ -136,6 +138,10 @@ class FerryUpload implements Upload {
         retry: o.retry,
         stallTimeout: o.stallTimeout,
         idempotencyKey: idempotencyKey(o.idempotencyKey, resolveEndpoint(o.endpoint)),
+        resume: o.resume,
+        fingerprint: o.fingerprint,
+        keepSession: o.keepSession,
+        onLocked: o.onLocked,
       };
       return new wasm.Engine(options, (event: EngineEvent) => this.#onEvent(event));
     })().catch((err: unknown) => {
@@ -168,6 +174,9 @@ class FerryUpload implements Upload {
         });
         break;
       }
+      case 'warning':
+        this.#emit('warning', { code: event.code!, message: event.message! });
+        break;
       case 'created':
         this.#url = event.url!;
         this.#emit('created', { url: event.url! });
@@ -210,4 +219,20 @@ class FerryUpload implements Upload {
  */
 export function createUpload(options: UploadOptions): Upload {
   return new FerryUpload(options);
+}
+
+/**
+ * The uploads this origin can continue (stored sessions), oldest first: show them as a
+ * "continue your uploads" list and ask the user for each file again (`createUpload` with the
+ * same file then continues where the server stands).
+ */
+export async function listResumableUploads(): Promise<ResumableUpload[]> {
+  const wasm = await loadEngine();
+  return (await wasm.listSessions()) as ResumableUpload[];
+}
+
+/** Forgets a stored session (the upload on the server is left alone). */
+export async function forgetUpload(key: string): Promise<void> {
+  const wasm = await loadEngine();
+  await wasm.forgetSession(String(key));
 }

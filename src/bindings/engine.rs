@@ -4,24 +4,40 @@
 //! forward the command to the running one (and return `undefined`); `pause()` only ever
 //! forwards. The upload is parked between runs so that a failed upload can be started again
 //! from the server's offset.
+//!
+//! Before its first run an upload is *prepared*: the file identity is computed, and a stored
+//! session for it, if any, becomes the upload to continue. Every run holds the Web Lock of
+//! that identity, so that two tabs never write the same upload at once.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::options;
-use crate::core::{Millis, Upload};
+use super::options::{self, Parsed};
+use crate::core::{Config, Error, ErrorKind, Millis, SourceInfo, Upload};
 use crate::driver::{self, Command};
-use crate::web::{error_to_js, OnlineWatch, WebIo};
+use crate::web::{acquire, error_to_js, identify, record_to_js, warn, OnlineWatch, Store, WebIo};
 
 struct Job {
     upload: Upload,
     io: WebIo,
     commands: UnboundedReceiver<Command>,
+    /// Until the first run: what is needed to look for a stored session.
+    pending: Option<Prepare>,
+    /// The session key, once known (the lock's name).
+    key: Option<String>,
+    wait_for_lock: bool,
+}
+
+struct Prepare {
+    config: Config,
+    source: SourceInfo,
+    resume: bool,
+    fingerprint: Option<String>,
 }
 
 #[wasm_bindgen]
@@ -31,18 +47,31 @@ pub struct Engine {
     sender: UnboundedSender<Command>,
 }
 
+fn now() -> Millis {
+    Millis(js_sys::Date::now() as u64)
+}
+
+fn emit_state(on_event: &Function, state: &str) {
+    let obj = Object::new();
+    let _ = Reflect::set(&obj, &"type".into(), &"state".into());
+    let _ = Reflect::set(&obj, &"state".into(), &state.into());
+    let _ = on_event.call1(&JsValue::NULL, &obj);
+}
+
 #[wasm_bindgen]
 impl Engine {
     /// Validates `options` and prepares the upload. Throws a plain error object
     /// `{ kind, code, message }` on invalid options.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, on_event: Function) -> Result<Engine, JsValue> {
-        let parsed = options::parse(&options).map_err(|e| error_to_js(&e))?;
-        let now = Millis(js_sys::Date::now() as u64);
-        let upload = Upload::new(parsed.config, parsed.source, now).map_err(|e| error_to_js(&e))?;
-        let io = WebIo { file: parsed.file, headers: parsed.headers, on_event };
+        let Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock } =
+            options::parse(&options).map_err(|e| error_to_js(&e))?;
+        // Validate now, so that bad options throw here rather than at start().
+        let upload = Upload::new(config.clone(), source.clone(), now()).map_err(|e| error_to_js(&e))?;
+        let io = WebIo::new(file, headers, on_event);
         let (sender, commands) = unbounded();
-        let job = Job { upload, io, commands };
+        let pending = Some(Prepare { config, source, resume, fingerprint });
+        let job = Job { upload, io, commands, pending, key: None, wait_for_lock };
         Ok(Engine { parked: Rc::new(RefCell::new(Some(job))), sender })
     }
 
@@ -73,12 +102,7 @@ impl Engine {
         let parked = Rc::clone(&self.parked);
         let sender = self.sender.clone();
         Some(future_to_promise(async move {
-            // Listens only while the run lives; a run reads navigator.onLine when it starts.
-            let watch = OnlineWatch::new(move |online| {
-                let _ = sender.unbounded_send(Command::Online(online));
-            });
-            let result = driver::run(&job.io, &mut job.upload, &mut job.commands, command).await;
-            drop(watch);
+            let result = run(&mut job, command, sender).await;
             let total = job.upload.bytes_total();
             *parked.borrow_mut() = Some(job);
             match result {
@@ -92,4 +116,96 @@ impl Engine {
             }
         }))
     }
+}
+
+/// One run: prepare (first time), take the lock, drive the upload, release the lock.
+async fn run(job: &mut Job, command: Command, sender: UnboundedSender<Command>) -> Result<String, Error> {
+    if let Some(prepare) = job.pending.take() {
+        if command == Command::Start {
+            prepare_session(job, prepare).await;
+        } else {
+            job.pending = Some(prepare);
+        }
+    }
+    let _lock = match &job.key {
+        Some(key) if command == Command::Start => {
+            let lock = match acquire(key, false).await {
+                Ok(Some(guard)) => Some(guard),
+                Ok(None) if !job.wait_for_lock => {
+                    return Err(Error::new(
+                        ErrorKind::Locked,
+                        "locked",
+                        "another tab or worker is uploading this file right now",
+                    ))
+                }
+                Ok(None) => {
+                    emit_state(&job.io.on_event, "locked");
+                    acquire(key, true).await.ok().flatten()
+                }
+                // Web Locks refused (e.g. an opaque origin): carry on without coordination.
+                Err(_) => None,
+            };
+            lock
+        }
+        _ => None,
+    };
+    // Listens only while the run lives; a run reads navigator.onLine when it starts.
+    let _watch = OnlineWatch::new(move |online| {
+        let _ = sender.unbounded_send(Command::Online(online));
+    });
+    driver::run(&job.io, &mut job.upload, &mut job.commands, command).await
+}
+
+/// Computes the session key and, if a stored session matches, continues it.
+async fn prepare_session(job: &mut Job, prepare: Prepare) {
+    let Prepare { mut config, source, resume, fingerprint } = prepare;
+    if !resume {
+        return;
+    }
+    let key = match fingerprint {
+        Some(key) => key,
+        None => match identify(&job.io.file, &source.name, &source.mime_type, source.last_modified).await {
+            Ok(key) => key,
+            Err(_) => {
+                warn(
+                    &job.io.on_event,
+                    "identity_unavailable",
+                    "the file could not be read to identify it; it will not be resumable after a reload",
+                );
+                return;
+            }
+        },
+    };
+    let store = Store::shared(now()).await;
+    if let Some(why) = store.warning() {
+        warn(
+            &job.io.on_event,
+            "storage_unavailable",
+            &format!("{why}; uploads resume only while this page stays open"),
+        );
+    }
+    config.session_key = Some(key.clone());
+    let stored = if config.upload_url.is_none() { store.get(&key).await } else { None };
+    let upload = match stored {
+        Some(record) => Upload::resume(config, record, source, now()),
+        None => Upload::new(config, source, now()),
+    };
+    if let Ok(upload) = upload {
+        job.upload = upload;
+        job.key = Some(key);
+    }
+}
+
+/// Stored sessions, oldest update first: `[{ key, uploadUrl, endpoint, size, name, type,
+/// lastModified, metadata, bytesConfirmed, chunkSize, createdAt, updatedAt, expiresAt }]`.
+#[wasm_bindgen(js_name = listSessions)]
+pub async fn list_sessions() -> Array {
+    let store = Store::shared(now()).await;
+    store.list().await.iter().map(record_to_js).collect()
+}
+
+/// Deletes the stored session `key` (the upload itself stays on the server).
+#[wasm_bindgen(js_name = forgetSession)]
+pub async fn forget_session(key: String) {
+    Store::shared(now()).await.delete(&key).await;
 }

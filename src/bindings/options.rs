@@ -17,6 +17,20 @@ pub struct Parsed {
     pub source: SourceInfo,
     pub file: Blob,
     pub headers: Option<Function>,
+    /// Look for a stored session and keep one (`resume`, default true).
+    pub resume: bool,
+    /// The app's own session key (`fingerprint`), instead of the computed file identity.
+    pub fingerprint: Option<String>,
+    /// Wait for another tab's lock (`onLocked: 'wait'`, the default) or fail at once.
+    pub wait_for_lock: bool,
+}
+
+fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>, Error> {
+    let v = get(obj, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_bool().map(Some).ok_or_else(|| bad(key, "true or false"))
 }
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
@@ -94,7 +108,7 @@ fn retry(obj: &JsValue, policy: &mut RetryPolicy) -> Result<(), Error> {
 }
 
 /// `{ endpoint, file, chunkSize?, metadata?, uploadUrl?, headers?, progressInterval?, retry?,
-/// stallTimeout?, idempotencyKey? }`
+/// stallTimeout?, idempotencyKey?, resume?, fingerprint?, keepSession?, onLocked? }`
 pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     if !options.is_object() {
         return Err(Error::usage("invalid_option", "options must be an object"));
@@ -126,6 +140,19 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
         return Err(bad("file", "a Blob with a valid size"));
     }
     let name = get(&file, "name").as_string().unwrap_or_default();
-    let source = SourceInfo::file(size as u64, name, file.type_());
-    Ok(Parsed { config, source, file, headers })
+    let last_modified = get(&file, "lastModified").as_f64().filter(|n| (0.0..=MAX_SAFE).contains(n)).unwrap_or(0.0);
+    let source =
+        SourceInfo { last_modified: last_modified as u64, ..SourceInfo::file(size as u64, name, file.type_()) };
+    config.keep_session = opt_bool(options, "keepSession")?.unwrap_or(false);
+    let resume = opt_bool(options, "resume")?.unwrap_or(true);
+    let fingerprint = opt_string(options, "fingerprint")?;
+    if fingerprint.as_deref().is_some_and(str::is_empty) {
+        return Err(bad("fingerprint", "a non-empty string"));
+    }
+    let wait_for_lock = match opt_string(options, "onLocked")?.as_deref() {
+        None | Some("wait") => true,
+        Some("fail") => false,
+        Some(_) => return Err(bad("onLocked", "'wait' or 'fail'")),
+    };
+    Ok(Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock })
 }

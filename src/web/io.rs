@@ -1,24 +1,91 @@
 //! `WebIo`: the driver's window onto the browser for one upload.
 //!
-//! Holds the file, the app's header callback and the app's event sink. Stateless beyond
-//! that: every request is independent, every timer is a fresh gloo-timers future.
+//! Holds the file, the app's header callback and the app's event sink, and a queue of
+//! session-store writes that one background task performs in order (coalescing a burst of
+//! writes for the same key into the last one). Requests are independent; every timer is a
+//! fresh gloo-timers future.
 
+use std::collections::VecDeque;
+
+use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
 use futures::future::LocalBoxFuture;
-use futures::FutureExt;
+use futures::{FutureExt, StreamExt};
 use gloo_timers::future::TimeoutFuture;
-use js_sys::Function;
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::JsValue;
 use web_sys::Blob;
 
 use super::convert::event_to_js;
 use super::fetch::perform;
-use crate::core::{Event, Millis, Request, Response, TransportError};
+use super::store::Store;
+use crate::core::{Event, Millis, Request, Response, SessionRecord, TransportError};
 use crate::driver::Io;
+
+/// A change to the session store.
+pub enum Write {
+    Put(SessionRecord),
+    Delete(String),
+}
+
+impl Write {
+    fn key(&self) -> &str {
+        match self {
+            Write::Put(r) => &r.key,
+            Write::Delete(k) => k,
+        }
+    }
+}
 
 pub struct WebIo {
     pub file: Blob,
     pub headers: Option<Function>,
     pub on_event: Function,
+    writes: UnboundedSender<Write>,
+}
+
+/// Calls the app's event sink with `{ type: 'warning', code, message }`.
+pub fn warn(on_event: &Function, code: &str, message: &str) {
+    let obj = Object::new();
+    let _ = Reflect::set(&obj, &"type".into(), &"warning".into());
+    let _ = Reflect::set(&obj, &"code".into(), &code.into());
+    let _ = Reflect::set(&obj, &"message".into(), &message.into());
+    let _ = on_event.call1(&JsValue::NULL, &obj);
+}
+
+impl WebIo {
+    pub fn new(file: Blob, headers: Option<Function>, on_event: Function) -> WebIo {
+        let (writes, queue) = unbounded();
+        wasm_bindgen_futures::spawn_local(write_loop(queue, on_event.clone()));
+        WebIo { file, headers, on_event, writes }
+    }
+}
+
+/// Performs store writes in order; a burst for one key collapses into its last write.
+async fn write_loop(mut queue: UnboundedReceiver<Write>, on_event: Function) {
+    let mut warned = false;
+    while let Some(first) = queue.next().await {
+        let mut batch = VecDeque::from([first]);
+        while let Ok(more) = queue.try_recv() {
+            batch.push_back(more);
+        }
+        let store = Store::shared(Millis(js_sys::Date::now() as u64)).await;
+        for (i, write) in batch.iter().enumerate() {
+            if batch.iter().skip(i + 1).any(|later| later.key() == write.key()) {
+                continue;
+            }
+            match write {
+                Write::Put(record) => {
+                    if let Err(why) = store.put(record).await {
+                        if !warned {
+                            warn(&on_event, "storage_unavailable", &why);
+                            warned = true;
+                        }
+                    }
+                }
+                Write::Delete(key) => store.delete(key).await,
+            }
+        }
+    }
 }
 
 impl Io for WebIo {
@@ -47,5 +114,13 @@ impl Io for WebIo {
             // An exception in an app listener must not stop the upload.
             let _ = self.on_event.call1(&JsValue::NULL, &event_to_js(event));
         }
+    }
+
+    fn persist(&self, record: SessionRecord) {
+        let _ = self.writes.unbounded_send(Write::Put(record));
+    }
+
+    fn forget(&self, key: String) {
+        let _ = self.writes.unbounded_send(Write::Delete(key));
     }
 }

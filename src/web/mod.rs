@@ -2,16 +2,24 @@
 //!
 //! What it does: performs requests with the global `fetch` (so it also runs in Workers),
 //! aborts them with an `AbortController` when their future is dropped, reads the clock,
-//! sets timers with gloo-timers, watches online/offline, and turns core events and errors into plain JS objects.
+//! sets timers with gloo-timers, watches online/offline, keeps session records (IndexedDB), identifies files, takes Web Locks, and turns core events and errors into plain JS objects.
 //!
 //! What it does not do: protocol decisions (the core) or the exported API (bindings).
 //! File bytes are never copied into wasm memory: bodies are `Blob.slice` views.
 
 mod convert;
 mod fetch;
+mod identity;
 mod io;
+mod lock;
 mod online;
+mod record;
+mod store;
 
 pub use convert::{error_to_js, event_to_js};
-pub use io::WebIo;
+pub use identity::identify;
+pub use io::{warn, WebIo};
+pub use lock::{acquire, LockGuard};
 pub use online::{is_online, OnlineWatch};
+pub use record::{from_js as record_from_js, to_js as record_to_js};
+pub use store::Store;

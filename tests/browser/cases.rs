@@ -37,7 +37,7 @@ fn noop() -> Function {
 }
 
 fn io(blob: &Blob, on_event: Function) -> WebIo {
-    WebIo { file: blob.clone(), headers: None, on_event }
+    WebIo::new(blob.clone(), None, on_event)
 }
 
 fn req(method: Method, url: &str, headers: Vec<(&'static str, String)>, body: Body) -> Request {
@@ -169,7 +169,7 @@ async fn app_headers_are_sent_and_callback_errors_are_typed() {
     })
     .into_js_value()
     .into();
-    let io = WebIo { file: blob.clone(), headers: Some(headers), on_event: noop() };
+    let io = WebIo::new(blob.clone(), Some(headers), noop());
     let res = io
         .fetch(req(Method::Post, &endpoint(), vec![("Upload-Length", "10".into())], Body::Empty))
         .await
@@ -181,7 +181,7 @@ async fn app_headers_are_sent_and_callback_errors_are_typed() {
     assert_eq!(*seen.borrow(), vec!["POST refused=false".to_string(), "HEAD refused=true".to_string()]);
 
     let throwing = Function::new_no_args("throw new Error('token service down')");
-    let io = WebIo { file: blob, headers: Some(throwing), on_event: noop() };
+    let io = WebIo::new(blob, Some(throwing), noop());
     let answer = io.fetch(req(Method::Head, &endpoint(), vec![], Body::Empty)).await;
     match answer {
         Err(TransportError::Headers(msg)) => assert!(msg.contains("token service down"), "{msg}"),

@@ -1,0 +1,58 @@
+//! One writer per upload across tabs and workers: a Web Locks lock per file identity.
+//!
+//! `acquire` asks `navigator.locks` for an exclusive lock named `ferry-upload:<key>`, either
+//! only if it is free (`wait = false`) or waiting for it. The lock is held until the returned
+//! guard is dropped. Where Web Locks do not exist, every acquire succeeds with an empty
+//! guard (nothing to coordinate with). This module does not decide what to do when busy.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::oneshot;
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+
+/// Releases the lock when dropped.
+pub struct LockGuard {
+    release: Option<Function>,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Some(release) = self.release.take() {
+            let _ = release.call0(&JsValue::NULL);
+        }
+    }
+}
+
+fn locks() -> Option<JsValue> {
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
+    (!locks.is_undefined() && !locks.is_null()).then_some(locks)
+}
+
+/// `Ok(Some(guard))` when held, `Ok(None)` when busy (only with `wait = false`).
+pub async fn acquire(key: &str, wait: bool) -> Result<Option<LockGuard>, JsValue> {
+    let Some(locks) = locks() else { return Ok(Some(LockGuard { release: None })) };
+    let request: Function = Reflect::get(&locks, &"request".into())?.dyn_into()?;
+    let release: Rc<RefCell<Option<Function>>> = Rc::default();
+    let slot = Rc::clone(&release);
+    let hold = Promise::new(&mut |resolve, _reject| *slot.borrow_mut() = Some(resolve));
+    let (tx, rx) = oneshot::channel::<bool>();
+    let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
+        let granted = !lock.is_null() && !lock.is_undefined();
+        let _ = tx.send(granted);
+        if granted {
+            hold.into()
+        } else {
+            JsValue::UNDEFINED
+        }
+    });
+    let options = Object::new();
+    Reflect::set(&options, &"ifAvailable".into(), &JsValue::from_bool(!wait))?;
+    let name = JsValue::from_str(&format!("ferry-upload:{key}"));
+    let _ = request.call3(&locks, &name, &options, &callback)?;
+    let granted = rx.await.unwrap_or(false);
+    let release = release.borrow_mut().take();
+    Ok(granted.then_some(LockGuard { release }))
+}

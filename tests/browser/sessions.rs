@@ -1,0 +1,188 @@
+// Browser tests of session persistence: the IndexedDB store (round trip, expiry cleanup,
+// fallback to memory), file identity, Web Locks, and an Engine that continues a stored
+// session. Included inside `mod sessions` by tests/browser.rs and tests/worker.rs.
+
+use super::*;
+use ferry_upload::core::SessionRecord;
+use ferry_upload::web::{acquire, identify, record_from_js, record_to_js, Store};
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", (js_sys::Math::random() * 1e15) as u64)
+}
+
+fn now() -> Millis {
+    Millis(js_sys::Date::now() as u64)
+}
+
+fn record(key: &str, url: &str, size: u64, confirmed: u64) -> SessionRecord {
+    SessionRecord {
+        key: key.into(),
+        upload_url: url.into(),
+        endpoint: endpoint(),
+        size,
+        name: "clip.bin".into(),
+        mime_type: "application/octet-stream".into(),
+        last_modified: 0,
+        metadata: vec![("album".into(), "tests".into())],
+        bytes_confirmed: confirmed,
+        chunk_size: 65_536,
+        created_at: now().0,
+        updated_at: now().0,
+        expires_at: None,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn store_round_trips_lists_and_forgets() {
+    let store = Store::open(&unique("ferry-test-db"), now()).await;
+    assert_eq!(store.warning(), None, "IndexedDB should be usable here");
+    let a = record("k-a", "http://127.0.0.1:1/files/a", 10, 4);
+    let b = record("k-b", "http://127.0.0.1:1/files/b", 20, 8);
+    store.put(&a).await.unwrap();
+    store.put(&b).await.unwrap();
+    assert_eq!(store.get("k-a").await, Some(a.clone()));
+    let mut newer = a.clone();
+    newer.bytes_confirmed = 9;
+    newer.updated_at += 1_000;
+    store.put(&newer).await.unwrap();
+    let keys: Vec<String> = store.list().await.into_iter().map(|r| r.key).collect();
+    assert_eq!(keys, vec!["k-b".to_string(), "k-a".to_string()], "sorted by update time, one per key");
+    store.delete("k-a").await;
+    assert_eq!(store.get("k-a").await, None);
+    assert_eq!(store.list().await.len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn expired_records_are_deleted_when_the_store_opens() {
+    let name = unique("ferry-test-db");
+    let store = Store::open(&name, now()).await;
+    let mut old = record("k-old", "http://127.0.0.1:1/files/old", 10, 4);
+    old.expires_at = Some(now().0 - 1);
+    store.put(&old).await.unwrap();
+    store.put(&record("k-live", "http://127.0.0.1:1/files/live", 10, 4)).await.unwrap();
+    drop(store);
+    let reopened = Store::open(&name, now()).await;
+    let keys: Vec<String> = reopened.list().await.into_iter().map(|r| r.key).collect();
+    assert_eq!(keys, vec!["k-live".to_string()]);
+}
+
+#[wasm_bindgen_test]
+async fn an_unusable_database_falls_back_to_memory_with_a_warning() {
+    let name = unique("ferry-test-db");
+    // A database at a newer version than ours cannot be opened by us (VersionError).
+    let newer = rexie::Rexie::builder(&name).version(99).build().await.expect("open v99");
+    newer.close();
+    let store = Store::open(&name, now()).await;
+    let why = store.warning().expect("a warning");
+    assert!(why.contains("IndexedDB"), "{why}");
+    let r = record("k-mem", "http://127.0.0.1:1/files/m", 10, 4);
+    store.put(&r).await.expect("memory accepts writes");
+    assert_eq!(store.get("k-mem").await, Some(r));
+}
+
+#[wasm_bindgen_test]
+fn stored_records_hold_no_secrets_and_newer_schemas_are_skipped() {
+    let r = record("k", "http://127.0.0.1:1/files/x", 10, 4);
+    let js = record_to_js(&r);
+    let keys: Vec<String> = Object::keys(js.unchecked_ref::<Object>()).iter().filter_map(|k| k.as_string()).collect();
+    assert_eq!(
+        keys,
+        [
+            "v", "key", "uploadUrl", "endpoint", "size", "name", "type", "lastModified", "metadata",
+            "bytesConfirmed", "chunkSize", "createdAt", "updatedAt", "expiresAt"
+        ]
+    );
+    assert_eq!(record_from_js(&js), Some(r));
+    Reflect::set(&js, &"v".into(), &JsValue::from_f64(2.0)).unwrap();
+    assert_eq!(record_from_js(&js), None, "a record from a newer schema must not be trusted");
+    Reflect::set(&js, &"v".into(), &JsValue::from_f64(1.0)).unwrap();
+    Reflect::set(&js, &"size".into(), &JsValue::from_f64(-3.0)).unwrap();
+    assert_eq!(record_from_js(&js), None);
+}
+
+#[wasm_bindgen_test]
+async fn identity_tells_apart_files_that_share_name_size_and_date() {
+    let (bytes, a) = patterned(300_000);
+    let mut other = bytes.clone();
+    *other.last_mut().unwrap() ^= 1;
+    let b = Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(other.as_slice()))).unwrap();
+    let (_, a2) = patterned(300_000);
+    let ka = identify(&a, "clip.bin", "video/mp4", 1_700_000_000_000).await.unwrap();
+    assert_eq!(ka, identify(&a2, "clip.bin", "video/mp4", 1_700_000_000_000).await.unwrap());
+    assert_ne!(ka, identify(&b, "clip.bin", "video/mp4", 1_700_000_000_000).await.unwrap());
+    assert_ne!(ka, identify(&a, "clip.bin", "video/mp4", 1_700_000_000_001).await.unwrap());
+}
+
+#[wasm_bindgen_test]
+async fn web_locks_admit_one_holder_at_a_time() {
+    let key = unique("lock");
+    let first = acquire(&key, false).await.unwrap().expect("free lock");
+    assert!(acquire(&key, false).await.unwrap().is_none(), "a second holder got the lock");
+    drop(first);
+    // Release resolves the lock's promise; the browser frees the lock a task later.
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    assert!(acquire(&key, false).await.unwrap().is_some(), "the lock was not released");
+}
+
+fn engine_options(blob: &Blob, key: &str) -> Object {
+    let options = Object::new();
+    Reflect::set(&options, &"endpoint".into(), &endpoint().into()).unwrap();
+    Reflect::set(&options, &"file".into(), blob).unwrap();
+    Reflect::set(&options, &"chunkSize".into(), &JsValue::from_f64(65_536.0)).unwrap();
+    Reflect::set(&options, &"fingerprint".into(), &key.into()).unwrap();
+    options
+}
+
+#[wasm_bindgen_test]
+async fn an_engine_continues_a_stored_session_and_forgets_it_when_done() {
+    let (bytes, blob) = patterned(300_000);
+    // An earlier page created the upload and sent the first 100 000 bytes.
+    let io = io(&blob, noop());
+    let res = io.fetch(req(Method::Post, &endpoint(), vec![("Upload-Length", "300000".into())], Body::Empty)).await.unwrap();
+    let url = location(&res);
+    let headers = vec![
+        ("Upload-Offset", "0".to_string()),
+        ("Content-Type", "application/offset+octet-stream".to_string()),
+    ];
+    let res = io.fetch(req(Method::Patch, &url, headers, Body::Source { start: 0, end: 100_000 })).await.unwrap();
+    assert_eq!(res.status, 204);
+    let key = unique("k-engine");
+    let store = Store::shared(now()).await;
+    store.put(&record(&key, &url, 300_000, 100_000)).await.unwrap();
+
+    let seen = Rc::new(RefCell::new(Vec::<String>::new()));
+    let log = Rc::clone(&seen);
+    let on_event: Function = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        let t = Reflect::get(&e, &"type".into()).unwrap().as_string().unwrap();
+        if t == "progress" {
+            let n = Reflect::get(&e, &"bytesConfirmed".into()).unwrap().as_f64().unwrap();
+            log.borrow_mut().push(format!("progress {n}"));
+        } else if t == "created" {
+            log.borrow_mut().push("created".into());
+        }
+    })
+    .into_js_value()
+    .into();
+    let engine = Engine::new(engine_options(&blob, &key).into(), on_event).unwrap();
+    let result = JsFuture::from(engine.start().unwrap()).await.expect("completes");
+    let done_url = Reflect::get(&result, &"uploadUrl".into()).unwrap().as_string().unwrap();
+    assert_eq!(done_url, url, "the stored upload must be continued, not a new one");
+    assert!(!seen.borrow().contains(&"created".to_string()));
+    assert_eq!(seen.borrow().first().map(String::as_str), Some("progress 100000"), "{:?}", seen.borrow());
+    assert_eq!(download(&url).await, bytes);
+    // The write queue runs in the background; give it a moment.
+    gloo_timers::future::TimeoutFuture::new(200).await;
+    assert_eq!(store.get(&key).await, None, "a completed session must be forgotten");
+}
+
+#[wasm_bindgen_test]
+async fn a_second_writer_is_refused_when_it_asks_to_fail() {
+    let (_, blob) = patterned(1_000);
+    let key = unique("k-locked");
+    let _held = acquire(&key, false).await.unwrap().expect("free lock");
+    let options = engine_options(&blob, &key);
+    Reflect::set(&options, &"onLocked".into(), &"fail".into()).unwrap();
+    let engine = Engine::new(options.into(), noop()).unwrap();
+    let err = JsFuture::from(engine.start().unwrap()).await.expect_err("locked");
+    assert_eq!(Reflect::get(&err, &"kind".into()).unwrap().as_string().as_deref(), Some("locked"));
+}
