@@ -56,8 +56,16 @@ export interface UploadOptions {
   endpoint: string | URL;
   /** What to upload. Read chunk by chunk with `Blob.slice`; never loaded whole. */
   file: Blob;
-  /** Bytes per PATCH request. Default 8 MiB, minimum 1 KiB. */
-  chunkSize?: number;
+  /**
+   * Bytes per PATCH request, or `'auto'` (the default): start at 1 MiB and size each PATCH
+   * to take about 3 s at the measured throughput, within `minChunkSize`..`maxChunkSize`.
+   * A number fixes the size (minimum 1 KiB).
+   */
+  chunkSize?: number | 'auto';
+  /** Smallest automatic chunk. Default 256 KiB (set 5 MiB if your server needs S3-sized parts). */
+  minChunkSize?: number;
+  /** Largest automatic chunk. Default 64 MiB. */
+  maxChunkSize?: number;
   /** Extra `Upload-Metadata` pairs. `filename` and `filetype` are sent automatically. */
   metadata?: Record<string, string>;
   /** Request headers, or a function returning them (see {@link HeadersOption}). */
@@ -148,6 +156,10 @@ export interface Progress {
   bytesTotal: number;
   /** 0..100 */
   percent: number;
+  /** Smoothed rate of confirmed bytes (0 until measured). Time paused does not count. */
+  bytesPerSecond: number;
+  /** Seconds left at that rate, or `null` while unknown. */
+  etaSeconds: number | null;
 }
 
 export interface UploadResult {

@@ -15,6 +15,8 @@ interface EngineEvent {
   message?: string;
   attempt?: number;
   retryIn?: number;
+  bytesPerSecond?: number;
+  etaSeconds?: number | null;
   state?: UploadState;
   bytesConfirmed?: number;
   bytesTotal?: number;
@@ -131,6 +133,8 @@ class FerryUpload implements Upload {
         endpoint: resolveEndpoint(o.endpoint),
         file: o.file,
         chunkSize: o.chunkSize,
+        minChunkSize: o.minChunkSize,
+        maxChunkSize: o.maxChunkSize,
         metadata: o.metadata,
         uploadUrl: o.uploadUrl === undefined ? undefined : resolveEndpoint(o.uploadUrl),
         headers: headersFunction(o.headers),
@@ -161,7 +165,13 @@ class FerryUpload implements Upload {
         const bytesTotal = event.bytesTotal!;
         this.#confirmed = event.bytesConfirmed!;
         const percent = bytesTotal === 0 ? 100 : (this.#confirmed / bytesTotal) * 100;
-        this.#emit('progress', { bytesConfirmed: this.#confirmed, bytesTotal, percent } satisfies Progress);
+        this.#emit('progress', {
+          bytesConfirmed: this.#confirmed,
+          bytesTotal,
+          percent,
+          bytesPerSecond: event.bytesPerSecond!,
+          etaSeconds: event.etaSeconds ?? null,
+        } satisfies Progress);
         break;
       }
       case 'reconnecting': {

@@ -108,7 +108,8 @@ fn retry(obj: &JsValue, policy: &mut RetryPolicy) -> Result<(), Error> {
 }
 
 /// `{ endpoint, file, chunkSize?, metadata?, uploadUrl?, headers?, progressInterval?, retry?,
-/// stallTimeout?, idempotencyKey?, resume?, fingerprint?, keepSession?, onLocked? }`
+/// stallTimeout?, idempotencyKey?, resume?, fingerprint?, keepSession?, onLocked?, minChunkSize?,
+/// maxChunkSize? }`
 pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     if !options.is_object() {
         return Err(Error::usage("invalid_option", "options must be an object"));
@@ -116,8 +117,24 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     let endpoint = opt_string(options, "endpoint")?.ok_or_else(|| bad("endpoint", "the URL of a TUS endpoint"))?;
     let file: Blob = get(options, "file").dyn_into().map_err(|_| bad("file", "a File or Blob"))?;
     let mut config = Config::new(endpoint);
-    if let Some(chunk) = opt_u64(options, "chunkSize")? {
+    // `chunkSize`: a number fixes it; 'auto' or nothing adapts it to the link.
+    if get(options, "chunkSize").as_string().as_deref() == Some("auto") || get(options, "chunkSize").is_undefined() {
+        config.adaptive_chunks = true;
+        config.chunk_size = 1024 * 1024;
+    } else if let Some(chunk) =
+        opt_u64(options, "chunkSize").map_err(|_| bad("chunkSize", "'auto' or a number of bytes"))?
+    {
         config.chunk_size = chunk;
+    }
+    if let Some(min) = opt_u64(options, "minChunkSize")? {
+        config.min_chunk_size = min;
+    }
+    if let Some(max) = opt_u64(options, "maxChunkSize")? {
+        config.max_chunk_size = max;
+    }
+    if config.adaptive_chunks {
+        config.chunk_size =
+            config.chunk_size.clamp(config.min_chunk_size, config.max_chunk_size.max(config.min_chunk_size));
     }
     if let Some(interval) = opt_u64(options, "progressInterval")? {
         config.progress_interval_ms = interval;

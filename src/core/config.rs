@@ -4,6 +4,7 @@
 //! `SourceInfo::size` is optional so that sources of unknown length (a recording still being
 //! captured) fit later; today an unknown size is refused with a clear error.
 
+use super::chunking::ChunkPolicy;
 use super::error::Error;
 use super::metadata;
 use super::retry::RetryPolicy;
@@ -24,8 +25,12 @@ pub const MIN_STALL_FLOOR_MS: u64 = 100;
 pub struct Config {
     /// Absolute http(s) URL of the TUS creation endpoint.
     pub endpoint: String,
-    /// Bytes per PATCH.
+    /// Bytes per PATCH (`adaptive_chunks == false`), or the first PATCH's size (`true`).
     pub chunk_size: u64,
+    /// Size PATCHes to the measured throughput within `[min_chunk_size, max_chunk_size]`.
+    pub adaptive_chunks: bool,
+    pub min_chunk_size: u64,
+    pub max_chunk_size: u64,
     /// App metadata sent at creation (in addition to `filename` and `filetype`).
     pub metadata: Vec<(String, String)>,
     /// A known upload URL to continue instead of creating a new upload.
@@ -53,6 +58,9 @@ impl Config {
         Config {
             endpoint: endpoint.into(),
             chunk_size: DEFAULT_CHUNK_SIZE,
+            adaptive_chunks: false,
+            min_chunk_size: 256 * 1024,
+            max_chunk_size: 64 * 1024 * 1024,
             metadata: Vec::new(),
             upload_url: None,
             progress_interval_ms: DEFAULT_PROGRESS_INTERVAL_MS,
@@ -62,6 +70,14 @@ impl Config {
             idempotency_key: None,
             session_key: None,
             keep_session: false,
+        }
+    }
+
+    pub fn chunk_policy(&self) -> ChunkPolicy {
+        if self.adaptive_chunks {
+            ChunkPolicy::Auto { initial: self.chunk_size, min: self.min_chunk_size, max: self.max_chunk_size }
+        } else {
+            ChunkPolicy::Fixed(self.chunk_size)
         }
     }
 
@@ -84,6 +100,15 @@ impl Config {
             return Err(Error::usage(
                 "invalid_chunk_size",
                 format!("chunkSize must be at least {MIN_CHUNK_SIZE} bytes, got {}", self.chunk_size),
+            ));
+        }
+        if self.adaptive_chunks && (self.min_chunk_size < MIN_CHUNK_SIZE || self.max_chunk_size < self.min_chunk_size) {
+            return Err(Error::usage(
+                "invalid_chunk_size",
+                format!(
+                    "minChunkSize ({}) must be at least {MIN_CHUNK_SIZE} and maxChunkSize ({}) at least minChunkSize",
+                    self.min_chunk_size, self.max_chunk_size
+                ),
             ));
         }
         for (key, _) in &self.metadata {

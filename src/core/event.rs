@@ -51,8 +51,9 @@ impl State {
 pub enum Event {
     /// The state changed. Repeated states are not re-announced.
     State(State),
-    /// Server-confirmed bytes; never decreasing; throttled.
-    Progress { confirmed: u64, total: u64 },
+    /// Server-confirmed bytes; never decreasing; throttled. `bytes_per_sec` is the smoothed
+    /// rate of confirmed bytes (0 until measured); `eta_secs` the time left at that rate.
+    Progress { confirmed: u64, total: u64, bytes_per_sec: u64, eta_secs: Option<u64> },
     /// The server created the upload at `url`.
     Created { url: String },
     /// A request failed and will be tried again in `delay_ms` (attempt `attempt` of this

@@ -10,6 +10,7 @@
 //! [`Upload::poll_output`]. This keeps it testable with plain `cargo test` on a virtual
 //! clock, and is why nothing in this module names a platform crate.
 
+pub mod chunking;
 pub mod config;
 pub mod date;
 pub mod error;

@@ -45,9 +45,82 @@ impl Throughput {
     }
 }
 
+/// Time constant of the goodput average: samples older than a few of these fade out.
+pub const GOODPUT_TAU_MS: u64 = 5_000;
+
+/// Confirmed bytes per second over wall-clock time (pauses excluded, retry waits included):
+/// what the progress bar shows as speed and uses for the remaining time. A time-weighted
+/// moving average, so that many quick chunks and a few slow ones weigh by the time they took.
+#[derive(Clone, Debug, Default)]
+pub struct Goodput {
+    last: Option<(u64, u64)>,
+    bytes_per_sec: u64,
+}
+
+impl Goodput {
+    pub fn bytes_per_sec(&self) -> u64 {
+        self.bytes_per_sec
+    }
+
+    /// Starts measuring from `offset` at `now_ms`.
+    pub fn mark(&mut self, offset: u64, now_ms: u64) {
+        self.last = Some((now_ms, offset));
+    }
+
+    /// Forgets the reference point (the upload was paused); the next sample only re-marks.
+    pub fn unmark(&mut self) {
+        self.last = None;
+    }
+
+    /// The confirmed offset is `offset` at `now_ms`.
+    pub fn sample(&mut self, offset: u64, now_ms: u64) {
+        let Some((t0, o0)) = self.last else { return self.mark(offset, now_ms) };
+        if offset <= o0 {
+            return;
+        }
+        let dt = now_ms.saturating_sub(t0).max(1);
+        let rate = (offset - o0).saturating_mul(1000) / dt;
+        self.bytes_per_sec = if self.bytes_per_sec == 0 {
+            rate
+        } else {
+            let w = dt.min(GOODPUT_TAU_MS);
+            (self.bytes_per_sec.saturating_mul(GOODPUT_TAU_MS - w).saturating_add(rate.saturating_mul(w)))
+                / GOODPUT_TAU_MS
+        };
+        self.last = Some((now_ms, offset));
+    }
+
+    /// Seconds until `remaining` bytes are confirmed at the current rate (rounded up).
+    pub fn eta_secs(&self, remaining: u64) -> Option<u64> {
+        (self.bytes_per_sec > 0).then(|| remaining.div_ceil(self.bytes_per_sec))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn goodput_is_smoothed_by_time_and_gives_an_eta() {
+        let mut g = Goodput::default();
+        g.mark(0, 0);
+        assert_eq!(g.eta_secs(100), None);
+        g.sample(1_000_000, 1_000); // 1 MB/s
+        assert_eq!(g.bytes_per_sec(), 1_000_000);
+        assert_eq!(g.eta_secs(2_500_000), Some(3));
+        // A burst of fast, short samples moves it only as much as their time weighs.
+        g.sample(1_100_000, 1_010); // 10 MB/s for 10 ms
+        assert!(g.bytes_per_sec() < 1_100_000, "{}", g.bytes_per_sec());
+        // Sustained change wins within a few time constants.
+        for i in 1..=20u64 {
+            g.sample(1_100_000 + i * 500_000, 1_010 + i * 1_000);
+        }
+        let r = g.bytes_per_sec();
+        assert!((490_000..=520_000).contains(&r), "{r}");
+        // Offsets that do not advance change nothing.
+        g.sample(5, 99_999);
+        assert_eq!(g.bytes_per_sec(), r);
+    }
 
     #[test]
     fn the_floor_applies_to_small_and_empty_bodies() {

@@ -40,6 +40,7 @@
 
 use std::collections::VecDeque;
 
+use super::chunking::ChunkSizer;
 use super::config::{Config, SourceInfo, MIN_CHUNK_SIZE};
 use super::date::parse_http_date;
 use super::error::{Error, ErrorKind};
@@ -48,7 +49,7 @@ use super::header;
 use super::http::{Body, Method, Request, RequestId, Response, TransportError};
 use super::metadata;
 use super::progress::Throttle;
-use super::rate::Throughput;
+use super::rate::{Goodput, Throughput};
 use super::retry::{parse_retry_after, Backoff, Delay, Rng};
 use super::session::{SessionRecord, PERSIST_INTERVAL_MS};
 use super::status::{classify, Verdict};
@@ -150,8 +151,10 @@ pub struct Upload {
     /// When the request in flight counts as stalled.
     stall_at: Option<Millis>,
     throughput: Throughput,
-    /// Largest PATCH body for now: shrunk by 413 answers and stalls.
-    chunk_limit: u64,
+    /// Decides the size of each PATCH body.
+    chunks: ChunkSizer,
+    /// Confirmed bytes per second over time, for progress events.
+    goodput: Goodput,
     /// The next request must ask the app for fresh credentials.
     refresh_next: bool,
     /// Fresh credentials were already asked for since the last success.
@@ -204,7 +207,8 @@ impl Upload {
             restored: None,
             clock: now,
             rng: Rng::new(cfg.seed),
-            chunk_limit: cfg.chunk_size,
+            chunks: ChunkSizer::new(cfg.chunk_policy()),
+            goodput: Goodput::default(),
             cfg,
             size,
             metadata_header,
@@ -366,6 +370,8 @@ impl Upload {
     /// A creation in flight is allowed to finish so that its upload URL is not lost.
     pub fn pause(&mut self, now: Millis) {
         self.clock = self.clock.max(now);
+        // Time spent paused is not slow uploading.
+        self.goodput.unmark();
         match std::mem::replace(&mut self.phase, Phase::Aborted) {
             Phase::Creating { req, .. } => {
                 self.phase = Phase::Creating { req, then_pause: true };
@@ -467,8 +473,9 @@ impl Upload {
             Phase::Probing { url, .. } => self.retry_later(Next::Probe(url), cause, Delay::Backoff, now),
             Phase::Patching { url, start, end, .. } => {
                 if cause.code == "stalled" {
-                    let shrunk = ((end - start) / 2).max(MIN_STALL_CHUNK).max(MIN_CHUNK_SIZE);
-                    self.chunk_limit = self.chunk_limit.min(shrunk);
+                    self.chunks.on_stall(end - start, MIN_STALL_CHUNK.max(MIN_CHUNK_SIZE));
+                } else {
+                    self.chunks.on_failure();
                 }
                 self.retry_later(Next::Probe(url), cause, Delay::Backoff, now);
             }
@@ -487,7 +494,8 @@ impl Upload {
             match timer {
                 Timer::Progress => {
                     if let Some(v) = self.throttle.poll(now) {
-                        self.out.push_back(Output::Event(Event::Progress { confirmed: v, total: self.size }));
+                        let ev = self.progress_event(v);
+                        self.out.push_back(Output::Event(ev));
                     }
                 }
                 Timer::Stall => {
@@ -603,6 +611,7 @@ impl Upload {
         };
         self.offset = 0;
         self.backoff.reset();
+        self.goodput.sample(0, now.0);
         self.emit(Event::Created { url: url.clone() });
         self.write_session(&url, now);
         if then_pause {
@@ -686,6 +695,7 @@ impl Upload {
                 self.retry_later(Next::Probe(url), cause(), retry_after.map_or(Delay::Backoff, Delay::After), now)
             }
             Verdict::ServerError | Verdict::Locked | Verdict::ChecksumMismatch => {
+                self.chunks.on_failure();
                 self.retry_later(Next::Probe(url), cause(), Delay::Backoff, now)
             }
             Verdict::Unauthorized if !self.auth_refreshed => {
@@ -694,9 +704,8 @@ impl Upload {
                 self.patch_range(url, start, end, now);
             }
             Verdict::Unauthorized => self.fail(Some(url), unauthorized("PATCH", &res)),
-            Verdict::TooLarge if end - start > MIN_CHUNK_SIZE => {
-                // The server refused the body's size: halve the chunk, re-learn the offset, go on.
-                self.chunk_limit = ((end - start) / 2).max(MIN_CHUNK_SIZE);
+            Verdict::TooLarge if self.chunks.on_too_large(end - start, MIN_CHUNK_SIZE) => {
+                // The server refused the body's size: the chunk was halved; re-learn the offset.
                 self.probe(url, now);
             }
             Verdict::TooLarge => {
@@ -721,6 +730,7 @@ impl Upload {
             return self.retry_later(Next::Probe(url), cause, Delay::Backoff, now);
         }
         self.throughput.sample(offset - start, now.since(sent_at));
+        self.chunks.on_success(offset - start, now.since(sent_at));
         self.backoff.reset();
         self.confirm(offset, now);
         self.session_progress(&url, now);
@@ -751,8 +761,19 @@ impl Upload {
 
     fn confirm(&mut self, offset: u64, now: Millis) {
         self.offset = offset;
+        self.goodput.sample(offset, now.0);
         if let Some(v) = self.throttle.offer(offset, now) {
-            self.out.push_back(Output::Event(Event::Progress { confirmed: v, total: self.size }));
+            let ev = self.progress_event(v);
+            self.out.push_back(Output::Event(ev));
+        }
+    }
+
+    fn progress_event(&self, confirmed: u64) -> Event {
+        Event::Progress {
+            confirmed,
+            total: self.size,
+            bytes_per_sec: self.goodput.bytes_per_sec(),
+            eta_secs: if confirmed >= self.size { Some(0) } else { self.goodput.eta_secs(self.size - confirmed) },
         }
     }
 
@@ -803,6 +824,7 @@ impl Upload {
         self.emit(Event::Restarted { reason });
         self.offset = 0;
         self.throttle = Throttle::new(self.cfg.progress_interval_ms);
+        self.goodput = Goodput::default();
         self.backoff.reset();
         self.go(Next::Create, now);
     }
@@ -829,7 +851,7 @@ impl Upload {
 
     fn patch_next(&mut self, url: String, now: Millis) {
         let start = self.offset;
-        let end = start.saturating_add(self.chunk_limit).min(self.size);
+        let end = start.saturating_add(self.chunks.next()).min(self.size);
         self.patch_range(url, start, end, now);
     }
 
@@ -870,7 +892,8 @@ impl Upload {
     fn complete(&mut self, url: String, now: Millis) {
         // A zero-byte upload never went through `confirm`; make sure 100% is reported.
         if self.size == 0 && self.throttle.reported() == 0 && !self.throttle.has_pending() {
-            self.out.push_back(Output::Event(Event::Progress { confirmed: 0, total: 0 }));
+            let ev = self.progress_event(0);
+            self.out.push_back(Output::Event(ev));
         }
         if self.cfg.keep_session {
             self.write_session(&url, now);
@@ -938,7 +961,7 @@ impl Upload {
             last_modified: self.source.last_modified,
             metadata: self.cfg.metadata.clone(),
             bytes_confirmed: self.offset,
-            chunk_size: self.chunk_limit,
+            chunk_size: self.chunks.next(),
             created_at: s.created_at,
             updated_at: now.0,
             expires_at: s.expires_at,

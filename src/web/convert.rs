@@ -37,10 +37,12 @@ pub fn event_to_js(event: &Event) -> JsValue {
             set(&obj, "type", "state");
             set(&obj, "state", state.as_str());
         }
-        Event::Progress { confirmed, total } => {
+        Event::Progress { confirmed, total, bytes_per_sec, eta_secs } => {
             set(&obj, "type", "progress");
             set(&obj, "bytesConfirmed", num(*confirmed));
             set(&obj, "bytesTotal", num(*total));
+            set(&obj, "bytesPerSecond", num(*bytes_per_sec));
+            set(&obj, "etaSeconds", eta_secs.map_or(JsValue::NULL, num));
         }
         Event::Created { url } => {
             set(&obj, "type", "created");

@@ -6,6 +6,7 @@
 
 mod commands;
 mod creation;
+mod pacing;
 mod patching;
 mod resume;
 mod retries;
