@@ -1,6 +1,8 @@
-// The demo page: pick or drop files, watch each upload's server-confirmed progress, pause,
-// resume and cancel. It uses only the public ferry-upload API, exactly as an app would.
-import { createUpload } from '/dist/index.js';
+// The demo page: pick or drop files, watch each upload's server-confirmed progress, speed
+// and remaining time, see it reconnect or wait offline, pause, resume and cancel; after a
+// reload, continue interrupted uploads from the stored sessions. It uses only the public
+// ferry-upload API, exactly as an app would.
+import { createUpload, forgetUpload, listResumableUploads } from '/dist/index.js';
 
 const endpoint = '/files/';
 const list = document.getElementById('uploads');
@@ -14,6 +16,12 @@ function formatBytes(n) {
   return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
+function formatSeconds(s) {
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
 function addFile(file) {
   const row = template.content.firstElementChild.cloneNode(true);
   const $ = (sel) => row.querySelector(sel);
@@ -21,48 +29,102 @@ function addFile(file) {
   $('.bytes').textContent = `0 B of ${formatBytes(file.size)}`;
   list.prepend(row);
 
-  const upload = createUpload({ endpoint, file, chunkSize: Number(chunk.value) });
-  let last = { t: performance.now(), bytes: 0 };
+  const chunkSize = chunk.value === 'auto' ? 'auto' : Number(chunk.value);
+  const upload = createUpload({ endpoint, file, chunkSize });
+  let countdown = null;
+  const badge = $('.badge');
+  const showState = (text, state) => { badge.textContent = text; badge.dataset.state = state; };
 
   upload.on('state', (state) => {
-    const badge = $('.badge');
-    badge.textContent = state;
-    badge.dataset.state = state;
+    clearInterval(countdown);
+    showState(state, state);
     const done = state === 'completed' || state === 'aborted';
     $('.pause').hidden = state === 'paused' || state === 'failed' || done;
-    $('.resume').hidden = !(state === 'paused' || state === 'failed');
+    $('.resume').hidden = !(state === 'paused' || state === 'failed' || state === 'reconnecting');
+    $('.resume').textContent = state === 'reconnecting' ? 'Retry now' : 'Resume';
     $('.cancel').hidden = done;
+    if (done) { $('.speed').textContent = ''; $('.eta').textContent = ''; }
+    if (state === 'offline') $('.eta').textContent = 'waiting for the network';
   });
-  upload.on('progress', ({ bytesConfirmed, bytesTotal, percent }) => {
-    const bar = $('.bar');
-    bar.setAttribute('aria-valuenow', String(Math.floor(percent)));
+  upload.on('reconnecting', ({ attempt, retryAt, reason }) => {
+    clearInterval(countdown);
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+      showState(`reconnecting in ${left} s (attempt ${attempt})`, 'reconnecting');
+    };
+    tick();
+    countdown = setInterval(tick, 250);
+    $('.error').textContent = `${reason.code}: ${reason.message}`;
+  });
+  upload.on('progress', ({ bytesConfirmed, bytesTotal, percent, bytesPerSecond, etaSeconds }) => {
+    $('.bar').setAttribute('aria-valuenow', String(Math.floor(percent)));
     $('.fill').style.width = `${percent}%`;
     $('.bytes').textContent = `${formatBytes(bytesConfirmed)} of ${formatBytes(bytesTotal)} confirmed`;
-    const now = performance.now();
-    const dt = (now - last.t) / 1000;
-    if (dt > 0.25) {
-      $('.speed').textContent = `${formatBytes((bytesConfirmed - last.bytes) / dt)}/s`;
-      last = { t: now, bytes: bytesConfirmed };
-    }
+    $('.speed').textContent = bytesPerSecond > 0 ? `${formatBytes(bytesPerSecond)}/s` : '';
+    $('.eta').textContent = etaSeconds !== null && bytesConfirmed < bytesTotal ? `${formatSeconds(etaSeconds)} left` : '';
+    if (upload.state === 'uploading') $('.error').textContent = '';
   });
+  upload.on('restarted', ({ reason }) => { $('.error').textContent = `started over: ${reason.message}`; });
+  upload.on('warning', ({ message }) => { $('.error').textContent = message; });
   upload.on('error', (err) => { $('.error').textContent = `${err.code}: ${err.message}`; });
 
   $('.pause').addEventListener('click', () => upload.pause());
   $('.resume').addEventListener('click', () => { $('.error').textContent = ''; start(); });
-  $('.cancel').addEventListener('click', () => upload.abort({ terminate: true }));
+  $('.cancel').addEventListener('click', () => upload.abort({ terminate: true }).then(refreshSessions));
 
   function start() {
     upload.start().then(
-      ({ uploadUrl }) => { $('.speed').textContent = ''; $('.error').textContent = ''; row.dataset.url = uploadUrl; },
+      ({ uploadUrl }) => { row.dataset.url = uploadUrl; $('.error').textContent = ''; refreshSessions(); },
       () => { /* shown by the 'error' listener and the state badge */ },
     );
   }
   start();
 }
 
+// ---- continue your uploads ---------------------------------------------------------------
+
+const sessionsBox = document.getElementById('resumable');
+const sessionList = document.getElementById('sessions');
+const sessionTemplate = document.getElementById('session');
+
+async function refreshSessions() {
+  const running = new Set([...list.querySelectorAll('.upload .name')].map((n) => n.textContent));
+  const sessions = (await listResumableUploads()).filter((s) => !running.has(s.name));
+  sessionList.replaceChildren();
+  for (const s of sessions) {
+    const item = sessionTemplate.content.firstElementChild.cloneNode(true);
+    item.querySelector('.name').textContent = s.name;
+    const pct = s.size === 0 ? 100 : Math.floor((100 * s.bytesConfirmed) / s.size);
+    item.querySelector('.done').textContent = `${pct}% of ${formatBytes(s.size)} · ${new Date(s.updatedAt).toLocaleString()}`;
+    const input = item.querySelector('input');
+    input.addEventListener('change', () => {
+      const file = input.files[0];
+      if (file) { addFile(file); refreshSessions(); }
+    });
+    item.querySelector('.forget').addEventListener('click', () => forgetUpload(s.key).then(refreshSessions));
+    sessionList.append(item);
+  }
+  sessionsBox.hidden = sessions.length === 0;
+}
+refreshSessions();
+
+// ---- offline simulation --------------------------------------------------------------------
+// ferry listens to the browser's online/offline events; this button fires them, so uploads
+// finish the request in flight, then wait in state `offline` until "online" comes.
+const offline = document.getElementById('offline');
+offline.addEventListener('click', () => {
+  const goOffline = offline.getAttribute('aria-pressed') !== 'true';
+  offline.setAttribute('aria-pressed', String(goOffline));
+  offline.textContent = goOffline ? 'Back online' : 'Simulate offline';
+  window.dispatchEvent(new Event(goOffline ? 'offline' : 'online'));
+});
+
+// ---- picking and dropping files -------------------------------------------------------------
+
 document.getElementById('file').addEventListener('change', (e) => {
   for (const file of e.target.files) addFile(file);
   e.target.value = '';
+  refreshSessions();
 });
 
 const drop = document.getElementById('drop');
@@ -72,4 +134,5 @@ drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
   for (const file of e.dataTransfer.files) addFile(file);
+  refreshSessions();
 });

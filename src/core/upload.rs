@@ -850,6 +850,11 @@ impl Upload {
     }
 
     fn patch_next(&mut self, url: String, now: Millis) {
+        if !self.online {
+            // The browser went offline while the last request was answered: wait, then re-learn.
+            self.phase = Phase::Offline { next: Next::Probe(url) };
+            return self.set_state(State::Offline);
+        }
         let start = self.offset;
         let end = start.saturating_add(self.chunks.next()).min(self.size);
         self.patch_range(url, start, end, now);

@@ -449,6 +449,21 @@ fn offline_waits_without_spending_attempts_and_resumes_at_once_when_online() {
 }
 
 #[test]
+fn going_offline_during_a_patch_keeps_its_answer_then_waits() {
+    let (mut h, id) = patching();
+    h.online(false);
+    h.reply(id, accepted(4_000));
+    assert!(h.sent.is_empty(), "sent the next PATCH while offline");
+    assert_eq!(h.up.state(), State::Offline);
+    h.online(true);
+    let (id, _) = h.expect(Method::Head);
+    h.reply(id, head_ok(4_000, 10_000));
+    let (_, req) = h.expect(Method::Patch);
+    assert_eq!(range(&req), (4_000, 8_000));
+    assert_eq!(h.progress(), vec![4_000]);
+}
+
+#[test]
 fn going_offline_during_a_retry_wait_stops_the_clock() {
     let (mut h, id) = patching();
     h.reply(id, status(502));
