@@ -6,7 +6,7 @@
 //   dist/wasm/ferry_upload.js      wasm-bindgen glue (--target web)
 //   dist/wasm/ferry_upload_bg.wasm the engine
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,11 +14,19 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'node_modules', '.bin');
 const pkgDir = join(root, 'target', 'wasm-pkg');
+// Keep the build machine's paths out of the .wasm (panic locations embed them). rustc applies
+// the last matching prefix, so the dependency sources (CARGO_HOME/registry/src/<index>) come last.
+const cargoHome = process.env.CARGO_HOME || join(homedir(), '.cargo');
+const registrySrc = join(cargoHome, 'registry', 'src');
+const remaps = [
+  `${root}=ferry`,
+  `${homedir()}=~`,
+  ...(existsSync(registrySrc) ? readdirSync(registrySrc).map((index) => `${join(registrySrc, index)}=deps`) : []),
+];
 const env = {
   ...process.env,
-  PATH: `${bin}:${join(homedir(), '.cargo', 'bin')}:${process.env.PATH}`,
-  // Keep the build machine's paths out of the .wasm (panic locations embed them).
-  CARGO_ENCODED_RUSTFLAGS: [`--remap-path-prefix=${root}=ferry`, `--remap-path-prefix=${homedir()}=~`].join('\x1f'),
+  PATH: `${bin}:${join(cargoHome, 'bin')}:${process.env.PATH}`,
+  CARGO_ENCODED_RUSTFLAGS: remaps.map((r) => `--remap-path-prefix=${r}`).join('\x1f'),
 };
 
 function run(cmd, args) {
