@@ -1,7 +1,7 @@
 // ferry-upload: the package entry point. Re-exports only; importing it has no side effects
 // (safe during server-side rendering and in workers). The wasm engine loads on first start().
 
-export { createUpload, forgetUpload, listResumableUploads } from './upload.js';
+export { createUpload, forgetUpload, listResumableUploads, resumeAll } from './upload.js';
 export { FerryError } from './errors.js';
 export type { ErrorKind } from './errors.js';
 export type {
@@ -10,6 +10,8 @@ export type {
   Progress,
   Reconnecting,
   ResumableUpload,
+  ResumeAllResult,
+  FileSystemFileHandleLike,
   RetryOptions,
   Upload,
   UploadEvents,

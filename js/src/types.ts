@@ -107,6 +107,19 @@ export interface UploadOptions {
    * `locked` until it is free, the default) or `'fail'` (reject with kind `locked`).
    */
   onLocked?: 'wait' | 'fail';
+  /**
+   * The `FileSystemFileHandle` the file came from (`showOpenFilePicker()`, or a drop's
+   * `getAsFileSystemHandle()`). It is stored with the session, so that after a browser
+   * restart `resumeAll()` can reopen the file without asking the user to pick it again.
+   */
+  fileHandle?: FileSystemFileHandleLike;
+}
+
+/** The part of `FileSystemFileHandle` ferry uses (the DOM type, where available). */
+export interface FileSystemFileHandleLike {
+  getFile(): Promise<File>;
+  queryPermission?(descriptor?: { mode?: 'read' | 'readwrite' }): Promise<'granted' | 'denied' | 'prompt'>;
+  requestPermission?(descriptor?: { mode?: 'read' | 'readwrite' }): Promise<'granted' | 'denied' | 'prompt'>;
 }
 
 /** A stored session, as listed by `listResumableUploads()`. Holds no headers or tokens. */
@@ -129,6 +142,16 @@ export interface ResumableUpload {
   updatedAt: number;
   /** When the server said it would drop the upload (`Upload-Expires`), if it did. */
   expiresAt: number | null;
+  /** The file's handle, when the app passed `fileHandle` (see `resumeAll`). */
+  fileHandle?: FileSystemFileHandleLike;
+}
+
+/** What `resumeAll()` did. */
+export interface ResumeAllResult {
+  /** Uploads started again from their stored file handles. */
+  resumed: Upload[];
+  /** Sessions whose file must be picked again (no handle, permission refused, file gone). */
+  needsFile: ResumableUpload[];
 }
 
 /** Payload of the `warning` event: something degraded, the upload goes on. */

@@ -5,7 +5,7 @@
 import { FerryError, toFerryError } from './errors.js';
 import { loadEngine } from './loader.js';
 import type { Engine } from './wasm/ferry_upload.js';
-import type { HeadersOption, Progress, ResumableUpload, Upload, UploadEvents, UploadOptions, UploadResult, UploadState } from './types.js';
+import type { HeadersOption, Progress, ResumableUpload, ResumeAllResult, Upload, UploadEvents, UploadOptions, UploadResult, UploadState } from './types.js';
 
 type Listener = (payload: never) => void;
 
@@ -146,6 +146,7 @@ class FerryUpload implements Upload {
         fingerprint: o.fingerprint,
         keepSession: o.keepSession,
         onLocked: o.onLocked,
+        fileHandle: o.fileHandle,
       };
       return new wasm.Engine(options, (event: EngineEvent) => this.#onEvent(event));
     })().catch((err: unknown) => {
@@ -245,4 +246,41 @@ export async function listResumableUploads(): Promise<ResumableUpload[]> {
 export async function forgetUpload(key: string): Promise<void> {
   const wasm = await loadEngine();
   await wasm.forgetSession(String(key));
+}
+
+/**
+ * Continues every stored upload whose file can be reopened from its `fileHandle` (Chromium's
+ * File System Access API). Call it from a user gesture (a click): reopening may need the
+ * user's permission again after a browser restart. Sessions without a usable handle are
+ * returned in `needsFile`, for the app to ask the user to pick those files again.
+ *
+ * `options` apply to every resumed upload (e.g. `headers`); the endpoint defaults to the
+ * one stored with each session.
+ */
+export async function resumeAll(options: Partial<Omit<UploadOptions, 'file' | 'fileHandle'>> = {}): Promise<ResumeAllResult> {
+  const resumed: Upload[] = [];
+  const needsFile: ResumableUpload[] = [];
+  for (const session of await listResumableUploads()) {
+    const handle = session.fileHandle;
+    try {
+      if (!handle) throw new Error('no handle');
+      const mode = { mode: 'read' as const };
+      let permission = (await handle.queryPermission?.(mode)) ?? 'granted';
+      if (permission === 'prompt') permission = (await handle.requestPermission?.(mode)) ?? 'denied';
+      if (permission !== 'granted') throw new Error('permission refused');
+      const file = await handle.getFile();
+      const upload = createUpload({
+        metadata: session.metadata,
+        ...options,
+        endpoint: options.endpoint ?? session.endpoint,
+        file,
+        fileHandle: handle,
+      });
+      upload.start().catch(() => { /* reported through the upload's own events */ });
+      resumed.push(upload);
+    } catch {
+      needsFile.push(session);
+    }
+  }
+  return { resumed, needsFile };
 }

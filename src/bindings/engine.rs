@@ -64,11 +64,11 @@ impl Engine {
     /// `{ kind, code, message }` on invalid options.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, on_event: Function) -> Result<Engine, JsValue> {
-        let Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock } =
+        let Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock, file_handle } =
             options::parse(&options).map_err(|e| error_to_js(&e))?;
         // Validate now, so that bad options throw here rather than at start().
         let upload = Upload::new(config.clone(), source.clone(), now()).map_err(|e| error_to_js(&e))?;
-        let io = WebIo::new(file, headers, on_event);
+        let io = WebIo::with_handle(file, headers, on_event, file_handle);
         let (sender, commands) = unbounded();
         let pending = Some(Prepare { config, source, resume, fingerprint });
         let job = Job { upload, io, commands, pending, key: None, wait_for_lock };
@@ -197,11 +197,25 @@ async fn prepare_session(job: &mut Job, prepare: Prepare) {
 }
 
 /// Stored sessions, oldest update first: `[{ key, uploadUrl, endpoint, size, name, type,
-/// lastModified, metadata, bytesConfirmed, chunkSize, createdAt, updatedAt, expiresAt }]`.
+/// lastModified, metadata, bytesConfirmed, chunkSize, createdAt, updatedAt, expiresAt,
+/// fileHandle? }]`.
 #[wasm_bindgen(js_name = listSessions)]
 pub async fn list_sessions() -> Array {
     let store = Store::shared(now()).await;
-    store.list().await.iter().map(record_to_js).collect()
+    store
+        .list_stored()
+        .await
+        .into_iter()
+        .map(|(record, stored)| {
+            let out = record_to_js(&record);
+            if let Ok(handle) = Reflect::get(&stored, &"fileHandle".into()) {
+                if !handle.is_undefined() {
+                    let _ = Reflect::set(&out, &"fileHandle".into(), &handle);
+                }
+            }
+            out
+        })
+        .collect::<Array>()
 }
 
 /// Deletes the stored session `key` (the upload itself stays on the server).

@@ -8,4 +8,4 @@
 mod engine;
 mod options;
 
-pub use engine::Engine;
+pub use engine::{forget_session, list_sessions, Engine};

@@ -23,6 +23,8 @@ pub struct Parsed {
     pub fingerprint: Option<String>,
     /// Wait for another tab's lock (`onLocked: 'wait'`, the default) or fail at once.
     pub wait_for_lock: bool,
+    /// A `FileSystemFileHandle` for the file, stored with the session (`fileHandle`).
+    pub file_handle: Option<JsValue>,
 }
 
 fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>, Error> {
@@ -171,5 +173,10 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
         Some("fail") => false,
         Some(_) => return Err(bad("onLocked", "'wait' or 'fail'")),
     };
-    Ok(Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock })
+    let file_handle = match get(options, "fileHandle") {
+        v if v.is_undefined() || v.is_null() => None,
+        v if get(&v, "getFile").is_function() => Some(v),
+        _ => return Err(bad("fileHandle", "a FileSystemFileHandle")),
+    };
+    Ok(Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock, file_handle })
 }

@@ -54,14 +54,20 @@ pub fn warn(on_event: &Function, code: &str, message: &str) {
 
 impl WebIo {
     pub fn new(file: Blob, headers: Option<Function>, on_event: Function) -> WebIo {
+        WebIo::with_handle(file, headers, on_event, None)
+    }
+
+    /// `handle`: the app's `FileSystemFileHandle` for `file`, stored with the session so that
+    /// the file can be reopened after a browser restart without picking it again.
+    pub fn with_handle(file: Blob, headers: Option<Function>, on_event: Function, handle: Option<JsValue>) -> WebIo {
         let (writes, queue) = unbounded();
-        wasm_bindgen_futures::spawn_local(write_loop(queue, on_event.clone()));
+        wasm_bindgen_futures::spawn_local(write_loop(queue, on_event.clone(), handle));
         WebIo { file, headers, on_event, writes }
     }
 }
 
 /// Performs store writes in order; a burst for one key collapses into its last write.
-async fn write_loop(mut queue: UnboundedReceiver<Write>, on_event: Function) {
+async fn write_loop(mut queue: UnboundedReceiver<Write>, on_event: Function, handle: Option<JsValue>) {
     let mut warned = false;
     while let Some(first) = queue.next().await {
         let mut batch = VecDeque::from([first]);
@@ -75,7 +81,7 @@ async fn write_loop(mut queue: UnboundedReceiver<Write>, on_event: Function) {
             }
             match write {
                 Write::Put(record) => {
-                    if let Err(why) = store.put(record).await {
+                    if let Err(why) = store.put(record, handle.as_ref()).await {
                         if !warned {
                             warn(&on_event, "storage_unavailable", &why);
                             warned = true;

@@ -36,7 +36,8 @@ enum Backend {
 
 pub struct Store {
     backend: RefCell<Backend>,
-    memory: RefCell<BTreeMap<String, SessionRecord>>,
+    /// Stored objects (as they would be in IndexedDB) when running in memory.
+    memory: RefCell<BTreeMap<String, JsValue>>,
     /// Why the store runs in memory, if it does (reported once to each upload).
     warning: RefCell<Option<String>>,
 }
@@ -109,7 +110,8 @@ impl Store {
     }
 
     pub async fn get(&self, key: &str) -> Option<SessionRecord> {
-        let Some(db) = self.db() else { return self.memory.borrow().get(key).cloned() };
+        let memory = || self.memory.borrow().get(key).and_then(from_js);
+        let Some(db) = self.db() else { return memory() };
         let result = async {
             let tx = db.transaction(&[STORE], TransactionMode::ReadOnly)?;
             let value = tx.store(STORE)?.get(JsValue::from_str(key)).await?;
@@ -121,18 +123,22 @@ impl Store {
             Ok(value) => value.as_ref().and_then(from_js),
             Err(e) => {
                 self.degrade(format!("reading IndexedDB failed ({})", message(e)));
-                self.memory.borrow().get(key).cloned()
+                memory()
             }
         }
     }
 
-    /// Writes `record`; on failure (quota, ...) keeps it in memory and returns the reason.
-    pub async fn put(&self, record: &SessionRecord) -> Result<(), String> {
+    /// Writes `record` (with the app's `FileSystemFileHandle`, if any, which IndexedDB can
+    /// store); on failure (quota, ...) keeps it in memory and returns the reason.
+    pub async fn put(&self, record: &SessionRecord, handle: Option<&JsValue>) -> Result<(), String> {
+        let value = to_js(record);
+        if let Some(h) = handle {
+            let _ = js_sys::Reflect::set(&value, &"fileHandle".into(), h);
+        }
         let Some(db) = self.db() else {
-            self.memory.borrow_mut().insert(record.key.clone(), record.clone());
+            self.memory.borrow_mut().insert(record.key.clone(), value);
             return Ok(());
         };
-        let value = to_js(record);
         let result = async {
             let tx = db.transaction(&[STORE], TransactionMode::ReadWrite)?;
             tx.store(STORE)?.put(&value, None).await?;
@@ -143,7 +149,7 @@ impl Store {
         result.map_err(|e| {
             let why = format!("writing to IndexedDB failed ({}); sessions are kept in memory only", message(e));
             self.degrade(why.clone());
-            self.memory.borrow_mut().insert(record.key.clone(), record.clone());
+            self.memory.borrow_mut().insert(record.key.clone(), value);
             why
         })
     }
@@ -165,7 +171,12 @@ impl Store {
 
     /// Every readable record, oldest update first.
     pub async fn list(&self) -> Vec<SessionRecord> {
-        let mut records: Vec<SessionRecord> = self.memory.borrow().values().cloned().collect();
+        self.list_stored().await.into_iter().map(|(r, _)| r).collect()
+    }
+
+    /// Every readable record with the object as stored (which may hold a `fileHandle`).
+    pub async fn list_stored(&self) -> Vec<(SessionRecord, JsValue)> {
+        let mut values: Vec<JsValue> = self.memory.borrow().values().cloned().collect();
         if let Some(db) = self.db() {
             let result = async {
                 let tx = db.transaction(&[STORE], TransactionMode::ReadOnly)?;
@@ -175,11 +186,13 @@ impl Store {
             }
             .await;
             match result {
-                Ok(values) => records.extend(values.iter().filter_map(from_js)),
+                Ok(stored) => values.extend(stored),
                 Err(e) => self.degrade(format!("reading IndexedDB failed ({})", message(e))),
             }
         }
-        records.sort_by_key(|r| r.updated_at);
+        let mut records: Vec<(SessionRecord, JsValue)> =
+            values.into_iter().filter_map(|v| from_js(&v).map(|r| (r, v))).collect();
+        records.sort_by_key(|(r, _)| r.updated_at);
         records
     }
 }

@@ -38,13 +38,13 @@ async fn store_round_trips_lists_and_forgets() {
     assert_eq!(store.warning(), None, "IndexedDB should be usable here");
     let a = record("k-a", "http://127.0.0.1:1/files/a", 10, 4);
     let b = record("k-b", "http://127.0.0.1:1/files/b", 20, 8);
-    store.put(&a).await.unwrap();
-    store.put(&b).await.unwrap();
+    store.put(&a, None).await.unwrap();
+    store.put(&b, None).await.unwrap();
     assert_eq!(store.get("k-a").await, Some(a.clone()));
     let mut newer = a.clone();
     newer.bytes_confirmed = 9;
     newer.updated_at += 1_000;
-    store.put(&newer).await.unwrap();
+    store.put(&newer, None).await.unwrap();
     let keys: Vec<String> = store.list().await.into_iter().map(|r| r.key).collect();
     assert_eq!(keys, vec!["k-b".to_string(), "k-a".to_string()], "sorted by update time, one per key");
     store.delete("k-a").await;
@@ -58,8 +58,8 @@ async fn expired_records_are_deleted_when_the_store_opens() {
     let store = Store::open(&name, now()).await;
     let mut old = record("k-old", "http://127.0.0.1:1/files/old", 10, 4);
     old.expires_at = Some(now().0 - 1);
-    store.put(&old).await.unwrap();
-    store.put(&record("k-live", "http://127.0.0.1:1/files/live", 10, 4)).await.unwrap();
+    store.put(&old, None).await.unwrap();
+    store.put(&record("k-live", "http://127.0.0.1:1/files/live", 10, 4), None).await.unwrap();
     drop(store);
     let reopened = Store::open(&name, now()).await;
     let keys: Vec<String> = reopened.list().await.into_iter().map(|r| r.key).collect();
@@ -76,7 +76,7 @@ async fn an_unusable_database_falls_back_to_memory_with_a_warning() {
     let why = store.warning().expect("a warning");
     assert!(why.contains("IndexedDB"), "{why}");
     let r = record("k-mem", "http://127.0.0.1:1/files/m", 10, 4);
-    store.put(&r).await.expect("memory accepts writes");
+    store.put(&r, None).await.expect("memory accepts writes");
     assert_eq!(store.get("k-mem").await, Some(r));
 }
 
@@ -148,7 +148,7 @@ async fn an_engine_continues_a_stored_session_and_forgets_it_when_done() {
     assert_eq!(res.status, 204);
     let key = unique("k-engine");
     let store = Store::shared(now()).await;
-    store.put(&record(&key, &url, 300_000, 100_000)).await.unwrap();
+    store.put(&record(&key, &url, 300_000, 100_000), None).await.unwrap();
 
     let seen = Rc::new(RefCell::new(Vec::<String>::new()));
     let log = Rc::clone(&seen);
@@ -185,4 +185,57 @@ async fn a_second_writer_is_refused_when_it_asks_to_fail() {
     let engine = Engine::new(options.into(), noop()).unwrap();
     let err = JsFuture::from(engine.start().unwrap()).await.expect_err("locked");
     assert_eq!(Reflect::get(&err, &"kind".into()).unwrap().as_string().as_deref(), Some("locked"));
+}
+
+/// A `FileSystemFileHandle` in the origin-private file system holding `bytes`.
+async fn opfs_file(name: &str, bytes: &[u8]) -> JsValue {
+    let call = |target: &JsValue, method: &str, args: &Array| -> js_sys::Promise {
+        let f: Function = Reflect::get(target, &method.into()).unwrap().into();
+        f.apply(target, args).unwrap().into()
+    };
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
+    let storage = Reflect::get(&navigator, &"storage".into()).unwrap();
+    let root = JsFuture::from(call(&storage, "getDirectory", &Array::new())).await.unwrap();
+    let options = Object::new();
+    Reflect::set(&options, &"create".into(), &JsValue::TRUE).unwrap();
+    let handle = JsFuture::from(call(&root, "getFileHandle", &Array::of2(&name.into(), &options))).await.unwrap();
+    let writable = JsFuture::from(call(&handle, "createWritable", &Array::new())).await.unwrap();
+    JsFuture::from(call(&writable, "write", &Array::of1(&Uint8Array::from(bytes)))).await.unwrap();
+    JsFuture::from(call(&writable, "close", &Array::new())).await.unwrap();
+    handle
+}
+
+#[wasm_bindgen_test]
+async fn a_file_handle_is_stored_with_the_session_and_reopens_the_file() {
+    // The origin-private file system stands in for a picked file: its handles are the same
+    // FileSystemFileHandle type, storable in IndexedDB, and need no permission prompt.
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
+    let storage = Reflect::get(&navigator, &"storage".into()).unwrap();
+    assert!(Reflect::get(&storage, &"getDirectory".into()).unwrap().is_function(), "OPFS is missing");
+    let (bytes, _) = patterned(150_000);
+    let name = unique("opfs");
+    let handle = opfs_file(&name, &bytes).await;
+    let get_file: Function = Reflect::get(&handle, &"getFile".into()).unwrap().into();
+    let file: Blob = JsFuture::from(js_sys::Promise::from(get_file.call0(&handle).unwrap())).await.unwrap().into();
+    let key = unique("k-handle");
+    let options = engine_options(&file, &key);
+    Reflect::set(&options, &"fileHandle".into(), &handle).unwrap();
+    Reflect::set(&options, &"keepSession".into(), &JsValue::TRUE).unwrap();
+    let engine = Engine::new(options.into(), noop()).unwrap();
+    JsFuture::from(engine.start().unwrap()).await.expect("completes");
+    gloo_timers::future::TimeoutFuture::new(200).await;
+    let listed = ferry_upload::bindings::list_sessions().await;
+    let mine = listed
+        .iter()
+        .find(|s| Reflect::get(s, &"key".into()).unwrap().as_string().as_deref() == Some(key.as_str()))
+        .expect("the kept session is listed");
+    let stored = Reflect::get(&mine, &"fileHandle".into()).unwrap();
+    assert!(!stored.is_undefined(), "the handle was not stored");
+    // The handle read back from IndexedDB still opens the same file.
+    let get_file: Function = Reflect::get(&stored, &"getFile".into()).unwrap().into();
+    let reopened: Blob = JsFuture::from(js_sys::Promise::from(get_file.call0(&stored).unwrap())).await.unwrap().into();
+    assert_eq!(read_blob(&reopened).await, bytes);
+    ferry_upload::bindings::forget_session(key.clone()).await;
+    let listed = ferry_upload::bindings::list_sessions().await;
+    assert!(!listed.iter().any(|s| Reflect::get(&s, &"key".into()).unwrap().as_string().as_deref() == Some(key.as_str())));
 }
