@@ -3,6 +3,16 @@
 
 export { createUpload, forgetUpload, listResumableUploads, resumeAll } from './upload.js';
 export { FerryError } from './errors.js';
+export { createUploadQueue } from './queue.js';
+export type {
+  QueueItem,
+  QueueItemOptions,
+  QueueItemState,
+  QueueProgress,
+  UploadQueue,
+  UploadQueueEvents,
+  UploadQueueOptions,
+} from './queue.js';
 export type { ErrorKind } from './errors.js';
 export type {
   HeaderContext,
