@@ -46,8 +46,13 @@ thread_local! {
     static SHARED: RefCell<Option<Rc<Store>>> = const { RefCell::new(None) };
 }
 
-fn message(err: impl std::fmt::Debug) -> String {
-    format!("{err:?}")
+/// A short description of a storage error. Only the variant's name: formatting the whole
+/// error (Debug) would pull every idb error name into the wasm.
+fn message(err: rexie::Error) -> &'static str {
+    match err {
+        rexie::Error::IdbError(_) => "IndexedDB error",
+        _ => "transaction error",
+    }
 }
 
 impl Store {
