@@ -15,7 +15,7 @@
 //   proxy.inject({ method: 'PATCH', nth: 2, action: 'reset', afterBytes: 1 << 20 });
 //   proxy.inject({ method: 'PATCH', action: 'status', status: 503, headers: { 'Retry-After': '1' } });
 //   proxy.inject({ method: 'HEAD', action: 'stall', durationMs: 5000 });
-//   await proxy.offline({ mode: 'refuse', durationMs: 3000 });
+//   await proxy.offline({ mode: 'refuse', durationMs: 3000 }); proxy.dropConnections();
 //   proxy.randomFaults({ seed: 42, rate: 0.2 });
 //   proxy.log, proxy.patchBytesForwarded, proxy.counts(), await proxy.close()
 import http from 'node:http';
@@ -37,9 +37,15 @@ const EXPOSE_HEADERS = [
 
 const TUS_METHODS = ['POST', 'PATCH', 'HEAD', 'DELETE'];
 
-/** mulberry32: a small, fast, seedable PRNG; returns floats in [0, 1). */
+/**
+ * mulberry32: a small, fast, seedable PRNG; returns floats in [0, 1). The seed goes through
+ * murmur3's finalizer first, so that neighbouring seeds (1, 2, 3...) give unrelated sequences.
+ */
 export function mulberry32(seed) {
   let a = seed >>> 0;
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b) >>> 0;
+  a = Math.imul(a ^ (a >>> 13), 0xc2b2ae35) >>> 0;
+  a = (a ^ (a >>> 16)) >>> 0;
   return function next() {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -92,7 +98,8 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
   let patchBytesForwarded = 0;
   let offlineMode = null; // null | 'refuse' | 'blackhole'
   let offlineTimer = null;
-  let random = null; // { next(), rate, kinds, methods, minOffset, fired }
+  let random = null; // { next(), rate, kinds, methods, stallMs, fired }
+  const randomLog = []; // every random fault fired since start, kept after clearFaults()/close()
   let origin = null;
 
   const server = http.createServer(handle);
@@ -215,7 +222,9 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
           spec = { action: 'status', status, headers };
         }
         spec.random = true;
-        random.fired.push({ method: info.method, path: info.path, kind, ...spec });
+        const record = { seq: info.seq, method: info.method, path: info.path, kind, ...spec };
+        random.fired.push(record);
+        randomLog.push(record);
         return spec;
       }
     }
@@ -259,6 +268,12 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
     events.emit('online', { mode: was });
   }
 
+  /** Destroys every open client connection now (in-flight requests fail), like a network drop. */
+  function dropConnections() {
+    for (const h of [...held]) h.release();
+    for (const s of sockets) s.destroy();
+  }
+
   // ---- the exchange -----------------------------------------------------------------------
 
   function handle(req, res) {
@@ -267,7 +282,7 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
     const uploadOffset = req.headers['upload-offset'] !== undefined ? Number(req.headers['upload-offset']) : null;
     const entry = {
       seq: ++seq, method: req.method, path, uploadOffset, contentLength,
-      status: null, bytesIn: 0, bytesForwarded: 0, fault: null, outcome: null, reached: false,
+      status: null, responseOffset: null, bytesIn: 0, bytesForwarded: 0, fault: null, outcome: null, reached: false,
       startedAt: Date.now(), endedAt: null,
     };
     log.push(entry);
@@ -361,6 +376,7 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
     });
     let cut = false; // no more body bytes go upstream
     let killed = false;
+    let answered = false; // the upstream's answer is complete: body bytes after it are dropped
     const done = () => entry.outcome !== null;
     up.on('socket', (s) => {
       if (s.connecting) s.once('connect', () => { entry.reached = true; });
@@ -380,7 +396,13 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
     up.on('response', (upRes) => {
       if (killed) { upRes.destroy(); return; }
       const resHeaders = forwardableHeaders(upRes.rawHeaders, rewriteLocation);
+      // An upstream that closes after answering (@tus/server does on errors, often before the
+      // request body is in) must look the same through the proxy: the client's connection
+      // closes too, instead of lingering in keep-alive while the body is still being sent.
+      if (/\bclose\b/i.test(String(upRes.headers.connection ?? ''))) resHeaders.push(['Connection', 'close']);
+      upRes.on('end', () => { answered = true; });
       entry.status = upRes.statusCode;
+      if (upRes.headers['upload-offset'] !== undefined) entry.responseOffset = Number(upRes.headers['upload-offset']);
       res.writeHead(upRes.statusCode, upRes.statusMessage, flatten(resHeaders));
       upRes.pipe(res);
       upRes.on('error', () => { req.socket.destroy(); finish('upstream-error', entry.status); });
@@ -421,6 +443,7 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
     req.on('data', (chunk) => {
       if (cut) return;
       entry.bytesIn += chunk.length;
+      if (answered) return;
       let piece = chunk;
       let last = false;
       if (resetAfter !== null && entry.bytesForwarded + chunk.length >= resetAfter) {
@@ -480,12 +503,16 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
     events,
     get patchBytesForwarded() { return patchBytesForwarded; },
     get offlineMode() { return offlineMode; },
+    /** Random faults fired under the current randomFaults() call. */
     get randomFired() { return random?.fired ?? []; },
+    /** Every random fault fired since the proxy started (kept after clearFaults() and close()). */
+    randomLog,
     get upstream() { return upstreamUrl.href; },
     setUpstream(u) { upstreamUrl = new URL(u); },
     inject,
     clearFaults,
     release,
+    dropConnections,
     randomFaults,
     offline,
     online,

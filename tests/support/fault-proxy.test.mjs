@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import http from 'node:http';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { startServer } from '../../scripts/serve.mjs';
@@ -92,6 +93,26 @@ describe('forwarding', () => {
   });
 });
 
+describe('early answers', () => {
+  test('an upstream that answers before the body is in and closes (409) does the same through the proxy', async () => {
+    const url = new URL(await create(8 * MiB));
+    const res = await new Promise((resolve, reject) => {
+      const req = http.request({
+        host: url.hostname, port: url.port, path: url.pathname, method: 'PATCH',
+        headers: { ...TUS, 'Upload-Offset': '5', 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(8 * MiB) },
+      });
+      req.on('response', resolve);
+      req.on('error', reject);
+      req.write(Buffer.alloc(64 * 1024)); // the rest never comes: the answer must not wait for it
+    });
+    assert.equal(res.statusCode, 409);
+    assert.equal(res.headers.connection, 'close', 'the client connection closes like the upstream one');
+    res.resume();
+    res.socket.destroy();
+    assert.equal(await offsetOf(url.href), 0);
+  });
+});
+
 describe('injected answers', () => {
   test('409 injection answers 409 with CORS headers; nothing reaches the server', async () => {
     const url = await create(MiB);
@@ -148,7 +169,7 @@ describe('injected answers', () => {
 
 describe('resets', () => {
   for (const n of [0, 300_000, 1_500_000]) {
-    test(`reset after ${n} body bytes: the client sees a network error, the server keeps ${n} bytes`, async () => {
+    test(`reset after ${n} body bytes: the client sees a network error, the server keeps about ${n} bytes`, async () => {
       const size = 2 * MiB;
       const url = await create(size);
       const before = proxy.patchBytesForwarded;
@@ -156,8 +177,10 @@ describe('resets', () => {
       const body = crypto.randomBytes(size);
       await assert.rejects(patch(url, 0, body), TypeError, 'fetch fails');
       assert.equal(proxy.patchBytesForwarded - before, n, 'exactly N bytes forwarded');
+      // The server keeps what it had written when the connection died: all N bytes, or a
+      // little less when it was still behind (Node drops a request's unread buffer on abort).
       const kept = await settledOffset(url);
-      assert.equal(kept, n, `HEAD offset ${kept} after a reset at ${n}`);
+      assert.ok(kept <= n && kept >= Math.max(0, n - 512 * 1024), `HEAD offset ${kept} after a reset at ${n}`);
       const e = proxy.log.findLast((x) => x.method === 'PATCH');
       assert.equal(e.outcome, 'reset');
       assert.equal(e.bytesForwarded, n);
@@ -196,6 +219,16 @@ describe('stalls and outages', () => {
     assert.equal(proxy.log.findLast((x) => x.method === 'HEAD').outcome, 'stalled', 'client abort ended the stall');
   });
 
+  test('dropConnections() fails what is in flight; the next request works', async () => {
+    const url = await create(10);
+    proxy.inject({ method: 'HEAD', action: 'stall' });
+    const p = fetch(url, { method: 'HEAD', headers: TUS });
+    await new Promise((r) => setTimeout(r, 200));
+    proxy.dropConnections();
+    await assert.rejects(p, TypeError);
+    assert.equal((await fetch(url, { method: 'HEAD', headers: TUS })).status, 200);
+  });
+
   test('offline refuse: connections are refused, then work again on the same port', async () => {
     const url = await create(10);
     await proxy.offline({ mode: 'refuse' });
@@ -227,6 +260,11 @@ describe('random faults', () => {
     const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
     assert.ok(Math.abs(mean - 0.5) < 0.05, `mean ${mean}`);
     assert.notDeepEqual(xs.slice(0, 10), Array.from({ length: 10 }, mulberry32(43)));
+    // Neighbouring seeds start unrelated: the first draws of seeds 1..200 spread over [0, 1).
+    const firsts = Array.from({ length: 200 }, (_, i) => mulberry32(i + 1)());
+    const low = firsts.filter((x) => x < 0.5).length;
+    assert.ok(low > 70 && low < 130, `${low} of 200 first draws below 0.5`);
+    for (let i = 1; i < firsts.length; i++) assert.ok(Math.abs(firsts[i] - firsts[i - 1]) > 1e-6);
   });
 
   test('the same seed gives the same schedule of faults', async () => {

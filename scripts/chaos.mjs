@@ -1,0 +1,238 @@
+// Chaos runs for ferry's resilience: N uploads of a random file in headless Chromium, each
+// through its own fault proxy (tests/support/fault-proxy.mjs) to a real @tus/server, with
+// seeded random faults on PATCH and HEAD (resets mid-body, stalls, 500/502/503/423/429/409)
+// and, in most runs, the browser going offline for a while mid-upload. Prints a summary:
+// completed, byte-exact (stored SHA-256 equals the source), one POST per upload, PATCH
+// overhead (bytes forwarded / file size), and the time from each `online` event to the next
+// server-confirmed progress. Exit code 1 if any run did not complete byte-exact with one POST.
+//
+//   npm run chaos -- --runs 50 [--seed 1] [--rate 0.2] [--size-mib 48] [--chunk-mib 4] [--json out.json]
+//
+// A run is reproducible from its seed (the proxy's fault schedule and the offline plan;
+// browser timing still varies). It needs `node scripts/build.mjs` first, installs nothing,
+// uses 127.0.0.1 only, and stops only the browser and servers it started.
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from './serve.mjs';
+import { mulberry32, startFaultProxy } from '../tests/support/fault-proxy.mjs';
+import {
+  MiB, checkUpload, launchBrowser, median, openPage, recoveryTimes, resumeTimes, setOffline, startUpload, uploadId,
+  writeSourceFile,
+} from '../tests/support/fault-harness.mjs';
+
+function parseArgs(argv) {
+  const o = { runs: 10, seed: 1, rate: 0.2, sizeMib: 48, chunkMib: 4, json: null, offlineShare: 0.7, timeoutS: 120 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const num = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v)) throw new Error(`${a} needs a number`);
+      return v;
+    };
+    if (a === '--runs') o.runs = num();
+    else if (a === '--seed') o.seed = num();
+    else if (a === '--rate') o.rate = num();
+    else if (a === '--size-mib') o.sizeMib = num();
+    else if (a === '--chunk-mib') o.chunkMib = num();
+    else if (a === '--offline-share') o.offlineShare = num();
+    else if (a === '--timeout-s') o.timeoutS = num();
+    else if (a === '--json') o.json = argv[++i];
+    else if (a === '--verbose') o.verbose = true;
+    else if (a === '--help' || a === '-h') o.help = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer');
+  if (!Number.isInteger(o.seed)) throw new Error('--seed must be an integer');
+  return o;
+}
+
+let args;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (err) {
+  console.error(err.message);
+  process.exit(2);
+}
+if (args.help) {
+  console.log('usage: node scripts/chaos.mjs --runs N [--seed S] [--rate R] [--size-mib M] [--chunk-mib C] [--offline-share F] [--json FILE]');
+  process.exit(0);
+}
+
+const SIZE = Math.round(args.sizeMib * MiB);
+const CHUNK = Math.round(args.chunkMib * MiB);
+const OPTIONS = {
+  endpoint: '/files/', chunkSize: CHUNK, retry: { baseDelay: 100, maxDelay: 1000 }, stallTimeout: 2000, progressInterval: 10,
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-chaos-'));
+let srv;
+let browser;
+const results = [];
+const started = Date.now();
+
+async function cleanup() {
+  await browser?.close().catch(() => {});
+  await srv?.close().catch(() => {});
+  await fsp.rm(tmp, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => { cleanup().finally(() => process.exit(130)); });
+}
+
+/** One seeded run: random faults at `rate`, maybe one offline episode mid-upload. */
+async function oneRun(seed, source) {
+  const plan = mulberry32(seed ^ 0x5eed);
+  const numChunks = Math.max(1, Math.ceil(SIZE / CHUNK));
+  const offline = plan() < args.offlineShare
+    ? { atPatch: 2 + Math.floor(plan() * Math.max(1, numChunks - 2)), ms: 300 + Math.floor(plan() * 2200) }
+    : null;
+  const proxy = await startFaultProxy({ upstream: srv.url });
+  proxy.randomFaults({ seed, rate: args.rate, stallMs: 4000 });
+  const page = await openPage(browser, proxy);
+  const tasks = [];
+  let offlineDone = false;
+  try {
+    if (offline) {
+      let patches = 0;
+      const onRequest = (info) => {
+        if (info.method !== 'PATCH' || ++patches !== offline.atPatch) return;
+        proxy.events.off('request', onRequest);
+        tasks.push((async () => {
+          await setOffline(page, true);
+          proxy.dropConnections(); // the network went away: what was in flight dies
+          await sleep(offline.ms);
+          await setOffline(page, false);
+          offlineDone = true;
+        })());
+      };
+      proxy.events.on('request', onRequest);
+    }
+    const up = await startUpload(page, source.path, OPTIONS);
+    let rec;
+    try {
+      rec = await up.wait(args.timeoutS * 1000);
+    } catch (err) {
+      rec = await up.snapshot().catch(() => null);
+      return {
+        seed, ok: false, byteExact: false, onePost: false, problems: [err.message], offline, overhead: null,
+        recoveries: [], resumes: [], faults: proxy.randomLog.map((f) => f.kind), ms: null,
+      };
+    }
+    await Promise.all(tasks);
+    const faultStates = proxy.randomLog.length || offlineDone ? ['reconnecting', 'resuming', 'offline'] : [];
+    if (args.verbose) {
+      const t0 = proxy.log[0]?.startedAt ?? 0;
+      console.log(`  plan ${JSON.stringify(offline)}\n  states ${rec.states.map((x) => `${x.s}@${x.t}`).join(' ')}`
+        + `\n  net ${JSON.stringify(rec.net)}\n  progress ${rec.progress.map((x) => `${x.b}@${x.t}`).join(' ')}`
+        + `\n  reconnecting ${rec.reconnecting.map((x) => `${x.reason?.code}/${x.reason?.status ?? ''}@${x.t}+${x.retryIn}`).join(' ')}`
+        + `\n  proxy ${proxy.log.filter((e) => e.path.startsWith('/files')).map((e) => `${e.method}@${e.uploadOffset ?? ''}`
+          + `${e.fault ? `[${e.fault}]` : ''}->${e.status ?? e.outcome} +${e.startedAt - t0}..${e.endedAt - t0}`).join('\n        ')}`);
+    }
+    const { problems, stats } = await checkUpload({ rec, source, proxy, dataDir: srv.dataDir, chunkSize: CHUNK, faultStates });
+    if (offline && offlineDone && !rec.states.some((x) => x.s === 'offline')) {
+      // Not a failure when the upload had nothing in flight to notice it with; reported.
+      problems.push('note: the browser was offline but the state never showed offline');
+    }
+    if (rec.ok) await fsp.rm(path.join(srv.dataDir, uploadId(rec.result.uploadUrl)), { force: true });
+    return {
+      seed,
+      ok: rec.ok === true,
+      byteExact: stats.byteExact,
+      onePost: (proxy.counts().POST ?? 0) === 1,
+      problems,
+      offline: offline && offlineDone ? offline : null,
+      overhead: stats.overhead,
+      patchBytes: stats.patchBytes,
+      interrupted: stats.interrupted,
+      recoveries: recoveryTimes(rec),
+      resumes: resumeTimes(rec),
+      faults: proxy.randomLog.map((f) => f.kind),
+      reconnects: rec.reconnecting.length,
+      ms: rec.ms,
+    };
+  } finally {
+    await Promise.allSettled(tasks);
+    await page.close().catch(() => {});
+    await proxy.close();
+  }
+}
+
+try {
+  const source = await writeSourceFile(path.join(tmp, 'source.bin'), SIZE);
+  srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store') });
+  browser = await launchBrowser('chromium');
+  console.log(`chaos: ${args.runs} runs in chromium, seeds ${args.seed}..${args.seed + args.runs - 1}, `
+    + `fault rate ${args.rate} on PATCH/HEAD, offline in ~${Math.round(args.offlineShare * 100)}% of runs, `
+    + `${args.sizeMib} MiB file, ${args.chunkMib} MiB chunks`);
+  for (let i = 0; i < args.runs; i++) {
+    const seed = args.seed + i;
+    let r;
+    try {
+      r = await oneRun(seed, source);
+    } catch (err) {
+      r = { seed, ok: false, byteExact: false, onePost: false, problems: [`run crashed: ${err?.stack ?? err}`], recoveries: [], resumes: [], faults: [] };
+    }
+    results.push(r);
+    const hard = r.problems.filter((p) => !p.startsWith('note:'));
+    console.log(`run ${String(i + 1).padStart(3)} seed ${seed}: ${r.ok ? 'completed' : 'FAILED'}`
+      + `${r.byteExact ? ', byte-exact' : ''}, ${r.faults.length} fault(s)${r.faults.length ? ` [${r.faults.join(' ')}]` : ''}`
+      + `${r.offline ? `, offline ${r.offline.ms} ms at PATCH ${r.offline.atPatch}` : ''}`
+      + `${r.overhead ? `, overhead ${r.overhead.toFixed(3)}` : ''}`
+      + `${r.resumes.length ? `, sending again ${r.resumes.join('/')} ms after online` : ''}`
+      + `${r.recoveries.length ? `, new bytes confirmed ${r.recoveries.join('/')} ms after online` : ''}`
+      + `${r.ms ? `, ${(r.ms / 1000).toFixed(1)} s` : ''}`
+      + `${hard.length ? `\n    ${hard.join('\n    ')}` : ''}`
+      + `${r.problems.length > hard.length ? `\n    ${r.problems.filter((p) => p.startsWith('note:')).join('\n    ')}` : ''}`);
+  }
+} finally {
+  await cleanup();
+}
+
+const n = results.length;
+const completed = results.filter((r) => r.ok).length;
+const exact = results.filter((r) => r.byteExact).length;
+const onePost = results.filter((r) => r.onePost).length;
+const clean = results.filter((r) => r.problems.every((p) => p.startsWith('note:'))).length;
+const withBytes = results.filter((r) => r.patchBytes !== undefined && r.ok);
+const totalRatio = withBytes.length ? withBytes.reduce((s, r) => s + r.patchBytes, 0) / (withBytes.length * SIZE) : null;
+const worst = withBytes.reduce((w, r) => (w && w.overhead >= r.overhead ? w : r), null);
+const recoveries = results.flatMap((r) => r.recoveries);
+const resumes = results.flatMap((r) => r.resumes);
+const faultKinds = {};
+for (const r of results) for (const k of r.faults) faultKinds[k] = (faultKinds[k] ?? 0) + 1;
+const offlineRuns = results.filter((r) => r.offline).length;
+const times = results.filter((r) => r.ms).map((r) => r.ms);
+
+const summary = {
+  runs: n, seeds: [args.seed, args.seed + n - 1], rate: args.rate, sizeMib: args.sizeMib, chunkMib: args.chunkMib,
+  completed, byteExact: exact, onePost, allChecksPassed: clean,
+  patchOverhead: totalRatio, worstOverhead: worst ? { seed: worst.seed, ratio: worst.overhead } : null,
+  offlineRuns, onlineEventsMeasured: recoveries.length,
+  recoveryMedianMs: median(recoveries), recoveryMaxMs: recoveries.length ? Math.max(...recoveries) : null,
+  resumeMedianMs: median(resumes), resumeMaxMs: resumes.length ? Math.max(...resumes) : null,
+  faultsInjected: Object.values(faultKinds).reduce((s, x) => s + x, 0), faultKinds,
+  uploadMedianS: times.length ? median(times) / 1000 : null, wallS: (Date.now() - started) / 1000,
+};
+
+console.log('\n=== chaos summary ===');
+console.log(`completed            ${completed}/${n}`);
+console.log(`byte-exact           ${exact}/${n}`);
+console.log(`one POST per upload  ${onePost}/${n}`);
+console.log(`all checks passed    ${clean}/${n}`);
+console.log(`PATCH overhead       ${totalRatio?.toFixed(3) ?? '-'} (PATCH bytes forwarded / file size, all runs)`
+  + `${worst ? `; worst run ${worst.overhead.toFixed(3)} (seed ${worst.seed})` : ''}`);
+console.log(`recovery after online  median ${summary.recoveryMedianMs ?? '-'} ms, max ${summary.recoveryMaxMs ?? '-'} ms`
+  + ` (online event -> next server-confirmed progress; ${recoveries.length} online events in ${offlineRuns} runs)`);
+console.log(`sending after online   median ${summary.resumeMedianMs ?? '-'} ms, max ${summary.resumeMaxMs ?? '-'} ms`
+  + ' (online event -> first request state)');
+console.log(`faults injected      ${summary.faultsInjected} (${Object.entries(faultKinds).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+console.log(`upload time          median ${summary.uploadMedianS?.toFixed(1) ?? '-'} s; wall ${summary.wallS.toFixed(0)} s`);
+const failed = results.filter((r) => !r.problems.every((p) => p.startsWith('note:')));
+if (failed.length) console.log(`failed seeds: ${failed.map((r) => r.seed).join(' ')}`);
+if (args.json) {
+  await fsp.writeFile(args.json, `${JSON.stringify({ summary, results }, null, 2)}\n`);
+  console.log(`details written to ${args.json}`);
+}
+process.exitCode = failed.length ? 1 : 0;

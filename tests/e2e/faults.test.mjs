@@ -1,0 +1,310 @@
+// Fault-injection tier: the built package (dist/) in headless Chromium and Firefox uploads a
+// 48 MiB random file picked from disk through <input type=file>, with the page and every
+// request going THROUGH the fault proxy (tests/support/fault-proxy.mjs) to a real @tus/server
+// (scripts/serve.mjs). Each scenario breaks the upload one way (connection reset mid-PATCH,
+// stall, 500, 502, 503 + Retry-After, 423, 429 + Retry-After, 409, 401 once, the browser
+// offline, the proxy refusing connections, the TUS server process killed and restarted, a
+// seeded random mix) and checks that ferry still delivers the file byte for byte: stored
+// SHA-256 equals the source, exactly one POST reached the server, PATCH bytes forwarded
+// <= size + interruptions x chunk size, progress never decreased, and the states show the
+// fault (reconnecting, offline or resuming). Needs `node scripts/build.mjs` first.
+// It does not test the proxy itself (tests/support/fault-proxy.test.mjs does), mocks nothing
+// in the SDK, and uses 127.0.0.1 only.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from '../../scripts/serve.mjs';
+import { startFaultProxy } from '../support/fault-proxy.mjs';
+import {
+  MiB, checkUpload, launchBrowser, openPage, recoveryTimes, setOffline, startServerProcess,
+  startUpload, uploadId, writeSourceFile,
+} from '../support/fault-harness.mjs';
+
+const SIZE = 48 * MiB;
+const CHUNK = 4 * MiB;
+const OPTIONS = {
+  endpoint: '/files/', chunkSize: CHUNK, retry: { baseDelay: 100, maxDelay: 1000 }, stallTimeout: 2000,
+  progressInterval: 10,
+};
+const TIMEOUT = 60_000;
+const MID = 3; // faults hit the 3rd PATCH: bytes are confirmed before and remain after
+
+let tmp;
+let source;
+let srv;
+
+before(async () => {
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-faults-'));
+  source = await writeSourceFile(path.join(tmp, 'source.bin'), SIZE);
+  srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store') });
+});
+
+after(async () => {
+  await srv?.close();
+  if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs one upload through a fresh proxy. `arm(ctx)` installs faults before the upload starts
+ * (ctx = { proxy, page, upstream }); `opts.upstream` replaces the in-process server.
+ * Returns { rec, proxy, problems, stats, ctx }, with the stored file removed again.
+ */
+async function run(browser, { arm, options = {}, faultStates = ['reconnecting'], upstream, dataDir }) {
+  const proxy = await startFaultProxy({ upstream: upstream ?? srv.url });
+  const page = await openPage(browser, proxy);
+  const ctx = { proxy, page, tasks: [] };
+  const postsBefore = srv.log.filter((e) => e.method === 'POST').length;
+  try {
+    await arm?.(ctx);
+    const up = await startUpload(page, source.path, { ...OPTIONS, ...options });
+    const rec = await up.wait(TIMEOUT - 10_000);
+    await Promise.all(ctx.tasks);
+    const dir = dataDir ?? srv.dataDir;
+    const { problems, stats } = await checkUpload({ rec, source, proxy, dataDir: dir, chunkSize: CHUNK, faultStates });
+    if (!upstream) {
+      const posts = srv.log.filter((e) => e.method === 'POST').length - postsBefore;
+      if (posts !== 1) problems.push(`the server logged ${posts} POSTs`);
+    }
+    if (rec.ok) await fsp.rm(path.join(dir, uploadId(rec.result.uploadUrl)), { force: true });
+    return { rec, proxy, problems, stats, ctx };
+  } finally {
+    await page.close().catch(() => {});
+    await proxy.close();
+  }
+}
+
+/** The first TUS request the proxy saw after exchange `e` ended. */
+function nextTusAfter(proxy, e) {
+  return proxy.log.find((x) => x.seq > e.seq && x.path.startsWith('/files'));
+}
+
+function faulted(proxy) {
+  return proxy.log.filter((e) => e.fault);
+}
+
+function describeRun(r) {
+  const states = r.rec.states.map((x) => `${x.s}@${x.t}`).join(' ');
+  const reasons = r.rec.reconnecting.map((x) => `${x.reason?.code}${x.reason?.status ? `/${x.reason.status}` : ''}@${x.t}`).join(', ');
+  const t0 = r.proxy.log.find((e) => e.method === 'POST')?.startedAt ?? 0;
+  return `states: ${states}\nreconnecting reasons: ${reasons}\nproxy: ${r.proxy.log
+    .filter((e) => e.path.startsWith('/files'))
+    .map((e) => `${e.method}@${e.uploadOffset ?? ''}${e.fault ? `[${e.fault}]` : ''}->${e.status ?? e.outcome}${e.error ? `(${e.error})` : ''}`
+      + ` (+${e.startedAt - t0}..${e.endedAt - t0} ms)`).join('\n  ')}`;
+}
+
+for (const name of ['chromium', 'firefox']) {
+  describe(`faults in ${name}`, () => {
+    let browser;
+    before(async () => { browser = await launchBrowser(name); }, { timeout: 60_000 });
+    after(async () => { await browser?.close(); });
+
+    test('connection reset mid-PATCH: continues from the server offset', { timeout: TIMEOUT }, async () => {
+      let fault;
+      const r = await run(browser, {
+        arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'reset', afterBytes: 1.5 * MiB }); },
+      });
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.equal(fault.fired, 1);
+      // ferry saw the reset, or (when the browser resent the PATCH by itself on a new
+      // connection) the server's 409 for the resent one; either way it asked the offset.
+      const reason = r.rec.reconnecting[0]?.reason;
+      assert.ok(reason?.code === 'network_error' || reason?.status === 409, `reason ${JSON.stringify(reason)}\n${describeRun(r)}`);
+      // It continues exactly where the server stopped (the server kept at most the 1.5 MiB it
+      // was sent), re-sending nothing the server had.
+      const cut = faulted(r.proxy)[0];
+      const head = r.proxy.log.find((x) => x.seq > cut.seq && x.method === 'HEAD' && x.status === 200);
+      assert.ok(head, `a HEAD after the reset\n${describeRun(r)}`);
+      const kept = head.responseOffset - cut.uploadOffset;
+      assert.ok(kept >= 0 && kept <= 1.5 * MiB, `the server kept ${kept} bytes of the cut PATCH`);
+      const nextOk = r.proxy.log.find((x) => x.seq > head.seq && x.method === 'PATCH');
+      assert.equal(nextOk.uploadOffset, head.responseOffset, describeRun(r));
+    });
+
+    test('stalled PATCH: abandoned after the stall deadline, retried with a smaller chunk', { timeout: TIMEOUT }, async () => {
+      let fault;
+      const r = await run(browser, {
+        arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'stall' }); },
+      });
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.equal(fault.fired, 1);
+      const stalled = faulted(r.proxy)[0];
+      const held = stalled.endedAt - stalled.startedAt;
+      assert.ok(held >= 1800 && held < 15_000, `the stalled PATCH was abandoned after ${held} ms (stallTimeout 2000)`);
+      assert.equal(r.rec.reconnecting[0]?.reason?.code, 'stalled', describeRun(r));
+      const nextPatch = r.proxy.log.find((x) => x.seq > stalled.seq && x.method === 'PATCH');
+      assert.ok(nextPatch.contentLength <= CHUNK / 2, `chunk halved after a stall: next PATCH ${nextPatch.contentLength} bytes`);
+    });
+
+    for (const status of [500, 502, 423]) {
+      test(`${status} on PATCH: retried after a backoff`, { timeout: TIMEOUT }, async () => {
+        let fault;
+        const r = await run(browser, {
+          arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'status', status }); },
+        });
+        assert.deepEqual(r.problems, [], describeRun(r));
+        assert.equal(fault.fired, 1);
+        assert.equal(r.rec.reconnecting[0]?.reason?.status, status, describeRun(r));
+      });
+    }
+
+    for (const status of [503, 429]) {
+      test(`${status} + Retry-After: 1 on PATCH: waits about a second, then continues`, { timeout: TIMEOUT }, async () => {
+        let fault;
+        const r = await run(browser, {
+          arm: ({ proxy }) => {
+            fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'status', status, headers: { 'Retry-After': '1' } });
+          },
+        });
+        assert.deepEqual(r.problems, [], describeRun(r));
+        assert.equal(fault.fired, 1);
+        const answered = faulted(r.proxy)[0];
+        const next = nextTusAfter(r.proxy, answered);
+        const gap = next.startedAt - answered.endedAt;
+        assert.ok(gap >= 900, `next request ${gap} ms after the ${status} (Retry-After: 1)`);
+        assert.ok(gap < 5000, `next request ${gap} ms after the ${status}`);
+        const ev = r.rec.reconnecting[0];
+        assert.equal(ev?.reason?.status, status, describeRun(r));
+        assert.ok(ev.retryIn >= 900 && ev.retryIn <= 1100, `retryIn ${ev.retryIn}`);
+      });
+    }
+
+    test('409 on PATCH: asks the offset with HEAD at once and continues', { timeout: TIMEOUT }, async () => {
+      let fault;
+      const r = await run(browser, {
+        arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'status', status: 409 }); },
+        faultStates: ['resuming', 'reconnecting'],
+      });
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.equal(fault.fired, 1);
+      const answered = faulted(r.proxy)[0];
+      const next = nextTusAfter(r.proxy, answered);
+      assert.equal(next.method, 'HEAD', describeRun(r));
+      assert.ok(next.startedAt - answered.endedAt < 1000, 'HEAD at once');
+    });
+
+    test('401 once: headers() sees refused === true and the retry carries the fresh token', { timeout: TIMEOUT }, async () => {
+      let fault;
+      const auth = [];
+      const r = await run(browser, {
+        options: { auth: true },
+        faultStates: [],
+        arm: ({ proxy }) => {
+          fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'status', status: 401 });
+          proxy.events.on('request', (info) => {
+            if (info.path.startsWith('/files')) auth.push({ seq: info.seq, method: info.method, authorization: info.headers.authorization });
+          });
+        },
+      });
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.equal(fault.fired, 1);
+      const calls = r.rec.headerCalls;
+      assert.ok(calls.every((c) => c.keys.includes('refused')), 'every headers() call gets ctx.refused');
+      const refused = calls.filter((c) => c.refused === true);
+      assert.equal(refused.length, 1, `exactly one call with refused: true: ${JSON.stringify(calls.map((c) => `${c.method}:${c.refused}`))}`);
+      assert.equal(refused[0].method, 'PATCH');
+      assert.ok(calls.filter((c) => c.refused !== true).every((c) => c.refused === false), 'otherwise refused === false');
+      const denied = faulted(r.proxy)[0];
+      assert.equal(auth.find((a) => a.seq === denied.seq).authorization, 'Bearer stale');
+      const retry = auth.find((a) => a.seq > denied.seq);
+      assert.equal(retry.method, 'PATCH', 'the refused PATCH is retried');
+      assert.equal(retry.authorization, 'Bearer fresh-1', 'with fresh credentials');
+    });
+
+    test('browser offline mid-upload (setOfflineMode): state offline, continues after online', { timeout: TIMEOUT }, async () => {
+      const times = {};
+      const r = await run(browser, {
+        faultStates: ['offline'],
+        arm: (ctx) => {
+          // Hold the 3rd PATCH, take the browser offline, drop the held connection, come back.
+          ctx.proxy.inject({ method: 'PATCH', nth: MID, action: 'stall' });
+          ctx.proxy.events.once('fault', () => {
+            ctx.tasks.push((async () => {
+              await setOffline(ctx.page, true);
+              times.offline = Date.now();
+              ctx.proxy.release();
+              await sleep(2000);
+              times.online = Date.now();
+              await setOffline(ctx.page, false);
+            })());
+          });
+        },
+      });
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.ok(times.online, 'went offline and online again');
+      const net = r.rec.net.map((n) => n.type);
+      assert.deepEqual(net, ['offline', 'online'], 'the page saw offline, then online');
+      const [offAt, onAt] = r.rec.net.map((n) => n.t);
+      const spent = r.rec.reconnecting.filter((x) => x.t > offAt && x.t < onAt);
+      assert.equal(spent.length, 0, `no retry spent while offline: ${JSON.stringify(spent)}`);
+      const states = r.rec.states;
+      assert.ok(states.some((x) => x.s === 'offline' && x.t < onAt), 'offline while the browser was offline');
+      assert.ok(states.some((x) => x.s === 'uploading' && x.t > onAt), 'uploading again after online');
+      const [recovery] = recoveryTimes(r.rec);
+      assert.ok(recovery !== undefined && recovery < 2500, `confirmed new bytes ${recovery} ms after online`);
+    });
+
+    test('proxy refuses connections for 1.5 s (browser stays online): reconnecting, then completes', { timeout: TIMEOUT }, async () => {
+      const r = await run(browser, {
+        arm: (ctx) => {
+          ctx.proxy.inject({ method: 'PATCH', nth: MID, action: 'stall' });
+          ctx.proxy.events.once('fault', () => {
+            ctx.tasks.push(ctx.proxy.offline({ mode: 'refuse' }).then(() => sleep(1500)).then(() => ctx.proxy.online()));
+          });
+        },
+      });
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.ok(r.rec.reconnecting.length >= 1);
+      assert.ok(r.rec.reconnecting.every((x) => x.reason?.kind === 'network'), describeRun(r));
+    });
+
+    test('TUS server process killed (SIGKILL) mid-upload and restarted: same upload completes', { timeout: TIMEOUT }, async () => {
+      const dataDir = path.join(tmp, `child-store-${name}`);
+      let child = await startServerProcess({ dataDir });
+      const port = child.port;
+      const pids = [child.pid];
+      try {
+        const r = await run(browser, {
+          upstream: child.url,
+          dataDir,
+          arm: (ctx) => {
+            const onRequest = (info) => {
+              if (info.method !== 'PATCH' || info.uploadOffset < (MID - 1) * CHUNK) return;
+              ctx.proxy.events.off('request', onRequest);
+              ctx.tasks.push((async () => {
+                await sleep(5); // let the PATCH reach the server first
+                await child.kill('SIGKILL');
+                await sleep(1500);
+                child = await startServerProcess({ dataDir, port });
+                pids.push(child.pid);
+              })());
+            };
+            ctx.proxy.events.on('request', onRequest);
+          },
+        });
+        assert.equal(pids.length, 2, 'the server was killed and restarted');
+        assert.deepEqual(r.problems, [], describeRun(r));
+        assert.ok(r.proxy.log.some((e) => e.outcome === 'upstream-error' || e.outcome === 'upstream-aborted'),
+          'some request met the dead server');
+      } finally {
+        await child.kill('SIGTERM');
+        await fsp.rm(dataDir, { recursive: true, force: true });
+      }
+    });
+
+    test('seeded random mix of faults (seed 24, rate 0.3)', { timeout: TIMEOUT }, async (t) => {
+      const r = await run(browser, {
+        faultStates: ['reconnecting', 'resuming'],
+        arm: ({ proxy }) => { proxy.randomFaults({ seed: 24, rate: 0.3, stallMs: 3000 }); },
+      });
+      const fired = r.proxy.randomLog;
+      t.diagnostic(`${fired.length} random faults: ${fired.map((f) => f.kind).join(', ')}; ${r.stats.ms} ms`);
+      if (process.env.FAULTS_VERBOSE) t.diagnostic(describeRun(r));
+      assert.ok(fired.length >= 2, `at least two random faults fired (${fired.length})`);
+      assert.deepEqual(r.problems, [], `${describeRun(r)}\nfaults: ${fired.map((f) => f.kind).join(', ')}`);
+    });
+  });
+}
