@@ -69,7 +69,8 @@ for (const name of BROWSERS) {
       const total = files.reduce((n, f) => n + f.size, 0);
       assert.deepEqual(idle, { bytesConfirmed: total, bytesTotal: total, percent: 100, files: { total: 5, queued: 0, active: 0, paused: 0, completed: 5, failed: 0, cancelled: 0 } });
       assert.equal(snap.log.maxActive, 2, 'the queue should run exactly two at a time');
-      assert.deepEqual(snap.log.startOrder.slice(0, 2), [1, 2], 'files start in the order added');
+      // The first two files get the two slots (which of them reports first is up to their engines).
+      assert.deepEqual([...snap.log.startOrder.slice(0, 2)].sort(), [1, 2], 'files start in the order added');
       assert.deepEqual([...snap.log.completed].sort(), [1, 2, 3, 4, 5]);
       assert.equal(snap.log.added, 5);
       assert.ok(snap.log.itemProgress >= 5, 'per-file progress events');
@@ -79,8 +80,9 @@ for (const name of BROWSERS) {
       assert.equal(snap.log.totals.at(-1).percent, 100);
       assert.equal(requests(since, 'POST').length, 5);
       for (const id of ids) assert.equal(snap.log.done[id]?.ok, true);
-      // The server never saw more than two uploads' requests overlap.
-      const spans = requests(since).filter((e) => e.method === 'PATCH' || e.method === 'POST');
+      // The server never saw more than two uploads send bytes at once. (PATCHes only: a new
+      // upload's POST may reach the server before it has closed the previous upload's last answer.)
+      const spans = requests(since).filter((e) => e.method === 'PATCH');
       let worst = 0;
       for (const e of spans) {
         const ids = new Set(spans.filter((o) => o.startedAt < e.endedAt && o.endedAt > e.startedAt).map((o) => o.id ?? o.location));
