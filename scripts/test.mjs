@@ -151,7 +151,7 @@ async function browserTests() {
   try {
     const { code, output } = await run(
       'wasm-pack',
-      ['test', '--mode', 'no-install', '--headless', '--chrome', '--firefox', '--', '--no-fail-fast', '--test', 'browser', '--test', 'worker'],
+      ['test', '--mode', 'no-install', '--headless', '--chrome', '--firefox', '--', '--test', 'browser', '--test', 'worker'],
       {
         extraEnv: {
           FERRY_TEST_ENDPOINT: srv.endpoint,
