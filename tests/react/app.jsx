@@ -2,7 +2,7 @@
 // tests/react/react.test.mjs through `window.harness`). It renders real components with
 // react-dom into the page, some inside <StrictMode>, and records what each hook returned.
 // It makes its test files in memory and checks nothing itself.
-import { StrictMode, useEffect, useRef } from 'react';
+import { StrictMode, useEffect, version as reactVersion } from 'react';
 import { createRoot } from 'react-dom/client';
 import { listResumableUploads } from 'ferry-upload';
 import { useResumableUploads, useUpload } from 'ferry-upload/react';
@@ -79,6 +79,7 @@ function snapshot(record) {
 }
 
 window.harness = {
+  reactVersion,
   /** A random in-memory file; resolves to { id, sha256, name, size }. */
   async makeFile(name, size) {
     const bytes = new Uint8Array(size);

@@ -16,10 +16,10 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 /**
  * Bundles `entry` into <tmp>/www/ (React in development mode, so StrictMode double-runs
- * effects), starts the server with that folder as its static root and returns
- * `{ srv, tmp, close() }`.
+ * effects; the repo's React, or the one installed under `reactDir`), starts the server with
+ * that folder as its static root and returns `{ srv, tmp, close() }`.
  */
-export async function servePage(entry, { title = 'ferry test' } = {}) {
+export async function servePage(entry, { title = 'ferry test', reactDir = null } = {}) {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'react.js'))) {
     throw new Error('dist/ is not built: run `node scripts/build.mjs` first');
   }
@@ -36,6 +36,10 @@ export async function servePage(entry, { title = 'ferry test' } = {}) {
     absWorkingDir: ROOT,
     logLevel: 'warning',
     sourcemap: 'inline',
+    // Another React (e.g. 18, the oldest the peer range allows) installed in `reactDir`.
+    alias: reactDir
+      ? { react: path.join(reactDir, 'node_modules', 'react'), 'react-dom': path.join(reactDir, 'node_modules', 'react-dom') }
+      : {},
   });
   // The glue asks for new URL('ferry_upload_bg.wasm', import.meta.url): next to app.js.
   await fsp.copyFile(path.join(ROOT, 'dist', 'wasm', 'ferry_upload_bg.wasm'), path.join(www, 'ferry_upload_bg.wasm'));
@@ -77,4 +81,17 @@ export function storedPath(srv, uploadUrl) {
 export async function until(page, fn, arg, timeout = 30_000) {
   const handle = await page.waitForFunction(fn, { polling: 20, timeout }, arg);
   return handle.jsonValue();
+}
+
+/**
+ * Installs `react@<major>` and `react-dom@<major>` into a temp dir (from the npm cache when
+ * it has them) for bundling the page against another React; returns the dir.
+ */
+export async function installReact(major) {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `ferry-react${major}-`));
+  await fsp.writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'react-under-test', private: true }));
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error',
+    `react@${major}`, `react-dom@${major}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  return dir;
 }
