@@ -68,6 +68,15 @@ window.harness = {
     const p = queue.progress;
     return { items: queue.items.map(itemView), progress: { bytesConfirmed: p.bytesConfirmed, bytesTotal: p.bytesTotal, percent: p.percent, files: p.files }, log };
   },
+  /** Uploads the given files from a dedicated module Worker (worker.js); resolves to its report. */
+  inWorker(ids) {
+    const worker = new Worker(new URL('worker.js', location.href), { type: 'module' });
+    return new Promise((resolve) => {
+      worker.onmessage = ({ data }) => { worker.terminate(); resolve(data); };
+      worker.onerror = (e) => { worker.terminate(); resolve({ ok: false, error: e.message || 'worker error' }); };
+      worker.postMessage({ endpoint: new URL('/files/', location.href).href, files: ids.map((id) => files.get(id)) });
+    });
+  },
   badConcurrency(value) {
     try { createUploadQueue({ endpoint: '/files/', concurrency: value }); return null; } catch (e) { return { kind: e.kind, code: e.code }; }
   },

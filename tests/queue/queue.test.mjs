@@ -1,7 +1,8 @@
 // Browser tests of createUploadQueue: several in-memory files uploaded by the built package
 // (dist/) in headless Chromium and Firefox to a real @tus/server on 127.0.0.1
 // (scripts/serve.mjs). They check the concurrency limit, per-file and total progress, pause,
-// resume and cancel of one file and of all, a failing file, and the stored bytes of every file.
+// resume and cancel of one file and of all, a failing file, a queue run inside a dedicated
+// Worker, and the stored bytes of every file.
 // Needs dist/ built. Nothing is mocked.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let served;
 before(async () => {
-  served = await servePage('tests/queue/app.js', { title: 'ferry queue tests' });
+  served = await servePage('tests/queue/app.js', { title: 'ferry queue tests', workers: { 'worker.js': 'tests/queue/worker.js' } });
 });
 after(async () => {
   await served?.close();
@@ -167,6 +168,22 @@ for (const name of BROWSERS) {
       const later = served.srv.log.length;
       await sleep(300);
       assert.equal(served.srv.log.length, later, 'requests after cancel()');
+    });
+
+    test('in a dedicated Worker: the package loads its wasm, uploads a queue of files and keeps sessions', { timeout: TIMEOUT }, async () => {
+      const since = served.srv.log.length;
+      const files = await makeFiles(page, [3 * MiB + 7, 1 * MiB], 'worker');
+      const report = await page.evaluate((f) => window.harness.inWorker(f.map((x) => x.id)), files);
+      assert.equal(report.ok, true, report.error);
+      assert.equal(report.hasWindow, false);
+      assert.deepEqual(report.idle.files, { total: 2, queued: 0, active: 0, paused: 0, completed: 2, failed: 0, cancelled: 0 });
+      assert.ok(report.progressEvents > 0);
+      assert.ok(report.sessions >= 2, 'keepSession records were written from the Worker');
+      for (const [i, f] of files.entries()) {
+        assert.equal(report.results[i].state, 'completed');
+        assert.equal(await sha256File(storedPath(served.srv, report.results[i].uploadUrl)), f.sha256);
+      }
+      assert.equal(requests(since, 'POST').length, 2);
     });
 
     test('a failing file is reported and the others finish; bad concurrency is refused', { timeout: TIMEOUT }, async () => {

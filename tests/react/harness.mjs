@@ -19,7 +19,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
  * effects; the repo's React, or the one installed under `reactDir`), starts the server with
  * that folder as its static root and returns `{ srv, tmp, close() }`.
  */
-export async function servePage(entry, { title = 'ferry test', reactDir = null } = {}) {
+export async function servePage(entry, { title = 'ferry test', reactDir = null, workers = {} } = {}) {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'react.js'))) {
     throw new Error('dist/ is not built: run `node scripts/build.mjs` first');
   }
@@ -41,6 +41,13 @@ export async function servePage(entry, { title = 'ferry test', reactDir = null }
       ? { react: path.join(reactDir, 'node_modules', 'react'), 'react-dom': path.join(reactDir, 'node_modules', 'react-dom') }
       : {},
   });
+  // Module workers, bundled the same way: { 'worker.js': 'tests/queue/worker.js' }.
+  for (const [out, source] of Object.entries(workers)) {
+    await esbuild.build({
+      entryPoints: [source], bundle: true, format: 'esm', outfile: path.join(www, out),
+      absWorkingDir: ROOT, logLevel: 'warning', sourcemap: 'inline',
+    });
+  }
   // The glue asks for new URL('ferry_upload_bg.wasm', import.meta.url): next to app.js.
   await fsp.copyFile(path.join(ROOT, 'dist', 'wasm', 'ferry_upload_bg.wasm'), path.join(www, 'ferry_upload_bg.wasm'));
   await fsp.writeFile(path.join(www, 'index.html'),
