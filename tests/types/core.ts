@@ -8,6 +8,7 @@ import {
   listResumableUploads,
   resumeAll,
   type ErrorKind,
+  type FileSystemFileHandleLike,
   type HeaderContext,
   type Progress,
   type Reconnecting,
@@ -46,6 +47,12 @@ createUpload({
   idempotencyKey: 'key',
 });
 createUpload({ endpoint: '/files/', file, headers: { Authorization: 'Bearer x' }, chunkSize: 1024, idempotencyKey: false });
+declare const handle: FileSystemFileHandleLike;
+createUpload({ endpoint: '/files/', file, fileHandle: handle });
+createUpload({ endpoint: '/files/', file, fileHandle: { getFile: async () => file } });
+assertType<Equal<ReturnType<FileSystemFileHandleLike['getFile']>, Promise<File>>>(true);
+// @ts-expect-error a handle must be able to reopen the file
+createUpload({ endpoint: '/files/', file, fileHandle: {} });
 // @ts-expect-error the file is required
 createUpload({ endpoint: '/files/' });
 // @ts-expect-error the endpoint is required
@@ -129,7 +136,8 @@ async function sessions() {
     const numbers: number[] = [s.size, s.lastModified, s.bytesConfirmed, s.chunkSize, s.createdAt, s.updatedAt];
     const expires: number | null = s.expiresAt;
     const metadata: Record<string, string> = s.metadata;
-    void strings; void numbers; void expires; void metadata;
+    const handle: FileSystemFileHandleLike | undefined = s.fileHandle;
+    void strings; void numbers; void expires; void metadata; void handle;
     await forgetUpload(s.key);
   }
   // @ts-expect-error the key is a string
