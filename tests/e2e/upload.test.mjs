@@ -88,7 +88,7 @@ async function assertUploaded(run, source, logStart) {
 }
 
 for (const name of BROWSERS) {
-  describe(name, () => {
+  describe(`uploads in ${name}`, () => {
     let browser;
     let page;
 
