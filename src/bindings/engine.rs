@@ -20,7 +20,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::options::{self, Parsed};
 use crate::core::{Config, Error, ErrorKind, Millis, SourceInfo, Upload};
 use crate::driver::{self, Command};
-use crate::web::{acquire, error_to_js, identify, record_to_js, warn, OnlineWatch, Store, WebIo};
+use crate::web::{acquire, error_to_js, identify, record_to_js, warn, LockGuard, OnlineWatch, Store, WebIo};
 
 struct Job {
     upload: Upload,
@@ -45,6 +45,12 @@ pub struct Engine {
     /// The parked job; `None` while a run owns it.
     parked: Rc<RefCell<Option<Job>>>,
     sender: UnboundedSender<Command>,
+    /// The Web Lock of the running upload: released while paused (so that the same file
+    /// can be started elsewhere), taken again before a paused run continues.
+    lock: Rc<RefCell<Option<LockGuard>>>,
+    /// The session key, once the first run has computed it.
+    key: Rc<RefCell<Option<String>>>,
+    on_event: Function,
 }
 
 fn now() -> Millis {
@@ -68,11 +74,13 @@ impl Engine {
             options::parse(&options).map_err(|e| error_to_js(&e))?;
         // Validate now, so that bad options throw here rather than at start().
         let upload = Upload::new(config.clone(), source.clone(), now()).map_err(|e| error_to_js(&e))?;
-        let io = WebIo::with_handle(file, headers, on_event, file_handle);
+        let lock: Rc<RefCell<Option<LockGuard>>> = Rc::default();
+        let mut io = WebIo::with_handle(file, headers, on_event.clone(), file_handle);
+        io.release_on_pause = Some(Rc::clone(&lock));
         let (sender, commands) = unbounded();
         let pending = Some(Prepare { config, source, resume, fingerprint });
         let job = Job { upload, io, commands, pending, key: None, wait_for_lock };
-        Ok(Engine { parked: Rc::new(RefCell::new(Some(job))), sender })
+        Ok(Engine { parked: Rc::new(RefCell::new(Some(job))), sender, lock, key: Rc::default(), on_event })
     }
 
     /// Starts or resumes. Returns the run's promise if this began a run.
@@ -94,15 +102,39 @@ impl Engine {
 
     fn begin_or_forward(&self, command: Command) -> Option<Promise> {
         let Some(mut job) = self.parked.borrow_mut().take() else {
-            let _ = self.sender.unbounded_send(command);
+            let key = self.key.borrow().clone();
+            match key {
+                // A paused run gave its lock back: take it again before continuing.
+                Some(key) if command == Command::Start && self.lock.borrow().is_none() => {
+                    let (lock, sender, on_event) = (Rc::clone(&self.lock), self.sender.clone(), self.on_event.clone());
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let guard = match acquire(&key, false).await {
+                            Ok(Some(guard)) => Some(guard),
+                            Ok(None) => {
+                                emit_state(&on_event, "locked");
+                                acquire(&key, true).await.ok().flatten()
+                            }
+                            Err(_) => None,
+                        };
+                        *lock.borrow_mut() = guard;
+                        let _ = sender.unbounded_send(Command::Start);
+                    });
+                }
+                _ => {
+                    let _ = self.sender.unbounded_send(command);
+                }
+            }
             return None;
         };
         // Commands sent while no run was going are stale.
         while job.commands.try_recv().is_ok() {}
         let parked = Rc::clone(&self.parked);
         let sender = self.sender.clone();
+        let (lock, key) = (Rc::clone(&self.lock), Rc::clone(&self.key));
         Some(future_to_promise(async move {
-            let result = run(&mut job, command, sender).await;
+            let result = run(&mut job, command, sender, &lock).await;
+            *key.borrow_mut() = job.key.clone();
+            lock.borrow_mut().take();
             let total = job.upload.bytes_total();
             *parked.borrow_mut() = Some(job);
             match result {
@@ -119,7 +151,12 @@ impl Engine {
 }
 
 /// One run: prepare (first time), take the lock, drive the upload, release the lock.
-async fn run(job: &mut Job, command: Command, sender: UnboundedSender<Command>) -> Result<String, Error> {
+async fn run(
+    job: &mut Job,
+    command: Command,
+    sender: UnboundedSender<Command>,
+    slot: &RefCell<Option<LockGuard>>,
+) -> Result<String, Error> {
     if let Some(prepare) = job.pending.take() {
         if command == Command::Start {
             prepare_session(job, prepare).await;
@@ -127,7 +164,7 @@ async fn run(job: &mut Job, command: Command, sender: UnboundedSender<Command>) 
             job.pending = Some(prepare);
         }
     }
-    let _lock = match &job.key {
+    *slot.borrow_mut() = match &job.key {
         Some(key) if command == Command::Start => {
             let lock = match acquire(key, false).await {
                 Ok(Some(guard)) => Some(guard),

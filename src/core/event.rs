@@ -65,4 +65,6 @@ pub enum Event {
     Completed { url: String, total: u64 },
     /// The upload stopped with this error.
     Failed(Error),
+    /// Something looks wrong but the upload goes on (e.g. requests that seem blocked by CORS).
+    Warning { code: &'static str, message: String },
 }

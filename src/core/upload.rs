@@ -168,7 +168,19 @@ pub struct Upload {
     restored: Option<String>,
     /// The `now` of the latest input.
     clock: Millis,
+    /// When the request in flight was sent.
+    sent_at: Millis,
+    /// Network errors that came back at once since the last PATCH or POST succeeded (a HEAD
+    /// may well succeed while CORS blocks PATCH).
+    fast_failures: u32,
+    /// The blocked-request warning was given.
+    warned_blocked: bool,
 }
+
+/// A network error this soon after sending usually means the request never left the
+/// browser (CORS refused it, nothing listens): after `BLOCKED_AFTER` of them in a row, warn.
+const FAST_FAILURE_MS: u64 = 1_000;
+const BLOCKED_AFTER: u32 = 3;
 
 /// Bookkeeping for the session record.
 #[derive(Clone, Debug)]
@@ -206,6 +218,9 @@ impl Upload {
             session,
             restored: None,
             clock: now,
+            sent_at: now,
+            fast_failures: 0,
+            warned_blocked: false,
             rng: Rng::new(cfg.seed),
             chunks: ChunkSizer::new(cfg.chunk_policy()),
             goodput: Goodput::default(),
@@ -438,7 +453,10 @@ impl Upload {
         }
         self.stall_at = None;
         let cause = match err {
-            TransportError::Network(msg) => Error::network(msg),
+            TransportError::Network(msg) => {
+                self.note_fast_failure(now);
+                Error::network(msg)
+            }
             TransportError::Timeout => Error::new(
                 ErrorKind::Network,
                 "stalled",
@@ -611,6 +629,7 @@ impl Upload {
         };
         self.offset = 0;
         self.backoff.reset();
+        self.fast_failures = 0;
         self.goodput.sample(0, now.0);
         self.emit(Event::Created { url: url.clone() });
         self.write_session(&url, now);
@@ -729,6 +748,7 @@ impl Upload {
             );
             return self.retry_later(Next::Probe(url), cause, Delay::Backoff, now);
         }
+        self.fast_failures = 0;
         self.throughput.sample(offset - start, now.since(sent_at));
         self.chunks.on_success(offset - start, now.since(sent_at));
         self.backoff.reset();
@@ -877,6 +897,7 @@ impl Upload {
         now: Millis,
     ) -> RequestId {
         self.next_id += 1;
+        self.sent_at = now;
         let id = RequestId(self.next_id);
         headers.insert(0, ("Tus-Resumable", TUS_VERSION.to_string()));
         let body_bytes = match body {
@@ -925,6 +946,31 @@ impl Upload {
         self.stall_at = None;
         self.phase = Phase::Aborted;
         self.settle_state(State::Aborted);
+    }
+
+    /// Counts network errors that came back at once and warns when they look like CORS.
+    fn note_fast_failure(&mut self, now: Millis) {
+        if !self.online || now.since(self.sent_at) >= FAST_FAILURE_MS {
+            self.fast_failures = 0;
+            return;
+        }
+        self.fast_failures += 1;
+        if self.fast_failures < BLOCKED_AFTER || self.warned_blocked {
+            return;
+        }
+        self.warned_blocked = true;
+        let method = match self.phase {
+            Phase::Creating { .. } => "POST",
+            Phase::Patching { .. } => "PATCH",
+            Phase::Terminating { .. } => "DELETE",
+            _ => "HEAD",
+        };
+        let message = format!(
+            "{method} requests fail at once without an answer while the browser is online: if the TUS server is \
+             on another origin, check that its CORS configuration allows the {method} method and every header \
+             sent (Access-Control-Allow-Methods, Access-Control-Allow-Headers, e.g. Idempotency-Key)"
+        );
+        self.emit(Event::Warning { code: "requests_blocked", message });
     }
 
     // ---- session record ------------------------------------------------------------------

@@ -63,6 +63,11 @@ pub fn event_to_js(event: &Event) -> JsValue {
             set(&obj, "url", url.as_str());
             set(&obj, "bytesTotal", num(*total));
         }
+        Event::Warning { code, message } => {
+            set(&obj, "type", "warning");
+            set(&obj, "code", *code);
+            set(&obj, "message", message.as_str());
+        }
         Event::Failed(error) => {
             set(&obj, "type", "failed");
             set(&obj, "error", error_to_js(error));

@@ -5,7 +5,9 @@
 //! writes for the same key into the last one). Requests are independent; every timer is a
 //! fresh gloo-timers future.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
 use futures::future::LocalBoxFuture;
@@ -17,8 +19,9 @@ use web_sys::Blob;
 
 use super::convert::event_to_js;
 use super::fetch::perform;
+use super::lock::LockGuard;
 use super::store::Store;
-use crate::core::{Event, Millis, Request, Response, SessionRecord, TransportError};
+use crate::core::{Event, Millis, Request, Response, SessionRecord, State, TransportError};
 use crate::driver::Io;
 
 /// A change to the session store.
@@ -41,6 +44,8 @@ pub struct WebIo {
     pub headers: Option<Function>,
     pub on_event: Function,
     writes: UnboundedSender<Write>,
+    /// Where the run keeps its Web Lock; emptied (released) when the upload pauses.
+    pub release_on_pause: Option<Rc<RefCell<Option<LockGuard>>>>,
 }
 
 /// Calls the app's event sink with `{ type: 'warning', code, message }`.
@@ -62,7 +67,7 @@ impl WebIo {
     pub fn with_handle(file: Blob, headers: Option<Function>, on_event: Function, handle: Option<JsValue>) -> WebIo {
         let (writes, queue) = unbounded();
         wasm_bindgen_futures::spawn_local(write_loop(queue, on_event.clone(), handle));
-        WebIo { file, headers, on_event, writes }
+        WebIo { file, headers, on_event, writes, release_on_pause: None }
     }
 }
 
@@ -116,6 +121,11 @@ impl Io for WebIo {
     }
 
     fn emit(&self, events: Vec<Event>) {
+        if let Some(slot) = &self.release_on_pause {
+            if events.contains(&Event::State(State::Paused)) {
+                slot.borrow_mut().take();
+            }
+        }
         for event in &events {
             // An exception in an app listener must not stop the upload.
             let _ = self.on_event.call1(&JsValue::NULL, &event_to_js(event));

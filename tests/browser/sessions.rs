@@ -239,3 +239,40 @@ async fn a_file_handle_is_stored_with_the_session_and_reopens_the_file() {
     let listed = ferry_upload::bindings::list_sessions().await;
     assert!(!listed.iter().any(|s| Reflect::get(&s, &"key".into()).unwrap().as_string().as_deref() == Some(key.as_str())));
 }
+
+#[wasm_bindgen_test]
+async fn a_paused_upload_lets_go_of_its_lock_and_takes_it_back_to_continue() {
+    let (bytes, blob) = patterned(400_000);
+    let key = unique("k-pause-lock");
+    let states = Rc::new(RefCell::new(Vec::<String>::new()));
+    let log = Rc::clone(&states);
+    let on_event: Function = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        if Reflect::get(&e, &"type".into()).unwrap().as_string().as_deref() == Some("state") {
+            log.borrow_mut().push(Reflect::get(&e, &"state".into()).unwrap().as_string().unwrap());
+        }
+    })
+    .into_js_value()
+    .into();
+    let a = Engine::new(engine_options(&blob, &key).into(), on_event).unwrap();
+    let run_a = a.start().unwrap();
+    a.pause();
+    for _ in 0..100 {
+        if states.borrow().iter().any(|s| s == "paused") {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    assert!(states.borrow().iter().any(|s| s == "paused"), "{:?}", states.borrow());
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    // While A is paused, B may write the same file (and continues A's stored upload).
+    let options = engine_options(&blob, &key);
+    Reflect::set(&options, &"onLocked".into(), &"fail".into()).unwrap();
+    let b = Engine::new(options.into(), noop()).unwrap();
+    let done = JsFuture::from(b.start().unwrap()).await.expect("B is not locked out by a paused upload");
+    let url = Reflect::get(&done, &"uploadUrl".into()).unwrap().as_string().unwrap();
+    assert_eq!(download(&url).await, bytes);
+    // A continues: it takes the lock again, learns the upload is complete, and finishes.
+    assert!(a.start().is_none(), "start on a paused run forwards");
+    let result = JsFuture::from(run_a).await.expect("A completes");
+    assert_eq!(Reflect::get(&result, &"uploadUrl".into()).unwrap().as_string(), Some(url));
+}

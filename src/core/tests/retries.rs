@@ -597,3 +597,41 @@ fn progress_never_decreases_or_exceeds_confirmed_bytes_through_faults() {
         assert!([4_000, 5_000, 9_000, 10_000].contains(v), "{v} was never confirmed at that point");
     }
 }
+
+#[test]
+fn requests_failing_at_once_repeatedly_raise_a_cors_warning_once() {
+    let (mut h, id) = patching();
+    h.fail(id, TransportError::Network("Failed to fetch".into()));
+    for _ in 0..4 {
+        wait_retry(&mut h);
+        let (id, _) = h.expect(Method::Head);
+        h.reply(id, head_ok(0, 10_000));
+        let (id, _) = h.expect(Method::Patch);
+        h.advance(5);
+        h.fail(id, TransportError::Network("Failed to fetch".into()));
+    }
+    let warnings: Vec<&str> = h
+        .events
+        .iter()
+        .filter_map(|e| if let Event::Warning { code, message } = e { Some((*code, message.as_str())) } else { None })
+        .inspect(|(_, m)| assert!(m.contains("PATCH") && m.contains("Access-Control-Allow-Methods"), "{m}"))
+        .map(|(c, _)| c)
+        .collect();
+    assert_eq!(warnings, vec!["requests_blocked"]);
+}
+
+#[test]
+fn slow_network_errors_raise_no_warning() {
+    let (mut h, id) = patching();
+    h.advance(5_000);
+    h.fail(id, TransportError::Network("reset".into()));
+    for _ in 0..4 {
+        wait_retry(&mut h);
+        let (id, _) = h.expect(Method::Head);
+        h.reply(id, head_ok(0, 10_000));
+        let (id, _) = h.expect(Method::Patch);
+        h.advance(5_000);
+        h.fail(id, TransportError::Network("reset".into()));
+    }
+    assert!(!h.events.iter().any(|e| matches!(e, Event::Warning { .. })));
+}
