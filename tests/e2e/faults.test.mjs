@@ -2,12 +2,14 @@
 // 48 MiB random file picked from disk through <input type=file>, with the page and every
 // request going THROUGH the fault proxy (tests/support/fault-proxy.mjs) to a real @tus/server
 // (scripts/serve.mjs). Each scenario breaks the upload one way (connection reset mid-PATCH,
-// stall, 500, 502, 503 + Retry-After, 423, 429 + Retry-After, 409, 401 once, the browser
-// offline, the proxy refusing connections, the TUS server process killed and restarted, a
-// seeded random mix) and checks that ferry still delivers the file byte for byte: stored
-// SHA-256 equals the source, exactly one POST reached the server, PATCH bytes forwarded
-// <= size + interruptions x chunk size, progress never decreased, and the states show the
-// fault (reconnecting, offline or resuming). Needs `node scripts/build.mjs` first.
+// stall, 500, 502, 503 + Retry-After, 423, 429 + Retry-After, 409, 401 once, 401 twice then
+// start() again, 404 (expired upload), 503 on POST, the browser offline, the proxy refusing
+// connections, the TUS server process killed and restarted, a seeded random mix) and checks
+// that ferry still delivers the file byte for byte: stored SHA-256 equals the source, exactly
+// one POST reached the server (two when the upload expired), PATCH bytes forwarded <= size +
+// interruptions x chunk size, progress never decreased, and the states show the fault
+// (reconnecting, offline or resuming). Two `todo` tests show known SDK bugs in loading the
+// engine (they report but do not count as failures). Needs `node scripts/build.mjs` first.
 // It does not test the proxy itself (tests/support/fault-proxy.test.mjs does), mocks nothing
 // in the SDK, and uses 127.0.0.1 only.
 import { after, before, describe, test } from 'node:test';
@@ -53,7 +55,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * (ctx = { proxy, page, upstream }); `opts.upstream` replaces the in-process server.
  * Returns { rec, proxy, problems, stats, ctx }, with the stored file removed again.
  */
-async function run(browser, { arm, options = {}, faultStates = ['reconnecting'], upstream, dataDir }) {
+async function run(browser, { arm, options = {}, faultStates = ['reconnecting'], upstream, dataDir, expectPosts = 1 }) {
   const proxy = await startFaultProxy({ upstream: upstream ?? srv.url });
   const page = await openPage(browser, proxy);
   const ctx = { proxy, page, tasks: [] };
@@ -64,10 +66,10 @@ async function run(browser, { arm, options = {}, faultStates = ['reconnecting'],
     const rec = await up.wait(TIMEOUT - 10_000);
     await Promise.all(ctx.tasks);
     const dir = dataDir ?? srv.dataDir;
-    const { problems, stats } = await checkUpload({ rec, source, proxy, dataDir: dir, chunkSize: CHUNK, faultStates });
+    const { problems, stats } = await checkUpload({ rec, source, proxy, dataDir: dir, chunkSize: CHUNK, faultStates, expectPosts });
     if (!upstream) {
       const posts = srv.log.filter((e) => e.method === 'POST').length - postsBefore;
-      if (posts !== 1) problems.push(`the server logged ${posts} POSTs`);
+      if (posts !== expectPosts) problems.push(`the server logged ${posts} POSTs, expected ${expectPosts}`);
     }
     if (rec.ok) await fsp.rm(path.join(dir, uploadId(rec.result.uploadUrl)), { force: true });
     return { rec, proxy, problems, stats, ctx };
@@ -214,6 +216,56 @@ for (const name of ['chromium', 'firefox']) {
       assert.equal(retry.authorization, 'Bearer fresh-1', 'with fresh credentials');
     });
 
+    test('401 twice: start() rejects with unauthorized; start() again continues the same upload', { timeout: TIMEOUT }, async () => {
+      let fault;
+      const r = await run(browser, {
+        options: { auth: true, startAgain: 1 },
+        faultStates: [],
+        arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, times: 2, action: 'status', status: 401 }); },
+      });
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.equal(fault.fired, 2);
+      assert.equal(r.rec.failures.length, 1, 'start() rejected once');
+      assert.equal(r.rec.failures[0].code, 'unauthorized', JSON.stringify(r.rec.failures[0]));
+      assert.equal(r.rec.failures[0].status, 401);
+      assert.ok(r.rec.states.some((x) => x.s === 'failed'), describeRun(r));
+      // The second start() asked the server where it stood instead of starting over.
+      const second = r.proxy.log.find((e) => e.seq > faulted(r.proxy)[1].seq && e.path.startsWith('/files'));
+      assert.equal(second.method, 'HEAD', describeRun(r));
+    });
+
+    test('404 on PATCH (upload expired): restarted event, a new upload from byte 0, byte-exact', { timeout: TIMEOUT }, async () => {
+      let fault;
+      const r = await run(browser, {
+        expectPosts: 2,
+        faultStates: ['creating'],
+        arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'status', status: 404 }); },
+      });
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.equal(fault.fired, 1);
+      assert.equal(r.rec.restarted.length, 1, 'one restarted event');
+      assert.equal(r.rec.restarted[0].reason?.code, 'upload_gone');
+      assert.equal(r.rec.created.length, 2, 'created twice');
+      assert.notEqual(r.rec.created[0].url, r.rec.created[1].url);
+      assert.equal(r.rec.result.uploadUrl, r.rec.created[1].url, 'the result is the new upload');
+    });
+
+    test('503 + Retry-After on POST: the creation is sent again, one upload on the server', { timeout: TIMEOUT }, async () => {
+      let fault;
+      const r = await run(browser, {
+        faultStates: [],
+        arm: ({ proxy }) => {
+          fault = proxy.inject({ method: 'POST', action: 'status', status: 503, headers: { 'Retry-After': '1' } });
+        },
+      });
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.equal(fault.fired, 1);
+      assert.ok(r.rec.states.some((x) => x.s === 'reconnecting'), describeRun(r));
+      const posts = r.proxy.log.filter((e) => e.method === 'POST');
+      assert.equal(posts.length, 2, 'POST sent twice, one answered by the proxy');
+      assert.ok(posts[1].startedAt - posts[0].endedAt >= 900, 'after Retry-After');
+    });
+
     test('browser offline mid-upload (setOfflineMode): state offline, continues after online', { timeout: TIMEOUT }, async () => {
       const times = {};
       const r = await run(browser, {
@@ -246,6 +298,44 @@ for (const name of ['chromium', 'firefox']) {
       const [recovery] = recoveryTimes(r.rec);
       assert.ok(recovery !== undefined && recovery < 2500, `confirmed new bytes ${recovery} ms after online`);
     });
+
+    // Known SDK bug (js/src/loader.ts), kept as a todo so it shows without failing the tier:
+    // the engine's first load happens in start(); offline, it rejects with kind 'usage', code
+    // 'internal' and no state, instead of waiting in 'offline'. In Firefox the failed dynamic
+    // import is also cached by the browser, so no upload can start in that page afterwards.
+    test('first start() while offline (engine not loaded yet): waits offline, completes after online',
+      { timeout: TIMEOUT, todo: 'SDK bug: rejects with usage/internal (loader.ts)' }, async () => {
+        const r = await run(browser, {
+          faultStates: [],
+          options: { startAgain: 1 },
+          arm: async (ctx) => {
+            await setOffline(ctx.page, true);
+            ctx.tasks.push(sleep(1500).then(async () => {
+              ctx.before = await ctx.page.evaluate(() => window.__fault);
+              await setOffline(ctx.page, false);
+            }));
+          },
+        });
+        const before = r.ctx.before;
+        assert.ok(before.states.some((x) => x.s === 'offline'), `state offline while offline: ${JSON.stringify(before.states)} ${JSON.stringify(before.failures)}`);
+        assert.equal(before.failures.length, 0, `start() did not reject while offline: ${JSON.stringify(before.failures)}`);
+        assert.deepEqual(r.problems, [], describeRun(r));
+      });
+
+    // Known SDK bug (js/src/loader.ts): `loading` is reset only when import() of the glue
+    // fails, not when fetching/compiling the .wasm fails, so one failed .wasm fetch makes
+    // every later start() in the page reject with the same error.
+    test('one failed .wasm fetch (503) does not stop a later start() from working',
+      { timeout: TIMEOUT, todo: 'SDK bug: the rejected engine load is cached (loader.ts)' }, async () => {
+        let fault;
+        const r = await run(browser, {
+          faultStates: [],
+          options: { startAgain: 1 },
+          arm: ({ proxy }) => { fault = proxy.inject({ method: 'GET', path: /_bg\.wasm$/, action: 'status', status: 503 }); },
+        });
+        assert.equal(fault.fired, 1);
+        assert.deepEqual(r.problems, [], `${describeRun(r)}\nfailures: ${JSON.stringify(r.rec.failures)}`);
+      });
 
     test('proxy refuses connections for 1.5 s (browser stays online): reconnecting, then completes', { timeout: TIMEOUT }, async () => {
       const r = await run(browser, {

@@ -153,7 +153,7 @@ async function pageStartUpload(opts) {
   addEventListener('offline', () => rec.net.push({ type: 'offline', t: now() }));
   const options = {
     endpoint: opts.endpoint, file, chunkSize: opts.chunkSize, retry: opts.retry,
-    stallTimeout: opts.stallTimeout, progressInterval: opts.progressInterval,
+    stallTimeout: opts.stallTimeout, progressInterval: opts.progressInterval, ...opts.extra,
   };
   for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
   if (opts.auth) {
@@ -174,10 +174,22 @@ async function pageStartUpload(opts) {
   up.on('error', (e) => rec.errors.push({ ...ser(e), t: now() }));
   up.on('restarted', (r) => rec.restarted.push({ reason: ser(r?.reason), t: now() }));
   up.on('created', (c) => rec.created.push({ url: c.url, t: now() }));
-  up.start().then(
+  // With opts.startAgain = n, a failed start() is called again (up to n times, 300 ms later),
+  // as an app's "retry" button would; each rejection is kept in rec.failures.
+  let again = opts.startAgain ?? 0;
+  rec.failures = [];
+  const go = () => up.start().then(
     (result) => { rec.ok = true; rec.result = result; rec.ms = now(); rec.done = true; },
-    (err) => { rec.ok = false; rec.error = ser(err); rec.ms = now(); rec.done = true; },
+    (err) => {
+      if (again-- > 0) {
+        rec.failures.push({ ...ser(err), t: now() });
+        setTimeout(go, 300);
+        return;
+      }
+      rec.ok = false; rec.error = ser(err); rec.ms = now(); rec.done = true;
+    },
   );
+  go();
   return true;
 }
 
