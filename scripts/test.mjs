@@ -172,15 +172,36 @@ async function endToEnd() {
   const { code, output } = await run('node', ['--test', '--test-reporter=spec', 'tests/e2e/'], { timeoutMs: 12 * MIN });
   const text = stripAnsi(output);
   const count = (label) => Number(text.match(new RegExp(`^\\S* ?${label} (\\d+)$`, 'm'))?.[1] ?? 0);
-  return withCrash({ passed: count('pass'), failed: count('fail') + count('cancelled') }, code);
+  return withCrash({ passed: count('pass'), failed: count('fail') + count('cancelled') + count('todo') + count('skipped') }, code);
+}
+
+async function typeTests() {
+  const { code } = await run('node', ['node_modules/typescript/bin/tsc', '-p', 'tests/types/tsconfig.json'], { timeoutMs: 5 * MIN });
+  return code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
+// The package as apps meet it: the packed tarball, React, the queue, CORS diagnostics, the
+// fault proxy's own tests, and the Next.js example built and driven in both browsers.
+async function integrations() {
+  const suites = ['tests/support/', 'tests/package/', 'tests/react/', 'tests/queue/', 'tests/cors/', 'examples/nextjs/test/'];
+  const { code, output } = await run(
+    'node',
+    ['--test', '--test-concurrency=1', '--test-timeout=1800000', '--test-reporter=spec', ...suites],
+    { timeoutMs: 20 * MIN, extraEnv: { NEXT_TELEMETRY_DISABLED: '1' } },
+  );
+  const text = stripAnsi(output);
+  const count = (label) => Number(text.match(new RegExp(`^\\S* ?${label} (\\d+)$`, 'm'))?.[1] ?? 0);
+  return withCrash({ passed: count('pass'), failed: count('fail') + count('cancelled') + count('todo') + count('skipped') }, code);
 }
 
 const TIERS = [
   ['core purity', 'purity', corePurity],
   ['cargo test', 'cargo', cargoTest],
   ['build', 'build', build],
+  ['type tests', 'types', typeTests],
   ['browser tests (wasm-pack)', 'browser', browserTests],
   ['end-to-end', 'e2e', endToEnd],
+  ['integrations (package, React, queue, CORS, Next.js)', 'integrations', integrations],
 ];
 // `node scripts/test.mjs browser e2e` runs only those tiers (all by default).
 const only = process.argv.slice(2);
