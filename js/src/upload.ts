@@ -3,7 +3,7 @@
 // progress throttling all live in the Rust core; nothing here second-guesses them.
 
 import { FerryError, toFerryError } from './errors.js';
-import { loadEngine } from './loader.js';
+import { isOffline, loadEngine } from './loader.js';
 import type { Engine } from './wasm/ferry_upload.js';
 import type { HeadersOption, Progress, ResumableUpload, ResumeAllResult, Upload, UploadEvents, UploadOptions, UploadResult, UploadState } from './types.js';
 
@@ -127,6 +127,10 @@ class FerryUpload implements Upload {
 
   #getEngine(): Promise<Engine> {
     this.#engine ??= (async () => {
+      if (isOffline()) {
+        // The engine loads on the first start(); offline, wait for the network like an upload does.
+        this.#onEvent({ type: 'state', state: 'offline' });
+      }
       const wasm = await loadEngine();
       const o = this.#options;
       const options = {
