@@ -131,7 +131,10 @@ class FerryUpload implements Upload {
         // The engine loads on the first start(); offline, wait for the network like an upload does.
         this.#onEvent({ type: 'state', state: 'offline' });
       }
-      const wasm = await loadEngine();
+      const wasm = await loadEngine().catch((err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new FerryError('network', 'engine_unavailable', `the upload engine could not be loaded (${why}); start() tries again`);
+      });
       const o = this.#options;
       const options = {
         endpoint: resolveEndpoint(o.endpoint),

@@ -8,8 +8,8 @@
 // that ferry still delivers the file byte for byte: stored SHA-256 equals the source, exactly
 // one POST reached the server (two when the upload expired), PATCH bytes forwarded <= size +
 // interruptions x chunk size, progress never decreased, and the states show the fault
-// (reconnecting, offline or resuming). Two `todo` tests show known SDK bugs in loading the
-// engine (they report but do not count as failures). Needs `node scripts/build.mjs` first.
+// (reconnecting, offline or resuming), including the engine's own first load while offline
+// or failing. Needs `node scripts/build.mjs` first.
 // It does not test the proxy itself (tests/support/fault-proxy.test.mjs does), mocks nothing
 // in the SDK, and uses 127.0.0.1 only.
 import { after, before, describe, test } from 'node:test';
@@ -299,12 +299,10 @@ for (const name of ['chromium', 'firefox']) {
       assert.ok(recovery !== undefined && recovery < 2500, `confirmed new bytes ${recovery} ms after online`);
     });
 
-    // Known SDK bug (js/src/loader.ts), kept as a todo so it shows without failing the tier:
-    // the engine's first load happens in start(); offline, it rejects with kind 'usage', code
-    // 'internal' and no state, instead of waiting in 'offline'. In Firefox the failed dynamic
-    // import is also cached by the browser, so no upload can start in that page afterwards.
+    // The engine loads on the first start(); offline, it must wait in 'offline' (and never try
+    // the import, which Firefox would remember as failed for the page) instead of rejecting.
     test('first start() while offline (engine not loaded yet): waits offline, completes after online',
-      { timeout: TIMEOUT, todo: 'SDK bug: rejects with usage/internal (loader.ts)' }, async () => {
+      { timeout: TIMEOUT }, async () => {
         const r = await run(browser, {
           faultStates: [],
           options: { startAgain: 1 },
@@ -322,11 +320,9 @@ for (const name of ['chromium', 'firefox']) {
         assert.deepEqual(r.problems, [], describeRun(r));
       });
 
-    // Known SDK bug (js/src/loader.ts): `loading` is reset only when import() of the glue
-    // fails, not when fetching/compiling the .wasm fails, so one failed .wasm fetch makes
-    // every later start() in the page reject with the same error.
+    // A failed engine load (here a 503 on the .wasm) is not cached: the next start() loads again.
     test('one failed .wasm fetch (503) does not stop a later start() from working',
-      { timeout: TIMEOUT, todo: 'SDK bug: the rejected engine load is cached (loader.ts)' }, async () => {
+      { timeout: TIMEOUT }, async () => {
         let fault;
         const r = await run(browser, {
           faultStates: [],
