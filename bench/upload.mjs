@@ -137,7 +137,12 @@ try {
   const sizeTable = execFileSync('node', [path.join(root, 'scripts', 'size.mjs')], { cwd: root, encoding: 'utf8' }).trim();
   console.log(sizeTable);
 
-  await fsp.writeFile(path.join(root, 'BENCHMARKS.md'), `# Benchmarks
+  // Sections recorded by other commands (`npm run chaos`) are kept as they are.
+  const benchFile = path.join(root, 'BENCHMARKS.md');
+  const previous = await fsp.readFile(benchFile, 'utf8').catch(() => '');
+  const keptAt = previous.indexOf('\n## Resilience');
+  const kept = keptAt >= 0 ? previous.slice(keptAt) : '';
+  await fsp.writeFile(benchFile, `# Benchmarks
 
 ## How to run
 
@@ -186,7 +191,7 @@ adds a round trip and the server's per-request work. Larger chunks amortise that
 of more bytes to resend after an interruption. In this run ferry's best median was
 ${(bestFerry / fetchMedian * 100).toFixed(0)}% of plain fetch and ${(bestFerry / curlMedian * 100).toFixed(0)}% of curl. Runs vary by tens of percent on a shared
 2-core machine; compare medians of runs made on the same machine, close together in time.
-`);
+${kept}`);
   console.error('[bench] wrote BENCHMARKS.md');
 } finally {
   await browser?.close();
