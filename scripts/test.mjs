@@ -11,6 +11,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_ARGS, FIREFOX_PREFS } from './browsers.mjs';
 import { startServer } from './serve.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -126,21 +127,10 @@ async function build() {
 // Browser capabilities for the wasm-bindgen test runner: keep both browsers off the network.
 const WEBDRIVER_CAPABILITIES = {
   'goog:chromeOptions': {
-    args: ['disable-gpu', 'disable-background-networking', 'disable-component-update', 'disable-sync', 'no-first-run'],
+    // The runner adds headless itself; the others are the flags every script uses.
+    args: CHROMIUM_ARGS.filter((a) => a !== '--headless' && a !== '--no-sandbox').map((a) => a.slice(2)),
   },
-  'moz:firefoxOptions': {
-    prefs: {
-      'app.update.enabled': false,
-      'browser.safebrowsing.malware.enabled': false,
-      'browser.safebrowsing.phishing.enabled': false,
-      'datareporting.healthreport.uploadEnabled': false,
-      'datareporting.policy.dataSubmissionEnabled': false,
-      'extensions.update.enabled': false,
-      'network.captive-portal-service.enabled': false,
-      'network.connectivity-service.enabled': false,
-      'toolkit.telemetry.enabled': false,
-    },
-  },
+  'moz:firefoxOptions': { prefs: FIREFOX_PREFS },
 };
 
 async function browserTests() {

@@ -4,38 +4,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import puppeteer from 'puppeteer-core';
 
-// Keep the browsers off the network: only 127.0.0.1 is used.
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
-];
-const FIREFOX_PREFS = {
-  'app.update.enabled': false,
-  'browser.safebrowsing.malware.enabled': false,
-  'browser.safebrowsing.phishing.enabled': false,
-  'datareporting.healthreport.uploadEnabled': false,
-  'datareporting.policy.dataSubmissionEnabled': false,
-  'extensions.update.enabled': false,
-  'network.captive-portal-service.enabled': false,
-  'network.connectivity-service.enabled': false,
-  'toolkit.telemetry.enabled': false,
-};
 
-export const BROWSERS = ['chromium', 'firefox'];
-
-export function launch(name) {
-  if (name === 'chromium') {
-    return puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
-  }
-  if (name === 'firefox') {
-    return puppeteer.launch({
-      browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, extraPrefsFirefox: FIREFOX_PREFS,
-    });
-  }
-  throw new Error(`unknown browser ${name}`);
-}
+export { BROWSERS, launchBrowser as launch } from '../../scripts/browsers.mjs';
 
 /** Writes `size` random bytes to `file`; resolves to their SHA-256 (hex). */
 export async function writeRandomFile(file, size) {

@@ -22,7 +22,7 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { launchBrowser } from '../../scripts/browsers.mjs';
 import { startServer } from '../../scripts/serve.mjs';
 import { BROWSERS, launch, sha256File, uploadId, writeRandomFile } from './helpers.mjs';
 
@@ -35,30 +35,9 @@ const SMALL = 32 * MiB;
 const SMALL_CHUNK = 1 * MiB;
 const TIMEOUT = 150_000;
 
-// The same flags as helpers.mjs's launch(), plus a persistent profile directory (scenario 2).
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
-];
-const FIREFOX_PREFS = {
-  'app.update.enabled': false,
-  'browser.safebrowsing.malware.enabled': false,
-  'browser.safebrowsing.phishing.enabled': false,
-  'datareporting.healthreport.uploadEnabled': false,
-  'datareporting.policy.dataSubmissionEnabled': false,
-  'extensions.update.enabled': false,
-  'network.captive-portal-service.enabled': false,
-  'network.connectivity-service.enabled': false,
-  'toolkit.telemetry.enabled': false,
-};
 
 function launchWithProfile(name, userDataDir) {
-  if (name === 'chromium') {
-    return puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, userDataDir });
-  }
-  return puppeteer.launch({
-    browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, extraPrefsFirefox: FIREFOX_PREFS, userDataDir,
-  });
+  return launchBrowser(name, { userDataDir });
 }
 
 let srv;
