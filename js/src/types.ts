@@ -100,6 +100,12 @@ export interface UploadOptions {
    * size, type, lastModified and a SHA-256 of its first and last 64 KiB.
    */
   fingerprint?: string;
+  /**
+   * Send `Upload-Checksum` (sha256, or sha1 if that is all the server offers) with every
+   * PATCH, so the server rejects a chunk damaged on the way (and ferry sends it again). Costs
+   * one OPTIONS request and reading each chunk once more, 1 MiB at a time. Default `false`.
+   */
+  checksum?: boolean;
   /** Keep the session record after the upload completes. Default `false`. */
   keepSession?: boolean;
   /**

@@ -152,6 +152,7 @@ class FerryUpload implements Upload {
         resume: o.resume,
         fingerprint: o.fingerprint,
         keepSession: o.keepSession,
+        checksum: o.checksum,
         onLocked: o.onLocked,
         fileHandle: o.fileHandle,
       };

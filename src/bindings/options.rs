@@ -163,6 +163,7 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     let source =
         SourceInfo { last_modified: last_modified as u64, ..SourceInfo::file(size as u64, name, file.type_()) };
     config.keep_session = opt_bool(options, "keepSession")?.unwrap_or(false);
+    config.checksum = opt_bool(options, "checksum")?.unwrap_or(false);
     let resume = opt_bool(options, "resume")?.unwrap_or(true);
     let fingerprint = opt_string(options, "fingerprint")?;
     if fingerprint.as_deref().is_some_and(str::is_empty) {

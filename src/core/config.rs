@@ -51,6 +51,9 @@ pub struct Config {
     pub session_key: Option<String>,
     /// Keep the session record after completion (by default it is forgotten).
     pub keep_session: bool,
+    /// Send `Upload-Checksum` with every PATCH when the server offers sha256 or sha1
+    /// (learnt with one OPTIONS request before the first upload request).
+    pub checksum: bool,
 }
 
 impl Config {
@@ -70,6 +73,7 @@ impl Config {
             idempotency_key: None,
             session_key: None,
             keep_session: false,
+            checksum: false,
         }
     }
 

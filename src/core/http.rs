@@ -5,6 +5,8 @@
 //! `file.slice(start, end)`, so file bytes never pass through the core). App headers such as
 //! `Authorization` are added by the driver and never seen, stored or logged here.
 
+use super::checksum::Algorithm;
+
 /// Identifies one request. Fresh for every request; answers to ids no longer in flight are
 /// ignored, which makes pause/abort races harmless.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -16,6 +18,7 @@ pub enum Method {
     Patch,
     Head,
     Delete,
+    Options,
 }
 
 impl Method {
@@ -25,6 +28,7 @@ impl Method {
             Method::Patch => "PATCH",
             Method::Head => "HEAD",
             Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
         }
     }
 }
@@ -49,6 +53,8 @@ pub struct Request {
     /// The previous attempt of this request was refused (401/403): the driver must ask the
     /// app for fresh credentials (its `headers` callback gets `refused: true`).
     pub refresh_auth: bool,
+    /// The driver must add `Upload-Checksum` computed with this algorithm over the body.
+    pub checksum: Option<Algorithm>,
 }
 
 impl Request {
@@ -69,6 +75,7 @@ pub const RESPONSE_HEADERS: &[&str] = &[
     "tus-extension",
     "tus-max-size",
     "retry-after",
+    "tus-checksum-algorithm",
 ];
 
 /// An HTTP answer, as much of it as the core needs.

@@ -10,6 +10,7 @@
 //! [`Upload::poll_output`]. This keeps it testable with plain `cargo test` on a virtual
 //! clock, and is why nothing in this module names a platform crate.
 
+pub mod checksum;
 pub mod chunking;
 pub mod config;
 pub mod date;
@@ -23,6 +24,7 @@ pub mod progress;
 pub mod rate;
 pub mod retry;
 pub mod session;
+pub mod sha1;
 pub mod sha256;
 pub mod status;
 pub mod time;

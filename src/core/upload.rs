@@ -40,6 +40,7 @@
 
 use std::collections::VecDeque;
 
+use super::checksum::Algorithm;
 use super::chunking::ChunkSizer;
 use super::config::{Config, SourceInfo, MIN_CHUNK_SIZE};
 use super::date::parse_http_date;
@@ -102,13 +103,15 @@ enum Next {
     Create,
     /// Learn the offset of this upload with HEAD, then continue.
     Probe(String),
+    /// Ask the server what it supports (OPTIONS), then create (`None`) or probe the URL.
+    Discover(Option<String>),
 }
 
 impl Next {
     fn url(&self) -> Option<&str> {
         match self {
-            Next::Create => None,
-            Next::Probe(url) => Some(url),
+            Next::Create | Next::Discover(None) => None,
+            Next::Probe(url) | Next::Discover(Some(url)) => Some(url),
         }
     }
 }
@@ -117,6 +120,7 @@ impl Next {
 #[derive(Clone, Debug)]
 enum Phase {
     Idle,
+    Discovering { req: RequestId, then: Option<String> },
     Creating { req: RequestId, then_pause: bool },
     Probing { url: String, req: RequestId },
     Patching { url: String, req: RequestId, start: u64, end: u64, sent_at: Millis },
@@ -170,6 +174,10 @@ pub struct Upload {
     clock: Millis,
     /// When the request in flight was sent.
     sent_at: Millis,
+    /// Whether the server's capabilities were learnt (OPTIONS), when checksums need them.
+    discovered: bool,
+    /// The checksum algorithm agreed with the server, if any.
+    checksum: Option<Algorithm>,
     /// Network errors that came back at once since the last PATCH or POST succeeded (a HEAD
     /// may well succeed while CORS blocks PATCH).
     fast_failures: u32,
@@ -219,6 +227,8 @@ impl Upload {
             restored: None,
             clock: now,
             sent_at: now,
+            discovered: false,
+            checksum: None,
             fast_failures: 0,
             warned_blocked: false,
             rng: Rng::new(cfg.seed),
@@ -286,6 +296,7 @@ impl Upload {
             Phase::Probing { url, .. } | Phase::Patching { url, .. } | Phase::Completed { url } => Some(url),
             Phase::Paused { url } | Phase::Failed { url, .. } => url.as_deref(),
             Phase::Waiting { next, .. } | Phase::Offline { next } => next.url(),
+            Phase::Discovering { then, .. } => then.as_deref(),
             Phase::Idle => self.restored.as_deref().or(self.cfg.upload_url.as_deref()),
             Phase::Creating { .. } | Phase::Terminating { .. } | Phase::Aborted => None,
         }
@@ -306,7 +317,8 @@ impl Upload {
 
     fn in_flight(&self) -> Option<RequestId> {
         match &self.phase {
-            Phase::Creating { req, .. }
+            Phase::Discovering { req, .. }
+            | Phase::Creating { req, .. }
             | Phase::Probing { req, .. }
             | Phase::Patching { req, .. }
             | Phase::Terminating { req } => Some(*req),
@@ -392,6 +404,11 @@ impl Upload {
                 self.phase = Phase::Creating { req, then_pause: true };
                 self.settle_state(State::Paused);
             }
+            Phase::Discovering { req, then } => {
+                self.cancel(req);
+                self.phase = Phase::Paused { url: then };
+                self.settle_state(State::Paused);
+            }
             Phase::Probing { url, req } | Phase::Patching { url, req, .. } => {
                 self.cancel(req);
                 self.phase = Phase::Paused { url: Some(url) };
@@ -436,6 +453,7 @@ impl Upload {
         }
         self.stall_at = None;
         match std::mem::replace(&mut self.phase, Phase::Aborted) {
+            Phase::Discovering { then, .. } => self.on_discovered(then, res, now),
             Phase::Creating { then_pause, .. } => self.on_create_answer(res, then_pause, now),
             Phase::Probing { url, .. } => self.on_probe_answer(url, res, now),
             Phase::Patching { url, start, end, sent_at, .. } => {
@@ -489,6 +507,7 @@ impl Upload {
                 }
             }
             Phase::Probing { url, .. } => self.retry_later(Next::Probe(url), cause, Delay::Backoff, now),
+            Phase::Discovering { then, .. } => self.retry_later(Next::Discover(then), cause, Delay::Backoff, now),
             Phase::Patching { url, start, end, .. } => {
                 if cause.code == "stalled" {
                     self.chunks.on_stall(end - start, MIN_STALL_CHUNK.max(MIN_CHUNK_SIZE));
@@ -562,6 +581,31 @@ impl Upload {
     }
 
     // ---- answers ---------------------------------------------------------------------
+
+    /// What the server supports: the checksum algorithm, and whether the file fits.
+    fn on_discovered(&mut self, then: Option<String>, res: Response, now: Millis) {
+        self.discovered = true;
+        if res.is_success() {
+            if let Some(max) = res.header("tus-max-size").and_then(header::parse_u64) {
+                if max < self.size {
+                    let message =
+                        format!("the file has {} bytes but the server accepts at most {max} (Tus-Max-Size)", self.size);
+                    let error = Error { kind: ErrorKind::Rejected, code: "too_large", status: None, message };
+                    return self.fail(then, error);
+                }
+            }
+            self.checksum = res.header("tus-checksum-algorithm").and_then(Algorithm::choose);
+        }
+        if self.checksum.is_none() {
+            let message = format!(
+                "checksums were requested, but the server (OPTIONS answered {}) offers neither sha256 nor sha1 in \
+                 Tus-Checksum-Algorithm (or CORS does not expose it); uploading without them",
+                res.status
+            );
+            self.emit(Event::Warning { code: "checksum_unsupported", message });
+        }
+        self.go(known(then), now);
+    }
 
     fn on_create_answer(&mut self, res: Response, then_pause: bool, now: Millis) {
         self.note_expiry(&res);
@@ -805,10 +849,28 @@ impl Upload {
             self.phase = Phase::Offline { next };
             return self.set_state(State::Offline);
         }
+        let next = match next {
+            Next::Create if self.needs_discovery() => Next::Discover(None),
+            Next::Probe(url) if self.needs_discovery() => Next::Discover(Some(url)),
+            other => other,
+        };
         match next {
             Next::Create => self.create(now),
             Next::Probe(url) => self.probe(url, now),
+            Next::Discover(then) => self.discover(then, now),
         }
+    }
+
+    fn needs_discovery(&self) -> bool {
+        self.cfg.checksum && !self.discovered
+    }
+
+    fn discover(&mut self, then: Option<String>, now: Millis) {
+        let endpoint = self.cfg.endpoint.clone();
+        let req = self.send(Method::Options, endpoint, Vec::new(), Body::Empty, now);
+        let state = if then.is_some() { State::Resuming } else { State::Creating };
+        self.phase = Phase::Discovering { req, then };
+        self.set_state(state);
     }
 
     /// A failure that may pass: wait (or go offline), then do `next`; fail when the
@@ -906,7 +968,8 @@ impl Upload {
         };
         self.stall_at = Some(now.plus(self.throughput.stall_timeout(body_bytes, self.cfg.stall_floor_ms)));
         let refresh_auth = std::mem::take(&mut self.refresh_next);
-        self.out.push_back(Output::Send(id, Request { method, url, headers, body, refresh_auth }));
+        let checksum = if method == Method::Patch { self.checksum } else { None };
+        self.out.push_back(Output::Send(id, Request { method, url, headers, body, refresh_auth, checksum }));
         id
     }
 

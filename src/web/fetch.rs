@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Blob, Headers, RequestCache, RequestInit};
 
+use crate::core::checksum::{Algorithm, Digest};
 use crate::core::http::RESPONSE_HEADERS;
 use crate::core::{Body, Request, Response, TransportError};
 
@@ -79,6 +80,26 @@ async fn app_headers(callback: &Function, request: &Request) -> Result<Vec<(Stri
     Ok(pairs)
 }
 
+/// Bytes read at a time when checksumming a chunk: memory stays bounded whatever the chunk.
+const CHECKSUM_PIECE: u64 = 1024 * 1024;
+
+/// The `Upload-Checksum` value for bytes `start..end` of `file`, read piece by piece.
+async fn checksum(file: &Blob, algorithm: Algorithm, start: u64, end: u64) -> Result<String, JsValue> {
+    let mut digest = Digest::new(algorithm);
+    let mut buffer = Vec::new();
+    let mut at = start;
+    while at < end {
+        let to = (at + CHECKSUM_PIECE).min(end);
+        let piece = file.slice_with_f64_and_f64(at as f64, to as f64)?;
+        let bytes = js_sys::Uint8Array::new(&JsFuture::from(piece.array_buffer()).await?);
+        buffer.resize(bytes.length() as usize, 0);
+        bytes.copy_to(&mut buffer);
+        digest.update(&buffer);
+        at = to;
+    }
+    Ok(digest.header_value())
+}
+
 /// Performs `request`; the source bytes come from `file`.
 pub async fn perform(request: Request, file: Blob, headers_cb: Option<Function>) -> Result<Response, TransportError> {
     let controller = AbortController::new().map_err(|e| TransportError::Network(js_message(&e)))?;
@@ -93,6 +114,12 @@ pub async fn perform(request: Request, file: Blob, headers_cb: Option<Function>)
     }
     for (name, value) in &request.headers {
         headers.set(name, value).map_err(network)?;
+    }
+    if let (Some(algorithm), Body::Source { start, end }) = (request.checksum, request.body) {
+        let value = checksum(&file, algorithm, start, end)
+            .await
+            .map_err(|e| TransportError::Network(format!("the file could not be read: {}", js_message(&e))))?;
+        headers.set("Upload-Checksum", &value).map_err(network)?;
     }
 
     let init = RequestInit::new();

@@ -43,7 +43,7 @@ fn io(blob: &Blob, on_event: Function) -> WebIo {
 fn req(method: Method, url: &str, headers: Vec<(&'static str, String)>, body: Body) -> Request {
     let mut all = vec![("Tus-Resumable", "1.0.0".to_string())];
     all.extend(headers);
-    Request { method, url: url.to_string(), headers: all, body, refresh_auth: false }
+    Request { method, url: url.to_string(), headers: all, body, refresh_auth: false, checksum: None }
 }
 
 async fn read_blob(blob: &Blob) -> Vec<u8> {

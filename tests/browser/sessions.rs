@@ -276,3 +276,25 @@ async fn a_paused_upload_lets_go_of_its_lock_and_takes_it_back_to_continue() {
     let result = JsFuture::from(run_a).await.expect("A completes");
     assert_eq!(Reflect::get(&result, &"uploadUrl".into()).unwrap().as_string(), Some(url));
 }
+
+#[wasm_bindgen_test]
+async fn checksums_ask_the_server_first_and_carry_on_when_it_has_none() {
+    // @tus/server offers no checksum algorithm: one OPTIONS, a warning, then a plain upload.
+    let (bytes, blob) = patterned(200_000);
+    let warnings = Rc::new(RefCell::new(Vec::<String>::new()));
+    let log = Rc::clone(&warnings);
+    let on_event: Function = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        if Reflect::get(&e, &"type".into()).unwrap().as_string().as_deref() == Some("warning") {
+            log.borrow_mut().push(Reflect::get(&e, &"code".into()).unwrap().as_string().unwrap());
+        }
+    })
+    .into_js_value()
+    .into();
+    let options = engine_options(&blob, &unique("k-checksum"));
+    Reflect::set(&options, &"checksum".into(), &JsValue::TRUE).unwrap();
+    let engine = Engine::new(options.into(), on_event).unwrap();
+    let result = JsFuture::from(engine.start().unwrap()).await.expect("completes");
+    let url = Reflect::get(&result, &"uploadUrl".into()).unwrap().as_string().unwrap();
+    assert_eq!(download(&url).await, bytes);
+    assert_eq!(*warnings.borrow(), vec!["checksum_unsupported".to_string()]);
+}
