@@ -51,6 +51,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# --- WebKit (Safari's engine): WebKitGTK's MiniBrowser and WebKitWebDriver, and Xvfb ----
+# MiniBrowser needs an X display; the tests run it under `xvfb-run -a`. webkit2gtk-driver
+# depends on libwebkit2gtk-4.1 (which ships MiniBrowser); xauth is what xvfb-run needs
+# besides Xvfb. No recommends: the engine needs none of them to load pages and run scripts.
+minibrowser=/usr/lib/$(uname -m)-linux-gnu/webkit2gtk-4.1/MiniBrowser
+webkit_missing=()
+{ command -v WebKitWebDriver >/dev/null && [ -x "$minibrowser" ]; } || webkit_missing+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null || webkit_missing+=(xvfb)
+command -v xauth >/dev/null || webkit_missing+=(xauth)
+if [ ${#webkit_missing[@]} -gt 0 ]; then
+  log "installing ${webkit_missing[*]} from Debian"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${webkit_missing[@]}" >/dev/null
+fi
+
 # --- Node dependencies (TUS server, wasm-opt, TypeScript, browser automation) ----------
 stamp=node_modules/.ferry-setup-stamp
 if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; then

@@ -1,11 +1,13 @@
 // Runs every test tier in order and counts tests passed and failed, streaming each tier's
 // output: (a) src/core names no platform crate, (b) cargo test on the host, (c) the build,
 // (d) wasm-bindgen tests in headless Chromium and Firefox (page and Worker) against a live
-// @tus/server, (e) end-to-end tests in tests/e2e/. The last line is `N passed, N failed`;
+// @tus/server, (e) end-to-end tests in tests/e2e/*.test.mjs, (f) WebKit: the wasm-bindgen
+// tests in WebKitGTK's MiniBrowser (WebKitWebDriver under xvfb-run) and the end-to-end tests
+// in tests/e2e/webkit/ over W3C WebDriver. The last line is `N passed, N failed`;
 // the exit code is 1 if anything failed or a tier crashed (a crash counts as a failure).
 // It installs nothing (setup.sh does) and stops only the processes it started.
 //
-//   node scripts/test.mjs [purity|cargo|build|browser|e2e ...]   (all tiers by default)
+//   node scripts/test.mjs [purity|cargo|build|types|browser|e2e|webkit|integrations ...]   (all by default)
 import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -159,10 +161,38 @@ async function browserTests() {
 }
 
 async function endToEnd() {
-  const { code, output } = await run('node', ['--test', '--test-reporter=spec', 'tests/e2e/'], { timeoutMs: 12 * MIN });
+  // tests/e2e/*.test.mjs (Chromium and Firefox); tests/e2e/webkit/ is the WebKit tier's.
+  const e2eFiles = (await fsp.readdir(path.join(root, 'tests', 'e2e'))).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => `tests/e2e/${f}`);
+  const { code, output } = await run('node', ['--test', '--test-reporter=spec', ...e2eFiles], { timeoutMs: 12 * MIN });
   const text = stripAnsi(output);
   const count = (label) => Number(text.match(new RegExp(`^\\S* ?${label} (\\d+)$`, 'm'))?.[1] ?? 0);
   return withCrash({ passed: count('pass'), failed: count('fail') + count('cancelled') + count('todo') + count('skipped') }, code);
+}
+
+// (f) WebKit, Safari's engine. wasm-bindgen-test-runner starts SAFARIDRIVER itself and asks for
+// a session with empty capabilities (it ignores webdriver.json for Safari); WebKitWebDriver
+// then launches its default browser, MiniBrowser --automation, which needs an X display.
+async function webkitTests() {
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-webkit-'));
+  const srv = await startServer({ port: 0, dataDir: path.join(tmp, 'uploads') });
+  let wasm;
+  try {
+    const { code, output } = await run(
+      'xvfb-run',
+      ['-a', 'wasm-pack', 'test', '--mode', 'no-install', '--headless', '--safari', '--safaridriver', '/usr/bin/WebKitWebDriver',
+        '--', '--test', 'browser', '--test', 'worker'],
+      { extraEnv: { FERRY_TEST_ENDPOINT: srv.endpoint, WASM_BINDGEN_TEST_TIMEOUT: '120' }, timeoutMs: 8 * MIN },
+    );
+    wasm = withCrash(libtestCounts(output), code);
+  } finally {
+    await srv.close();
+    await fsp.rm(tmp, { recursive: true, force: true });
+  }
+  const { code, output } = await run('node', ['--test', '--test-reporter=spec', 'tests/e2e/webkit/'], { timeoutMs: 10 * MIN });
+  const text = stripAnsi(output);
+  const count = (label) => Number(text.match(new RegExp(`^\\S* ?${label} (\\d+)$`, 'm'))?.[1] ?? 0);
+  const e2e = withCrash({ passed: count('pass'), failed: count('fail') + count('cancelled') + count('todo') + count('skipped') }, code);
+  return { passed: wasm.passed + e2e.passed, failed: wasm.failed + e2e.failed };
 }
 
 async function typeTests() {
@@ -191,6 +221,7 @@ const TIERS = [
   ['type tests', 'types', typeTests],
   ['browser tests (wasm-pack)', 'browser', browserTests],
   ['end-to-end', 'e2e', endToEnd],
+  ['WebKit (wasm-bindgen tests, end-to-end over WebDriver)', 'webkit', webkitTests],
   ['integrations (package, React, queue, CORS, Next.js)', 'integrations', integrations],
 ];
 // `node scripts/test.mjs browser e2e` runs only those tiers (all by default).
