@@ -133,3 +133,31 @@ export async function until(session, id, cond, what, timeout = 150_000, interval
 export function uploadId(url) {
   return decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop());
 }
+
+/**
+ * The few puppeteer Page methods tests/support/fault-harness.mjs calls ($('#file') then
+ * uploadFile, evaluate(fn, arg), waitForFunction(fn, { timeout, polling })), over a WebDriver
+ * session, so its page-side upload recorder runs unchanged in WebKit. Functions are sent as
+ * their source text: they must not close over Node variables.
+ */
+export function pageShim(session) {
+  const call = (fn, args) => (typeof fn === 'function'
+    ? session.evaluate(`(${fn.toString()})(...args)`, ...args)
+    : session.evaluate(fn, ...args));
+  return {
+    async $(selector) {
+      await session.findElement(selector);
+      return { uploadFile: (file) => pick(session, file) };
+    },
+    evaluate: (fn, ...args) => call(fn, args),
+    async waitForFunction(fn, { timeout = 30_000, polling = 100 } = {}, ...args) {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const value = await call(fn, args);
+        if (value) return value;
+        if (Date.now() > deadline) throw new Error(`waitForFunction timed out after ${timeout} ms`);
+        await sleep(polling);
+      }
+    },
+  };
+}

@@ -1,0 +1,340 @@
+// Fault injection in WebKit (WebKitGTK's MiniBrowser over W3C WebDriver): the scenarios of
+// tests/e2e/faults.test.mjs that WebDriver can drive, run the same way. The built package
+// (dist/) uploads a 48 MiB random file picked through <input type=file>, with the page and
+// every request going THROUGH the fault proxy (tests/support/fault-proxy.mjs) to a real
+// @tus/server (scripts/serve.mjs); tests/support/fault-harness.mjs records what the page saw
+// (through a puppeteer-like shim over the WebDriver session) and checks the upload: stored
+// SHA-256 equals the source, the POSTs that reached the server, PATCH overhead, progress
+// order, the states that show the fault. Scenarios: connection reset mid-PATCH, stall, 500,
+// 502, 423, 503/429 + Retry-After, 409, 401 once and twice, 404 (expired upload), 503 on POST,
+// a failed .wasm fetch, the proxy refusing connections, the TUS server killed and restarted,
+// a seeded random mix.
+// Not run here: the two browser-offline scenarios. W3C WebDriver has no command to take a
+// browser offline (puppeteer's setOfflineMode is CDP/BiDi), so WebKit's offline handling is
+// not covered. It mocks nothing in the SDK and uses 127.0.0.1 only.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from '../../../scripts/serve.mjs';
+import { startFaultProxy } from '../../support/fault-proxy.mjs';
+import {
+  MiB, checkUpload, startServerProcess, startUpload, uploadId, writeSourceFile,
+} from '../../support/fault-harness.mjs';
+import { launchWebKit, openFixture, pageShim } from './helpers.mjs';
+
+const SIZE = 48 * MiB;
+const CHUNK = 4 * MiB;
+const OPTIONS = {
+  endpoint: '/files/', chunkSize: CHUNK, retry: { baseDelay: 100, maxDelay: 1000 }, stallTimeout: 2000,
+  progressInterval: 10,
+};
+const TIMEOUT = 60_000;
+const MID = 3; // faults hit the 3rd PATCH: bytes are confirmed before and remain after
+
+let tmp;
+let source;
+let srv;
+let webkit;
+
+before(async () => {
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-webkit-faults-'));
+  source = await writeSourceFile(path.join(tmp, 'source.bin'), SIZE);
+  srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store') });
+  webkit = await launchWebKit();
+}, { timeout: 120_000 });
+
+after(async () => {
+  await webkit?.close();
+  await srv?.close();
+  if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * As in tests/e2e/faults.test.mjs: one upload through a fresh proxy, in a page freshly loaded
+ * through it. `arm(ctx)` installs faults before the upload starts (ctx = { proxy, page }).
+ */
+async function run({ arm, options = {}, faultStates = ['reconnecting'], upstream, dataDir, expectPosts = 1 }) {
+  const proxy = await startFaultProxy({ upstream: upstream ?? srv.url });
+  const { session } = webkit;
+  await openFixture(session, `${proxy.url}test/`);
+  const page = pageShim(session);
+  const ctx = { proxy, page, tasks: [] };
+  const postsBefore = srv.log.filter((e) => e.method === 'POST').length;
+  try {
+    await arm?.(ctx);
+    const up = await startUpload(page, source.path, { ...OPTIONS, ...options });
+    const rec = await up.wait(TIMEOUT - 10_000);
+    await Promise.all(ctx.tasks);
+    const dir = dataDir ?? srv.dataDir;
+    const { problems, stats } = await checkUpload({ rec, source, proxy, dataDir: dir, chunkSize: CHUNK, faultStates, expectPosts });
+    if (!upstream) {
+      const posts = srv.log.filter((e) => e.method === 'POST').length - postsBefore;
+      if (posts !== expectPosts) problems.push(`the server logged ${posts} POSTs, expected ${expectPosts}`);
+    }
+    if (rec.ok) await fsp.rm(path.join(dir, uploadId(rec.result.uploadUrl)), { force: true });
+    return { rec, proxy, problems, stats, ctx };
+  } finally {
+    // Leave the proxy's origin before closing it, so nothing of the page keeps talking to it.
+    await session.navigate('about:blank').catch(() => {});
+    await proxy.close();
+  }
+}
+
+function nextTusAfter(proxy, e) {
+  return proxy.log.find((x) => x.seq > e.seq && x.path.startsWith('/files'));
+}
+
+function faulted(proxy) {
+  return proxy.log.filter((e) => e.fault);
+}
+
+function describeRun(r) {
+  const states = r.rec.states.map((x) => `${x.s}@${x.t}`).join(' ');
+  const reasons = r.rec.reconnecting.map((x) => `${x.reason?.code}${x.reason?.status ? `/${x.reason.status}` : ''}@${x.t}`).join(', ');
+  const t0 = r.proxy.log.find((e) => e.method === 'POST')?.startedAt ?? 0;
+  return `states: ${states}\nreconnecting reasons: ${reasons}\nproxy: ${r.proxy.log
+    .filter((e) => e.path.startsWith('/files'))
+    .map((e) => `${e.method}@${e.uploadOffset ?? ''}${e.fault ? `[${e.fault}]` : ''}->${e.status ?? e.outcome}${e.error ? `(${e.error})` : ''}`
+      + ` (+${e.startedAt - t0}..${e.endedAt - t0} ms)`).join('\n  ')}`;
+}
+
+describe('faults in webkit', () => {
+  test('connection reset mid-PATCH: continues from the server offset', { timeout: TIMEOUT }, async () => {
+    let fault;
+    const r = await run({
+      arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'reset', afterBytes: 1.5 * MiB }); },
+    });
+    assert.deepEqual(r.problems, [], describeRun(r));
+    assert.equal(fault.fired, 1);
+    // ferry saw the reset, or (when the browser resent the PATCH by itself on a new
+    // connection) the server's 409 for the resent one; either way it asked the offset.
+    const reason = r.rec.reconnecting[0]?.reason;
+    assert.ok(reason?.code === 'network_error' || reason?.status === 409, `reason ${JSON.stringify(reason)}\n${describeRun(r)}`);
+    // It continues exactly where the server stopped (the server kept at most the 1.5 MiB it
+    // was sent), re-sending nothing the server had.
+    const cut = faulted(r.proxy)[0];
+    const head = r.proxy.log.find((x) => x.seq > cut.seq && x.method === 'HEAD' && x.status === 200);
+    assert.ok(head, `a HEAD after the reset\n${describeRun(r)}`);
+    const kept = head.responseOffset - cut.uploadOffset;
+    assert.ok(kept >= 0 && kept <= 1.5 * MiB, `the server kept ${kept} bytes of the cut PATCH`);
+    const nextOk = r.proxy.log.find((x) => x.seq > head.seq && x.method === 'PATCH');
+    assert.equal(nextOk.uploadOffset, head.responseOffset, describeRun(r));
+  });
+
+  test('stalled PATCH: abandoned after the stall deadline, retried with a smaller chunk', { timeout: TIMEOUT }, async () => {
+    let fault;
+    const r = await run({
+      arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'stall' }); },
+    });
+    assert.deepEqual(r.problems, [], describeRun(r));
+    assert.equal(fault.fired, 1);
+    const stalled = faulted(r.proxy)[0];
+    const held = stalled.endedAt - stalled.startedAt;
+    assert.ok(held >= 1800 && held < 15_000, `the stalled PATCH was abandoned after ${held} ms (stallTimeout 2000)`);
+    assert.equal(r.rec.reconnecting[0]?.reason?.code, 'stalled', describeRun(r));
+    const nextPatch = r.proxy.log.find((x) => x.seq > stalled.seq && x.method === 'PATCH');
+    assert.ok(nextPatch.contentLength <= CHUNK / 2, `chunk halved after a stall: next PATCH ${nextPatch.contentLength} bytes`);
+  });
+
+  for (const status of [500, 502, 423]) {
+    test(`${status} on PATCH: retried after a backoff`, { timeout: TIMEOUT }, async () => {
+      let fault;
+      const r = await run({
+        arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'status', status }); },
+      });
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.equal(fault.fired, 1);
+      assert.equal(r.rec.reconnecting[0]?.reason?.status, status, describeRun(r));
+    });
+  }
+
+  for (const status of [503, 429]) {
+    test(`${status} + Retry-After: 1 on PATCH: waits about a second, then continues`, { timeout: TIMEOUT }, async () => {
+      let fault;
+      const r = await run({
+        arm: ({ proxy }) => {
+          fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'status', status, headers: { 'Retry-After': '1' } });
+        },
+      });
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.equal(fault.fired, 1);
+      const answered = faulted(r.proxy)[0];
+      const next = nextTusAfter(r.proxy, answered);
+      const gap = next.startedAt - answered.endedAt;
+      assert.ok(gap >= 900, `next request ${gap} ms after the ${status} (Retry-After: 1)`);
+      assert.ok(gap < 5000, `next request ${gap} ms after the ${status}`);
+      const ev = r.rec.reconnecting[0];
+      assert.equal(ev?.reason?.status, status, describeRun(r));
+      assert.ok(ev.retryIn >= 900 && ev.retryIn <= 1100, `retryIn ${ev.retryIn}`);
+    });
+  }
+
+  test('409 on PATCH: asks the offset with HEAD at once and continues', { timeout: TIMEOUT }, async () => {
+    let fault;
+    const r = await run({
+      arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'status', status: 409 }); },
+      faultStates: ['resuming', 'reconnecting'],
+    });
+    assert.deepEqual(r.problems, [], describeRun(r));
+    assert.equal(fault.fired, 1);
+    const answered = faulted(r.proxy)[0];
+    const next = nextTusAfter(r.proxy, answered);
+    assert.equal(next.method, 'HEAD', describeRun(r));
+    assert.ok(next.startedAt - answered.endedAt < 1000, 'HEAD at once');
+  });
+
+  test('401 once: headers() sees refused === true and the retry carries the fresh token', { timeout: TIMEOUT }, async () => {
+    let fault;
+    const auth = [];
+    const r = await run({
+      options: { auth: true },
+      faultStates: [],
+      arm: ({ proxy }) => {
+        fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'status', status: 401 });
+        proxy.events.on('request', (info) => {
+          if (info.path.startsWith('/files')) auth.push({ seq: info.seq, method: info.method, authorization: info.headers.authorization });
+        });
+      },
+    });
+    assert.deepEqual(r.problems, [], describeRun(r));
+    assert.equal(fault.fired, 1);
+    const calls = r.rec.headerCalls;
+    assert.ok(calls.every((c) => c.keys.includes('refused')), 'every headers() call gets ctx.refused');
+    const refused = calls.filter((c) => c.refused === true);
+    assert.equal(refused.length, 1, `exactly one call with refused: true: ${JSON.stringify(calls.map((c) => `${c.method}:${c.refused}`))}`);
+    assert.equal(refused[0].method, 'PATCH');
+    assert.ok(calls.filter((c) => c.refused !== true).every((c) => c.refused === false), 'otherwise refused === false');
+    const denied = faulted(r.proxy)[0];
+    assert.equal(auth.find((a) => a.seq === denied.seq).authorization, 'Bearer stale');
+    const retry = auth.find((a) => a.seq > denied.seq);
+    assert.equal(retry.method, 'PATCH', 'the refused PATCH is retried');
+    assert.equal(retry.authorization, 'Bearer fresh-1', 'with fresh credentials');
+  });
+
+  test('401 twice: start() rejects with unauthorized; start() again continues the same upload', { timeout: TIMEOUT }, async () => {
+    let fault;
+    const r = await run({
+      options: { auth: true, startAgain: 1 },
+      faultStates: [],
+      arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, times: 2, action: 'status', status: 401 }); },
+    });
+    assert.deepEqual(r.problems, [], describeRun(r));
+    assert.equal(fault.fired, 2);
+    assert.equal(r.rec.failures.length, 1, 'start() rejected once');
+    assert.equal(r.rec.failures[0].code, 'unauthorized', JSON.stringify(r.rec.failures[0]));
+    assert.equal(r.rec.failures[0].status, 401);
+    assert.ok(r.rec.states.some((x) => x.s === 'failed'), describeRun(r));
+    // The second start() asked the server where it stood instead of starting over.
+    const second = r.proxy.log.find((e) => e.seq > faulted(r.proxy)[1].seq && e.path.startsWith('/files'));
+    assert.equal(second.method, 'HEAD', describeRun(r));
+  });
+
+  test('404 on PATCH (upload expired): restarted event, a new upload from byte 0, byte-exact', { timeout: TIMEOUT }, async () => {
+    let fault;
+    const r = await run({
+      expectPosts: 2,
+      faultStates: ['creating'],
+      arm: ({ proxy }) => { fault = proxy.inject({ method: 'PATCH', nth: MID, action: 'status', status: 404 }); },
+    });
+    assert.deepEqual(r.problems, [], describeRun(r));
+    assert.equal(fault.fired, 1);
+    assert.equal(r.rec.restarted.length, 1, 'one restarted event');
+    assert.equal(r.rec.restarted[0].reason?.code, 'upload_gone');
+    assert.equal(r.rec.created.length, 2, 'created twice');
+    assert.notEqual(r.rec.created[0].url, r.rec.created[1].url);
+    assert.equal(r.rec.result.uploadUrl, r.rec.created[1].url, 'the result is the new upload');
+  });
+
+  test('503 + Retry-After on POST: the creation is sent again, one upload on the server', { timeout: TIMEOUT }, async () => {
+    let fault;
+    const r = await run({
+      faultStates: [],
+      arm: ({ proxy }) => {
+        fault = proxy.inject({ method: 'POST', action: 'status', status: 503, headers: { 'Retry-After': '1' } });
+      },
+    });
+    assert.deepEqual(r.problems, [], describeRun(r));
+    assert.equal(fault.fired, 1);
+    assert.ok(r.rec.states.some((x) => x.s === 'reconnecting'), describeRun(r));
+    const posts = r.proxy.log.filter((e) => e.method === 'POST');
+    assert.equal(posts.length, 2, 'POST sent twice, one answered by the proxy');
+    assert.ok(posts[1].startedAt - posts[0].endedAt >= 900, 'after Retry-After');
+  });
+
+  // A failed engine load (here a 503 on the .wasm) is not cached: the next start() loads again.
+  test('one failed .wasm fetch (503) does not stop a later start() from working',
+    { timeout: TIMEOUT }, async () => {
+      let fault;
+      const r = await run({
+        faultStates: [],
+        options: { startAgain: 1 },
+        arm: ({ proxy }) => { fault = proxy.inject({ method: 'GET', path: /_bg\.wasm$/, action: 'status', status: 503 }); },
+      });
+      assert.equal(fault.fired, 1);
+      assert.deepEqual(r.problems, [], `${describeRun(r)}\nfailures: ${JSON.stringify(r.rec.failures)}`);
+    });
+
+  test('proxy refuses connections for 1.5 s (browser stays online): reconnecting, then completes', { timeout: TIMEOUT }, async () => {
+    const r = await run({
+      arm: (ctx) => {
+        ctx.proxy.inject({ method: 'PATCH', nth: MID, action: 'stall' });
+        ctx.proxy.events.once('fault', () => {
+          ctx.tasks.push(ctx.proxy.offline({ mode: 'refuse' }).then(() => sleep(1500)).then(() => ctx.proxy.online()));
+        });
+      },
+    });
+    assert.deepEqual(r.problems, [], describeRun(r));
+    assert.ok(r.rec.reconnecting.length >= 1);
+    assert.ok(r.rec.reconnecting.every((x) => x.reason?.kind === 'network'), describeRun(r));
+  });
+
+  test('TUS server process killed (SIGKILL) mid-upload and restarted: same upload completes', { timeout: TIMEOUT }, async () => {
+    const dataDir = path.join(tmp, 'child-store-webkit');
+    let child = await startServerProcess({ dataDir });
+    const port = child.port;
+    const pids = [child.pid];
+    try {
+      const r = await run({
+        upstream: child.url,
+        dataDir,
+        arm: (ctx) => {
+          const onRequest = (info) => {
+            if (info.method !== 'PATCH' || info.uploadOffset < (MID - 1) * CHUNK) return;
+            ctx.proxy.events.off('request', onRequest);
+            ctx.tasks.push((async () => {
+              await sleep(5); // let the PATCH reach the server first
+              await child.kill('SIGKILL');
+              await sleep(1500);
+              child = await startServerProcess({ dataDir, port });
+              pids.push(child.pid);
+            })());
+          };
+          ctx.proxy.events.on('request', onRequest);
+        },
+      });
+      assert.equal(pids.length, 2, 'the server was killed and restarted');
+      assert.deepEqual(r.problems, [], describeRun(r));
+      assert.ok(r.proxy.log.some((e) => e.outcome === 'upstream-error' || e.outcome === 'upstream-aborted'),
+        'some request met the dead server');
+    } finally {
+      await child.kill('SIGTERM');
+      await fsp.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('seeded random mix of faults (seed 24, rate 0.3)', { timeout: TIMEOUT }, async (t) => {
+    const r = await run({
+      faultStates: ['reconnecting', 'resuming'],
+      arm: ({ proxy }) => { proxy.randomFaults({ seed: 24, rate: 0.3, stallMs: 3000 }); },
+    });
+    const fired = r.proxy.randomLog;
+    t.diagnostic(`${fired.length} random faults: ${fired.map((f) => f.kind).join(', ')}; ${r.stats.ms} ms`);
+    if (process.env.FAULTS_VERBOSE) t.diagnostic(describeRun(r));
+    assert.ok(fired.length >= 2, `at least two random faults fired (${fired.length})`);
+    assert.deepEqual(r.problems, [], `${describeRun(r)}\nfaults: ${fired.map((f) => f.kind).join(', ')}`);
+  });
+});
