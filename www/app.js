@@ -36,14 +36,20 @@ function addFile(file) {
   const showState = (text, state) => { badge.textContent = text; badge.dataset.state = state; };
 
   upload.on('state', (state) => {
-    clearInterval(countdown);
-    showState(state, state);
+    // ferry emits 'reconnecting' (with the delay) just before the state 'reconnecting': keep
+    // the countdown that event started instead of overwriting it with the bare state name.
+    if (state !== 'reconnecting' || countdown === null) {
+      clearInterval(countdown);
+      countdown = null;
+      showState(state, state);
+    }
     const done = state === 'completed' || state === 'aborted';
     $('.pause').hidden = state === 'paused' || state === 'failed' || done;
     $('.resume').hidden = !(state === 'paused' || state === 'failed' || state === 'reconnecting');
     $('.resume').textContent = state === 'reconnecting' ? 'Retry now' : 'Resume';
     $('.cancel').hidden = done;
-    if (done) { $('.speed').textContent = ''; $('.eta').textContent = ''; }
+    // Speed and time left describe bytes moving: shown only while uploading (progress fills them).
+    if (state !== 'uploading') { $('.speed').textContent = ''; $('.eta').textContent = ''; }
     if (state === 'offline') $('.eta').textContent = 'waiting for the network';
   });
   upload.on('reconnecting', ({ attempt, retryAt, reason }) => {
@@ -60,9 +66,11 @@ function addFile(file) {
     $('.bar').setAttribute('aria-valuenow', String(Math.floor(percent)));
     $('.fill').style.width = `${percent}%`;
     $('.bytes').textContent = `${formatBytes(bytesConfirmed)} of ${formatBytes(bytesTotal)} confirmed`;
-    $('.speed').textContent = bytesPerSecond > 0 ? `${formatBytes(bytesPerSecond)}/s` : '';
-    $('.eta').textContent = etaSeconds !== null && bytesConfirmed < bytesTotal ? `${formatSeconds(etaSeconds)} left` : '';
-    if (upload.state === 'uploading') $('.error').textContent = '';
+    if (upload.state === 'uploading') {
+      $('.speed').textContent = bytesPerSecond > 0 ? `${formatBytes(bytesPerSecond)}/s` : '';
+      $('.eta').textContent = etaSeconds !== null && bytesConfirmed < bytesTotal ? `${formatSeconds(etaSeconds)} left` : '';
+      $('.error').textContent = '';
+    }
   });
   upload.on('restarted', ({ reason }) => { $('.error').textContent = `started over: ${reason.message}`; });
   upload.on('warning', ({ message }) => { $('.error').textContent = message; });

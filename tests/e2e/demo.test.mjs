@@ -1,0 +1,625 @@
+// Demo page tier: the demo (www/, what `npm run demo` serves) driven in headless Chromium and
+// Firefox against a real @tus/server (scripts/serve.mjs startServer), asserting on what the
+// page SHOWS (row names, badge `data-state` and text, `aria-valuenow` of the progress bar,
+// bytes/speed/ETA text, buttons, the "Continue your uploads" list) and on what the server
+// stored (SHA-256 of FileStore's <dataDir>/<id>) and logged (srv.log). Per browser:
+//  1. two files picked with the file input: two rows, bars reach 100, badges completed, speed
+//     and ETA text shown while uploading, stored bytes equal the sources;
+//  2. Pause then Resume on a row: badge paused (bar stays put), then completed; one POST;
+//  3. "Simulate offline": badge offline while pressed, nothing sent, completes after "Back online";
+//  4. a reload mid-upload: "Continue your uploads" lists both files with their percentage;
+//     "Forget" removes one row; picking the other file from its row continues the same upload
+//     (no POST, only the missing bytes plus at most one chunk) to completion;
+//  5. drag-and-drop: a synthetic dragover/drop carrying a DataTransfer built in the page from a
+//     File made in the page (works in both browsers: it is plain page script, not BiDi input);
+//  6. Cancel: badge aborted, DELETE answered, the server no longer knows the upload (HEAD 404);
+//  7. a 503 with Retry-After: 3 on a PATCH: the badge counts down "reconnecting in N s" and the
+//     upload goes on; after a 503 with Retry-After: 120, "Retry now" continues at once.
+// A screenshot of each key moment goes to test-output/demo/<browser>-<scenario>-<moment>.png
+// (gitignored). Needs `node scripts/build.mjs` first.
+//
+// Uploads are slowed by a small bandwidth-limiting reverse proxy defined here (127.0.0.1): the
+// page is loaded through it, so PATCH bodies reach the server at a chosen rate in both
+// browsers alike; it can also answer one chosen request with a status of its own (scenario 7).
+// It does not mock the TUS server, does not touch the SDK or its options beyond the page's own
+// chunk-size select, does not test the SDK's protocol edge cases (the other e2e files do), and
+// stops only the browsers and servers it starts.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../../scripts/serve.mjs';
+import { BROWSERS, launch, sha256File, uploadId, writeRandomFile } from './helpers.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SHOTS = path.join(ROOT, 'test-output', 'demo');
+const MiB = 1024 * 1024;
+const TIMEOUT = 60_000;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- a bandwidth-limited reverse proxy in front of the real server -----------------------
+
+/**
+ * Forwards every request to `upstream` (Host kept, so @tus/server's Location names the proxy)
+ * and feeds request bodies through one shared token bucket of `proxy.rate` bytes per second,
+ * like a slow uplink. `proxy.failNext({ method, status, headers })` answers the next matching
+ * request itself (after reading its body) instead of forwarding it.
+ */
+async function startThrottle(upstream) {
+  const up = new URL(upstream);
+  const agent = new http.Agent({ keepAlive: true });
+  let nextFree = 0;
+  const faults = [];
+  const proxy = { rate: Infinity, requests: [] };
+  proxy.failNext = (f) => faults.push(f);
+
+  /** Resolves when `n` more bytes may pass at the shared rate. */
+  const take = (n) => {
+    if (!Number.isFinite(proxy.rate)) return Promise.resolve();
+    const now = Date.now();
+    const start = Math.max(now, nextFree);
+    nextFree = start + (1000 * n) / proxy.rate;
+    return sleep(nextFree - now);
+  };
+
+  const server = http.createServer((req, res) => {
+    const pathname = req.url.split('?')[0];
+    const fi = faults.findIndex((f) => f.method === req.method && pathname.startsWith('/files'));
+    if (fi >= 0) {
+      const [f] = faults.splice(fi, 1);
+      proxy.requests.push({ method: req.method, path: pathname, fault: f.status, at: Date.now() });
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(f.status, { 'Tus-Resumable': '1.0.0', 'Content-Type': 'text/plain', ...f.headers });
+        res.end(`injected ${f.status}\n`);
+      });
+      return;
+    }
+    proxy.requests.push({ method: req.method, path: pathname, at: Date.now() });
+    const headers = { ...req.headers };
+    delete headers.connection;
+    delete headers['keep-alive'];
+    const out = http.request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers, agent }, (upRes) => {
+      res.writeHead(upRes.statusCode, upRes.headers);
+      upRes.pipe(res);
+      upRes.on('error', () => res.destroy());
+    });
+    out.on('error', () => res.destroy());
+    // The browser went away (pause, reload, abort): the server must see a cut request too.
+    res.on('close', () => { if (!res.writableFinished) out.destroy(); });
+    (async () => {
+      for await (const chunk of req) {
+        for (let i = 0; i < chunk.length; i += 64 * 1024) {
+          const piece = chunk.subarray(i, i + 64 * 1024);
+          await take(piece.length);
+          if (out.destroyed) return;
+          if (!out.write(piece)) await new Promise((r) => { out.once('drain', r); out.once('close', r); });
+        }
+      }
+      out.end();
+    })().catch(() => out.destroy());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${server.address().port}/`;
+  proxy.close = () => new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+    agent.destroy();
+  });
+  return proxy;
+}
+
+// ---- fixtures ----------------------------------------------------------------------------
+
+let srv;
+let proxy;
+let tmp;
+const files = {}; // key -> { path, name, size, sha256 }
+
+before(async () => {
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-demo-'));
+  await fsp.mkdir(SHOTS, { recursive: true });
+  srv = await startServer({ port: 0 });
+  proxy = await startThrottle(srv.url);
+  const make = async (key, name, size) => {
+    const p = path.join(tmp, name);
+    files[key] = { path: p, name, size, sha256: await writeRandomFile(p, size) };
+  };
+  await make('big', 'holiday-video.bin', 24 * MiB);
+  await make('small', 'notes.bin', 8 * MiB);
+  await make('pause', 'pause-me.bin', 16 * MiB);
+  await make('offline', 'offline.bin', 16 * MiB);
+  await make('reloadA', 'continue-me.bin', 16 * MiB);
+  await make('reloadB', 'forget-me.bin', 12 * MiB);
+  await make('cancel', 'cancel-me.bin', 16 * MiB);
+  await make('retry', 'retry-me.bin', 12 * MiB);
+}, { timeout: 60_000 });
+
+after(async () => {
+  await proxy?.close();
+  await srv?.close();
+  if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+// ---- the page ----------------------------------------------------------------------------
+
+/**
+ * Records, per row (by file name), every distinct value the page showed: badge state and
+ * text, aria-valuenow, bytes, speed, ETA and error text. Runs in the page.
+ */
+function installWatch() {
+  const seen = (window.__seen = {});
+  const add = (arr, v) => { if (v !== '' && arr.at(-1) !== v) arr.push(v); };
+  const snap = () => {
+    for (const row of document.querySelectorAll('#uploads .upload')) {
+      const name = row.querySelector('.name').textContent;
+      const s = (seen[name] ??= { states: [], badges: [], values: [], bytes: [], speeds: [], etas: [], errors: [] });
+      const badge = row.querySelector('.badge');
+      add(s.states, badge.dataset.state);
+      add(s.badges, badge.textContent);
+      add(s.values, Number(row.querySelector('.bar').getAttribute('aria-valuenow')));
+      add(s.bytes, row.querySelector('.bytes').textContent);
+      add(s.speeds, row.querySelector('.speed').textContent);
+      add(s.etas, row.querySelector('.eta').textContent);
+      add(s.errors, row.querySelector('.error').textContent);
+    }
+  };
+  new MutationObserver(snap).observe(document.getElementById('uploads'), {
+    subtree: true, childList: true, attributes: true, characterData: true,
+  });
+  snap();
+}
+
+/** Opens the demo page (through the proxy) and starts recording what it shows. */
+async function openDemo(browser) {
+  const page = await browser.newPage();
+  page.errors = [];
+  page.on('pageerror', (err) => page.errors.push(err.message));
+  await page.goto(proxy.url);
+  await ready(page);
+  return page;
+}
+
+async function ready(page) {
+  try {
+    // The page lists stored sessions at load, which loads the engine: wait for that too.
+    await page.waitForFunction(() => document.readyState === 'complete' && document.getElementById('file'), { polling: 50, timeout: 20_000 });
+    await page.evaluate(async () => { await (await import('/dist/index.js')).listResumableUploads(); });
+  } catch (err) {
+    throw new Error(`the demo page did not load (is dist/ built?): ${page.errors.join('; ') || err.message}`);
+  }
+  await page.evaluate(installWatch);
+}
+
+const shot = (page, browser, scenario, moment) =>
+  page.screenshot({ path: path.join(SHOTS, `${browser}-${scenario}-${moment}.png`), fullPage: true });
+
+/** What row `name` shows now, or null. */
+function rowInfo(page, name) {
+  return page.evaluate((n) => {
+    const row = [...document.querySelectorAll('#uploads .upload')].find((r) => r.querySelector('.name').textContent === n);
+    if (!row) return null;
+    const $ = (s) => row.querySelector(s);
+    return {
+      state: $('.badge').dataset.state,
+      badge: $('.badge').textContent,
+      value: Number($('.bar').getAttribute('aria-valuenow')),
+      fill: $('.fill').style.width,
+      bytes: $('.bytes').textContent,
+      speed: $('.speed').textContent,
+      eta: $('.eta').textContent,
+      error: $('.error').textContent,
+      url: row.dataset.url ?? null,
+      visible: ['.pause', '.resume', '.cancel'].filter((s) => !$(s).hidden).map((s) => s.slice(1)),
+      seen: window.__seen?.[n] ?? null,
+    };
+  }, name);
+}
+
+/** Waits until row `name` satisfies `cond` (a function of rowInfo, run in Node). */
+async function waitRow(page, name, cond, what, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const info = await rowInfo(page, name);
+    if (info && cond(info)) return info;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${name}: ${what}; the row shows ${JSON.stringify(info)}; page errors: ${page.errors.join('; ')}`);
+    }
+    await sleep(40);
+  }
+}
+
+/** Clicks (real input events) the element `sel` inside row `name`. */
+async function clickIn(page, name, sel) {
+  const handle = await page.evaluateHandle((n, s) => {
+    const row = [...document.querySelectorAll('#uploads .upload')].find((r) => r.querySelector('.name').textContent === n);
+    return row?.querySelector(s) ?? null;
+  }, name, sel);
+  const el = handle.asElement();
+  assert.ok(el, `row ${name} has ${sel}`);
+  await el.click();
+}
+
+/** Sets the page's chunk-size select (as a user would pick an option). */
+async function chooseChunk(page, value) {
+  await page.select('#chunk', String(value));
+  assert.equal(await page.$eval('#chunk', (s) => s.value), String(value));
+}
+
+/** Picks files with the page's file input. */
+async function pick(page, ...sources) {
+  const input = await page.$('#file');
+  await input.uploadFile(...sources.map((s) => s.path));
+}
+
+/** The stored sessions, as the public API lists them in this page. */
+const listSessions = (page) => page.evaluate(async () => (await import('/dist/index.js')).listResumableUploads());
+
+// ---- the server --------------------------------------------------------------------------
+
+const postsSince = (t, size) => srv.log.filter((e) => e.method === 'POST' && e.startedAt >= t && (size === undefined || e.uploadLength === size));
+const entriesOf = (id, since = 0) => srv.log.filter((e) => e.id === id && e.startedAt >= since).sort((a, b) => a.startedAt - b.startedAt);
+
+/** Requests for upload `id` that reached the proxy at or after `t` (logged on arrival). */
+const arrivedSince = (id, t) => proxy.requests.filter((r) => r.at >= t && r.path === `/files/${id}`).map((r) => r.method);
+
+/** The one upload created for `source` since `t`. */
+function createdFor(source, t) {
+  const posts = postsSince(t, source.size);
+  assert.equal(posts.length, 1, `one POST for ${source.name}: ${JSON.stringify(posts)}`);
+  assert.equal(posts[0].status, 201);
+  return posts[0].id;
+}
+
+/** The largest offset the server confirmed for `id` in a finished 2xx answer. */
+function confirmed(id) {
+  let max = 0;
+  for (const e of srv.log) {
+    if (e.id === id && e.completed && e.status >= 200 && e.status < 300 && e.responseOffset !== null) max = Math.max(max, e.responseOffset);
+  }
+  return max;
+}
+
+async function assertStored(id, source) {
+  const deadline = Date.now() + 5000;
+  while (confirmed(id) < source.size && Date.now() < deadline) await sleep(20);
+  const stored = path.join(srv.dataDir, id);
+  assert.equal((await fsp.stat(stored)).size, source.size, `${source.name}: stored size`);
+  assert.equal(await sha256File(stored), source.sha256, `${source.name}: stored SHA-256 equals the source`);
+}
+
+/** HEAD straight at the server (not through the page). */
+async function headStatus(id) {
+  const res = await fetch(`${srv.url}files/${encodeURIComponent(id)}`, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } });
+  return res.status;
+}
+
+// ---- checks on what a row showed ---------------------------------------------------------
+
+function assertCompletedRow(info, source) {
+  assert.equal(info.state, 'completed', `${source.name}: badge data-state`);
+  assert.equal(info.badge, 'completed', `${source.name}: badge text`);
+  assert.equal(info.value, 100, `${source.name}: aria-valuenow`);
+  assert.equal(info.fill, '100%', `${source.name}: bar filled`);
+  const mib = `${(source.size / MiB).toFixed(1)} MiB`;
+  assert.equal(info.bytes, `${mib} of ${mib} confirmed`, `${source.name}: bytes text`);
+  assert.equal(info.speed, '', `${source.name}: no speed once done`);
+  assert.equal(info.eta, '', `${source.name}: no ETA once done`);
+  assert.deepEqual(info.visible, [], `${source.name}: no buttons once done`);
+  assert.ok(info.url && uploadId(info.url), `${source.name}: the row knows its upload URL`);
+  const values = info.seen.values;
+  for (let i = 1; i < values.length; i++) assert.ok(values[i] >= values[i - 1], `${source.name}: aria-valuenow never decreased: ${values.join(' ')}`);
+}
+
+const SPEED = /^\d+(\.\d)? (B|KiB|MiB|GiB)\/s$/;
+const ETA = /^(\d+ s|\d+ min \d+ s|\d+ h \d+ min) left$/;
+
+for (const name of BROWSERS) {
+  describe(`demo page in ${name}`, () => {
+    let browser;
+    before(async () => { browser = await launch(name); }, { timeout: 60_000 });
+    after(async () => { await browser?.close(); });
+
+    test('1. two files picked with the file input: two rows, bars reach 100, completed, speed and ETA shown, stored byte for byte', { timeout: TIMEOUT }, async () => {
+      const [big, small] = [files.big, files.small];
+      const page = await openDemo(browser);
+      proxy.rate = 12 * MiB;
+      const t0 = Date.now();
+      await pick(page, big, small);
+      await page.waitForFunction(() => document.querySelectorAll('#uploads .upload').length >= 2, { polling: 20, timeout: 10_000 });
+      const names = await page.$$eval('#uploads .upload .name', (els) => els.map((e) => e.textContent));
+      assert.deepEqual(names.sort(), [big.name, small.name].sort(), 'one row per picked file');
+      const mid = await waitRow(page, big.name, (r) => r.state === 'uploading' && r.value >= 10 && r.speed !== '', 'uploading with a speed');
+      await shot(page, name, '1-pick', 'uploading');
+      assert.match(mid.speed, SPEED, 'speed text while uploading');
+      assert.match(mid.bytes, /^\d+(\.\d)? (B|KiB|MiB) of 24\.0 MiB confirmed$/);
+      const bigDone = await waitRow(page, big.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      const smallDone = await waitRow(page, small.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      await shot(page, name, '1-pick', 'completed');
+      for (const [info, source] of [[bigDone, big], [smallDone, small]]) {
+        assertCompletedRow(info, source);
+        assert.ok(info.seen.speeds.some((s) => SPEED.test(s)), `${source.name}: speed shown during the upload: ${JSON.stringify(info.seen.speeds)}`);
+        assert.ok(info.seen.values.some((v) => v > 0 && v < 100), `${source.name}: the bar showed progress between 0 and 100: ${info.seen.values.join(' ')}`);
+        assert.deepEqual(info.seen.states.filter((s) => s !== 'idle'), ['creating', 'uploading', 'completed'], `${source.name}: badge states`);
+        const id = createdFor(source, t0);
+        assert.equal(uploadId(info.url), id, `${source.name}: the row's URL is the upload the server created`);
+        await assertStored(id, source);
+      }
+      assert.ok(bigDone.seen.etas.some((s) => ETA.test(s)), `ETA shown while uploading: ${JSON.stringify(bigDone.seen.etas)}`);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('2. Pause then Resume on a row: badge paused with the bar held, then completed; one POST', { timeout: TIMEOUT }, async () => {
+      const source = files.pause;
+      const page = await openDemo(browser);
+      await chooseChunk(page, MiB);
+      proxy.rate = 6 * MiB;
+      const t0 = Date.now();
+      await pick(page, source);
+      await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 15, 'some progress');
+      await clickIn(page, source.name, '.pause');
+      const paused = await waitRow(page, source.name, (r) => r.state === 'paused', 'badge paused');
+      const pausedAt = Date.now();
+      assert.equal(paused.badge, 'paused');
+      assert.deepEqual(paused.visible, ['resume', 'cancel'], 'Resume and Cancel offered while paused');
+      assert.ok(paused.value > 0 && paused.value < 100, `paused midway (aria-valuenow ${paused.value})`);
+      assert.deepEqual([paused.speed, paused.eta], ['', ''], 'no speed or time left while paused');
+      const id = createdFor(source, t0);
+      await sleep(1000);
+      const held = await rowInfo(page, source.name);
+      await shot(page, name, '2-pause', 'paused');
+      assert.equal(held.state, 'paused', 'still paused');
+      assert.equal(held.value, paused.value, 'the bar does not move while paused');
+      assert.deepEqual(arrivedSince(id, pausedAt), [], 'nothing sent while paused');
+
+      const resumedAt = Date.now();
+      await clickIn(page, source.name, '.resume');
+      const resumed = await waitRow(page, source.name, (r) => r.state === 'uploading', 'uploading again');
+      assert.deepEqual(resumed.visible, ['pause', 'cancel']);
+      const done = await waitRow(page, source.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      await shot(page, name, '2-pause', 'completed');
+      assertCompletedRow(done, source);
+      const states = done.seen.states.filter((s) => s !== 'idle');
+      assert.deepEqual(states.slice(0, 3), ['creating', 'uploading', 'paused'], `badge states: ${states.join(' ')}`);
+      assert.equal(states.at(-1), 'completed');
+      assert.equal(postsSince(t0).length, 1, 'one POST in all');
+      const after = entriesOf(id, resumedAt);
+      assert.equal(after[0]?.method, 'HEAD', `Resume asked the server for its offset first: ${after.map((e) => e.method).join(' ')}`);
+      assert.equal(after.find((e) => e.method === 'PATCH')?.requestOffset, after[0].responseOffset, 'and continued from it');
+      await assertStored(id, source);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('3. "Simulate offline": badge offline while pressed, nothing sent, completes after "Back online"', { timeout: TIMEOUT }, async () => {
+      const source = files.offline;
+      const page = await openDemo(browser);
+      await chooseChunk(page, MiB);
+      proxy.rate = 6 * MiB;
+      const t0 = Date.now();
+      await pick(page, source);
+      await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 15, 'some progress');
+      await page.click('#offline');
+      assert.equal(await page.$eval('#offline', (b) => [b.getAttribute('aria-pressed'), b.textContent].join()), 'true,Back online');
+      // The PATCH in flight finishes; then the upload waits for the network.
+      const off = await waitRow(page, source.name, (r) => r.state === 'offline', 'badge offline', 10_000);
+      assert.equal(off.badge, 'offline');
+      assert.equal(off.eta, 'waiting for the network');
+      assert.equal(off.speed, '', 'no speed while offline');
+      const id = createdFor(source, t0);
+      const offAt = Date.now();
+      await sleep(1500);
+      const still = await rowInfo(page, source.name);
+      await shot(page, name, '3-offline', 'offline');
+      assert.equal(still.state, 'offline', 'still offline while the button is pressed');
+      assert.equal(still.value, off.value, 'the bar holds while offline');
+      assert.ok(still.value < 100, `offline before the end (aria-valuenow ${still.value})`);
+      assert.deepEqual(arrivedSince(id, offAt), [], 'nothing sent while offline');
+
+      await page.click('#offline');
+      assert.equal(await page.$eval('#offline', (b) => [b.getAttribute('aria-pressed'), b.textContent].join()), 'false,Simulate offline');
+      const done = await waitRow(page, source.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      await shot(page, name, '3-offline', 'completed');
+      assertCompletedRow(done, source);
+      assert.ok(done.seen.etas.includes('waiting for the network'));
+      assert.equal(postsSince(t0).length, 1, 'one POST');
+      await assertStored(id, source);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('4. after a reload mid-upload, "Continue your uploads" lists both files; Forget removes one; picking the other continues it', { timeout: TIMEOUT }, async () => {
+      const [a, b] = [files.reloadA, files.reloadB];
+      const page = await openDemo(browser);
+      await chooseChunk(page, MiB);
+      proxy.rate = 6 * MiB;
+      const t0 = Date.now();
+      await pick(page, a, b);
+      await waitRow(page, a.name, (r) => r.value >= 20, 'A at 20%');
+      await waitRow(page, b.name, (r) => r.value >= 20, 'B at 20%');
+      await sleep(600); // a session write (at most twice a second) has followed the progress
+      const idA = createdFor(a, t0);
+      const idB = createdFor(b, t0);
+      await page.reload();
+      const reloadedAt = Date.now();
+      await ready(page);
+      const atReload = { [a.name]: confirmed(idA), [b.name]: confirmed(idB) };
+      assert.ok(atReload[a.name] < a.size && atReload[b.name] < b.size, `reloaded before the end: ${JSON.stringify(atReload)}`);
+
+      await page.waitForFunction(() => !document.getElementById('resumable').hidden, { polling: 50, timeout: 10_000 });
+      const listed = await page.$$eval('#sessions .session', (els) => els.map((e) => ({
+        name: e.querySelector('.name').textContent, done: e.querySelector('.done').textContent,
+      })));
+      await shot(page, name, '4-reload', 'continue-list');
+      const sessions = await listSessions(page);
+      for (const source of [a, b]) {
+        const item = listed.find((l) => l.name === source.name);
+        assert.ok(item, `${source.name} is listed under "Continue your uploads": ${JSON.stringify(listed)}`);
+        const rec = sessions.find((s) => s.name === source.name);
+        assert.ok(rec, `${source.name} has a stored session`);
+        const pct = Math.floor((100 * rec.bytesConfirmed) / source.size);
+        assert.ok(pct > 0 && rec.bytesConfirmed <= atReload[source.name], `${source.name}: stored ${rec.bytesConfirmed} within what the server confirmed (${atReload[source.name]})`);
+        const mib = `${(source.size / MiB).toFixed(1)} MiB`;
+        assert.ok(item.done.startsWith(`${pct}% of ${mib} · `), `${source.name}: shows "${pct}% of ${mib}": ${item.done}`);
+      }
+      assert.equal(await page.$$eval('#uploads .upload', (els) => els.length), 0, 'no upload runs after the reload');
+
+      // Forget B: its row goes, its session goes, the server's upload is left alone.
+      const forget = await page.evaluateHandle((n) => [...document.querySelectorAll('#sessions .session')]
+        .find((e) => e.querySelector('.name').textContent === n)?.querySelector('.forget'), b.name);
+      await forget.asElement().click();
+      await page.waitForFunction((n) => ![...document.querySelectorAll('#sessions .session .name')].some((e) => e.textContent === n), { polling: 50, timeout: 10_000 }, b.name);
+      const left = await page.$$eval('#sessions .session .name', (els) => els.map((e) => e.textContent));
+      assert.ok(left.includes(a.name) && !left.includes(b.name), `after Forget: ${left.join(', ')}`);
+      assert.ok(!(await listSessions(page)).some((s) => s.name === b.name), 'B\'s session is gone');
+      assert.equal(await headStatus(idB), 200, 'Forget leaves the server\'s upload alone');
+      await shot(page, name, '4-reload', 'forgotten');
+
+      // Pick A again in its own row: the same upload continues.
+      await chooseChunk(page, MiB);
+      const input = await page.evaluateHandle((n) => [...document.querySelectorAll('#sessions .session')]
+        .find((e) => e.querySelector('.name').textContent === n)?.querySelector('input[type=file]'), a.name);
+      assert.deepEqual(arrivedSince(idA, reloadedAt), [], 'nothing sent for A between the reload and the pick');
+      const pickedAt = Date.now();
+      await input.asElement().uploadFile(a.path);
+      await waitRow(page, a.name, () => true, 'a row for A', 10_000);
+      await waitRow(page, a.name, (r) => r.value > 0, 'A showing progress');
+      await shot(page, name, '4-reload', 'continuing');
+      const done = await waitRow(page, a.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      await shot(page, name, '4-reload', 'completed');
+      assertCompletedRow(done, a);
+      assert.equal(uploadId(done.url), idA, 'the row finished the upload created before the reload');
+      assert.ok(done.seen.states.includes('resuming') && !done.seen.states.includes('creating'), `resumed, not created: ${done.seen.states.join(' ')}`);
+      const firstShown = done.seen.values.find((v) => v > 0);
+      assert.ok(firstShown >= Math.floor((100 * (atReload[a.name] - MiB)) / a.size), `the bar continued from where it was (${firstShown}%), not from 0`);
+      assert.equal(postsSince(pickedAt).length, 0, 'no second POST');
+      const afterPick = entriesOf(idA, pickedAt);
+      const head = afterPick.find((e) => e.method === 'HEAD');
+      assert.ok(head && head.status === 200, `a HEAD learned the offset: ${JSON.stringify(afterPick)}`);
+      const patches = afterPick.filter((e) => e.method === 'PATCH');
+      assert.equal(patches[0].requestOffset, head.responseOffset, 'the first PATCH starts at the server\'s offset');
+      const sent = patches.reduce((n, e) => n + e.bodyBytes, 0);
+      const missing = a.size - atReload[a.name];
+      assert.ok(sent <= missing + MiB, `sent ${sent} bytes after the pick: at most the missing ${missing} plus one chunk`);
+      await assertStored(idA, a);
+      await page.waitForFunction(() => document.getElementById('resumable').hidden, { polling: 50, timeout: 10_000 });
+      assert.ok(!(await listSessions(page)).some((s) => s.name === a.name), 'A\'s session is gone after completion');
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('5. drag-and-drop: a synthetic drop with a DataTransfer built in the page from a File made in the page', { timeout: TIMEOUT }, async () => {
+      const page = await openDemo(browser);
+      proxy.rate = 8 * MiB;
+      const t0 = Date.now();
+      const fileName = `dropped-${name}.bin`;
+      const size = 6 * MiB + 12345;
+      const sha = await page.evaluate(async (n, size) => {
+        const bytes = new Uint8Array(size);
+        for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+        const file = new File([bytes], n, { type: 'application/octet-stream' });
+        const dt = new DataTransfer();
+        dt.items.add(file);
+        const drop = document.getElementById('drop');
+        drop.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        window.__overAfterDragover = drop.classList.contains('over');
+        window.__dropped = dt;
+        const digest = await crypto.subtle.digest('SHA-256', bytes);
+        return [...new Uint8Array(digest)].map((x) => x.toString(16).padStart(2, '0')).join('');
+      }, fileName, size);
+      assert.equal(await page.evaluate(() => window.__overAfterDragover), true, 'dragover highlights the drop zone');
+      await shot(page, name, '5-drop', 'dragover');
+      const notCancelled = await page.evaluate(() => document.getElementById('drop')
+        .dispatchEvent(new DragEvent('drop', { dataTransfer: window.__dropped, bubbles: true, cancelable: true })));
+      assert.equal(notCancelled, false, 'the page handles the drop (preventDefault)');
+      assert.equal(await page.$eval('#drop', (d) => d.classList.contains('over')), false, 'the highlight goes');
+      const rows = await page.$$eval('#uploads .upload .name', (els) => els.map((e) => e.textContent));
+      assert.deepEqual(rows, [fileName], 'one row for the dropped file');
+      const done = await waitRow(page, fileName, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      await shot(page, name, '5-drop', 'completed');
+      assertCompletedRow(done, { name: fileName, size });
+      const id = createdFor({ name: fileName, size }, t0);
+      assert.equal(uploadId(done.url), id);
+      await assertStored(id, { name: fileName, size, sha256: sha });
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('6. Cancel: badge aborted, the server deletes the upload (HEAD 404)', { timeout: TIMEOUT }, async () => {
+      const source = files.cancel;
+      const page = await openDemo(browser);
+      await chooseChunk(page, MiB);
+      proxy.rate = 4 * MiB;
+      const t0 = Date.now();
+      await pick(page, source);
+      const mid = await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 10, 'some progress');
+      const id = createdFor(source, t0);
+      assert.equal(await headStatus(id), 200, 'the upload exists before Cancel');
+      const cancelAt = Date.now();
+      await clickIn(page, source.name, '.cancel');
+      const aborted = await waitRow(page, source.name, (r) => r.state === 'aborted', 'badge aborted', 10_000);
+      await sleep(300);
+      const shown = await rowInfo(page, source.name);
+      await shot(page, name, '6-cancel', 'aborted');
+      assert.equal(aborted.badge, 'aborted');
+      assert.deepEqual(shown.visible, [], 'no buttons once cancelled');
+      assert.ok(shown.value >= mid.value && shown.value < 100, `the bar stays where it was (${shown.value})`);
+      assert.equal(shown.speed, '');
+      assert.equal(shown.eta, '');
+      const deletes = entriesOf(id, cancelAt).filter((e) => e.method === 'DELETE');
+      assert.deepEqual(deletes.map((e) => e.status), [204], 'one DELETE, answered 204');
+      assert.equal(await headStatus(id), 404, 'the server no longer knows the upload');
+      await assert.rejects(fsp.stat(path.join(srv.dataDir, id)), 'the stored bytes are gone');
+      assert.ok(!(await listSessions(page)).some((s) => s.name === source.name), 'no stored session to continue');
+      assert.ok(!(await page.$$eval('#sessions .session .name', (els) => els.map((e) => e.textContent))).includes(source.name));
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('7. a 503 with Retry-After on a PATCH: the badge counts down "reconnecting in N s" and goes on; "Retry now" cuts a long wait short', { timeout: TIMEOUT }, async () => {
+      const source = files.retry;
+      const page = await openDemo(browser);
+      await chooseChunk(page, MiB);
+      proxy.rate = 4 * MiB;
+      const t0 = Date.now();
+      await pick(page, source);
+      await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 10, 'some progress');
+      proxy.failNext({ method: 'PATCH', status: 503, headers: { 'Retry-After': '3' } });
+      const waiting = await waitRow(page, source.name, (r) => r.state === 'reconnecting' && /in [23] s/.test(r.badge), 'a countdown', 15_000);
+      await shot(page, name, '7-reconnecting', 'countdown');
+      assert.match(waiting.badge, /^reconnecting in [23] s \(attempt 1\)$/);
+      assert.match(waiting.error, /503/, `the reason is shown: ${waiting.error}`);
+      assert.deepEqual([waiting.speed, waiting.eta], ['', ''], 'no speed or time left while waiting to retry');
+      assert.deepEqual(waiting.visible, ['pause', 'resume', 'cancel'], 'Pause, "Retry now" and Cancel offered while waiting');
+      assert.equal(await page.evaluate(() => document.querySelector('#uploads .upload .resume').textContent), 'Retry now');
+      const goneOn = await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value > waiting.value, 'uploading again after the wait', 15_000);
+      const ticks = goneOn.seen.badges.filter((t) => t.startsWith('reconnecting in'));
+      assert.ok(ticks.length >= 2, `the countdown ticked: ${JSON.stringify(goneOn.seen.badges)}`);
+      assert.equal(goneOn.error, '', 'the reason is cleared once it goes on');
+
+      // A long Retry-After: "Retry now" tries at once.
+      proxy.failNext({ method: 'PATCH', status: 503, headers: { 'Retry-After': '120' } });
+      const long = await waitRow(page, source.name, (r) => r.state === 'reconnecting' && /in 1[12]\d s/.test(r.badge), 'a long countdown', 15_000);
+      assert.ok(long.value < 100, 'the long wait came before the end');
+      const clickedAt = Date.now();
+      await clickIn(page, source.name, '.resume');
+      await waitRow(page, source.name, (r) => r.state === 'uploading', 'uploading again at once', 10_000);
+      assert.ok(Date.now() - clickedAt < 10_000, 'did not wait for the Retry-After');
+      const done = await waitRow(page, source.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      await shot(page, name, '7-reconnecting', 'completed');
+      assertCompletedRow(done, source);
+      assert.equal(done.error, '');
+      const id = createdFor(source, t0);
+      const injected = proxy.requests.filter((r) => r.fault === 503 && r.at >= t0 && r.path === `/files/${id}`);
+      assert.equal(injected.length, 2, 'both 503s were answered to this upload');
+      await assertStored(id, source);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+  });
+}
