@@ -106,6 +106,14 @@ export interface UploadOptions {
    * one OPTIONS request and reading each chunk once more, 1 MiB at a time. Default `false`.
    */
   checksum?: boolean;
+  /**
+   * Upload over this many connections at once (1 to 16; default 1). The file is split into
+   * that many partial uploads (tus concatenation extension, learnt with one OPTIONS request)
+   * that are joined at the end; progress sums them and every part is stored in the session,
+   * so a parallel upload resumes like any other. Servers without concatenation (and files
+   * under 10 MiB) get one stream and a `parallel_unsupported` warning.
+   */
+  parallelUploads?: number;
   /** Keep the session record after the upload completes. Default `false`. */
   keepSession?: boolean;
   /**

@@ -153,6 +153,7 @@ class FerryUpload implements Upload {
         fingerprint: o.fingerprint,
         keepSession: o.keepSession,
         checksum: o.checksum,
+        parallelUploads: o.parallelUploads,
         onLocked: o.onLocked,
         fileHandle: o.fileHandle,
       };

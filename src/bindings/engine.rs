@@ -18,12 +18,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::options::{self, Parsed};
-use crate::core::{Config, Error, ErrorKind, Millis, SourceInfo, Upload};
+use crate::core::{Config, Error, ErrorKind, Machine, Millis, Parallel, SessionRecord, SourceInfo, Upload};
 use crate::driver::{self, Command};
 use crate::web::{acquire, error_to_js, identify, record_to_js, warn, LockGuard, OnlineWatch, Store, WebIo};
 
 struct Job {
-    upload: Upload,
+    upload: Box<dyn Machine>,
     io: WebIo,
     commands: UnboundedReceiver<Command>,
     /// Until the first run: what is needed to look for a stored session.
@@ -73,7 +73,7 @@ impl Engine {
         let Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock, file_handle } =
             options::parse(&options).map_err(|e| error_to_js(&e))?;
         // Validate now, so that bad options throw here rather than at start().
-        let upload = Upload::new(config.clone(), source.clone(), now()).map_err(|e| error_to_js(&e))?;
+        let upload = machine(config.clone(), None, source.clone()).map_err(|e| error_to_js(&e))?;
         let lock: Rc<RefCell<Option<LockGuard>>> = Rc::default();
         let mut io = WebIo::with_handle(file, headers, on_event.clone(), file_handle);
         io.release_on_pause = Some(Rc::clone(&lock));
@@ -190,7 +190,18 @@ async fn run(
     let _watch = OnlineWatch::new(move |online| {
         let _ = sender.unbounded_send(Command::Online(online));
     });
-    driver::run(&job.io, &mut job.upload, &mut job.commands, command).await
+    driver::run(&job.io, job.upload.as_mut(), &mut job.commands, command).await
+}
+
+/// The state machine for these options: a parallel upload when asked for (or when the stored
+/// session is one), otherwise a single stream; continuing `stored` when given.
+fn machine(config: Config, stored: Option<SessionRecord>, source: SourceInfo) -> Result<Box<dyn Machine>, Error> {
+    Ok(match stored {
+        Some(record) if !record.parts.is_empty() => Box::new(Parallel::resume(config, record, source, now())?),
+        Some(record) => Box::new(Upload::resume(config, record, source, now())?),
+        None if config.parallel > 1 => Box::new(Parallel::new(config, source, now())?),
+        None => Box::new(Upload::new(config, source, now())?),
+    })
 }
 
 /// Computes the session key and, if a stored session matches, continues it.
@@ -223,10 +234,7 @@ async fn prepare_session(job: &mut Job, prepare: Prepare) {
     }
     config.session_key = Some(key.clone());
     let stored = if config.upload_url.is_none() { store.get(&key).await } else { None };
-    let upload = match stored {
-        Some(record) => Upload::resume(config, record, source, now()),
-        None => Upload::new(config, source, now()),
-    };
+    let upload = machine(config, stored, source);
     if let Ok(upload) = upload {
         job.upload = upload;
         job.key = Some(key);

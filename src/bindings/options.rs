@@ -164,6 +164,11 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
         SourceInfo { last_modified: last_modified as u64, ..SourceInfo::file(size as u64, name, file.type_()) };
     config.keep_session = opt_bool(options, "keepSession")?.unwrap_or(false);
     config.checksum = opt_bool(options, "checksum")?.unwrap_or(false);
+    match opt_u64(options, "parallelUploads")? {
+        Some(n @ 1..=16) => config.parallel = n as u32,
+        None => {}
+        Some(_) => return Err(bad("parallelUploads", "an integer from 1 to 16")),
+    }
     let resume = opt_bool(options, "resume")?.unwrap_or(true);
     let fingerprint = opt_string(options, "fingerprint")?;
     if fingerprint.as_deref().is_some_and(str::is_empty) {

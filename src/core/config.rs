@@ -54,6 +54,11 @@ pub struct Config {
     /// Send `Upload-Checksum` with every PATCH when the server offers sha256 or sha1
     /// (learnt with one OPTIONS request before the first upload request).
     pub checksum: bool,
+    /// This upload is one part of a parallel upload: bytes `part_offset..` of the source,
+    /// created with `Upload-Concat: partial`.
+    pub part_offset: Option<u64>,
+    /// Upload over this many connections at once (concatenation extension); 1 = one stream.
+    pub parallel: u32,
 }
 
 impl Config {
@@ -74,6 +79,8 @@ impl Config {
             session_key: None,
             keep_session: false,
             checksum: false,
+            part_offset: None,
+            parallel: 1,
         }
     }
 

@@ -34,6 +34,19 @@ pub struct SessionRecord {
     pub updated_at: u64,
     /// The server's `Upload-Expires`, in wall-clock milliseconds, when it sent one.
     pub expires_at: Option<u64>,
+    /// For a parallel upload: its partial uploads (then `upload_url` is empty until the
+    /// final upload exists).
+    pub parts: Vec<PartRecord>,
+}
+
+/// One partial upload of a parallel upload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartRecord {
+    pub url: String,
+    /// Bytes `start..end` of the file.
+    pub start: u64,
+    pub end: u64,
+    pub confirmed: u64,
 }
 
 impl SessionRecord {

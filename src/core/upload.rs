@@ -344,6 +344,11 @@ impl Upload {
         ]
     }
 
+    /// When this upload next needs `handle_timeout`, if at all.
+    pub fn next_wake(&self) -> Option<Millis> {
+        self.next_deadline()
+    }
+
     fn next_deadline(&self) -> Option<Millis> {
         self.timers().iter().filter_map(|(_, at)| *at).min()
     }
@@ -913,6 +918,10 @@ impl Upload {
 
     fn create(&mut self, now: Millis) {
         let mut headers = vec![("Upload-Length", self.size.to_string())];
+        if self.cfg.part_offset.is_some() {
+            headers.push(("Upload-Concat", "partial".to_string()));
+        }
+        // Parts carry the metadata too: some servers refuse a HEAD on an upload without it.
         if let Some(m) = &self.metadata_header {
             headers.push(("Upload-Metadata", m.clone()));
         }
@@ -945,7 +954,9 @@ impl Upload {
     fn patch_range(&mut self, url: String, start: u64, end: u64, now: Millis) {
         let headers =
             vec![("Upload-Offset", start.to_string()), ("Content-Type", "application/offset+octet-stream".to_string())];
-        let req = self.send(Method::Patch, url.clone(), headers, Body::Source { start, end }, now);
+        let base = self.cfg.part_offset.unwrap_or(0);
+        let body = Body::Source { start: base + start, end: base + end };
+        let req = self.send(Method::Patch, url.clone(), headers, body, now);
         self.phase = Phase::Patching { url, req, start, end, sent_at: now };
         self.set_state(State::Uploading);
     }
@@ -1079,6 +1090,7 @@ impl Upload {
             created_at: s.created_at,
             updated_at: now.0,
             expires_at: s.expires_at,
+            parts: Vec::new(),
         };
         self.out.push_back(Output::Persist(record));
     }

@@ -17,7 +17,7 @@ use futures::channel::mpsc::UnboundedReceiver;
 use futures::future::poll_fn;
 use futures::StreamExt;
 
-use crate::core::{Error, Event, Millis, Output, Request, RequestId, Response, SessionRecord, TransportError, Upload};
+use crate::core::{Error, Event, Machine, Millis, Output, Request, RequestId, Response, SessionRecord, TransportError};
 
 /// What a platform provides to the loop.
 pub trait Io {
@@ -59,13 +59,14 @@ enum Wake {
 
 /// Applies `first` to `upload`, then runs it until it completes (`Ok(upload url)`), fails
 /// or is aborted. A paused upload keeps the run alive, waiting for `Command::Start`.
-pub async fn run<I: Io>(
+/// A single upload has at most one request in flight; a parallel one, one per part.
+pub async fn run<I: Io, M: Machine + ?Sized>(
     io: &I,
-    upload: &mut Upload,
+    upload: &mut M,
     commands: &mut UnboundedReceiver<Command>,
     first: Command,
 ) -> Result<String, Error> {
-    let mut in_flight: Option<(RequestId, I::Fetch)> = None;
+    let mut in_flight: Vec<(RequestId, I::Fetch)> = Vec::new();
     let mut timer: Option<(Millis, I::Sleep)> = None;
     let mut commands_open = true;
     upload.handle_online(io.online(), io.now());
@@ -75,12 +76,9 @@ pub async fn run<I: Io>(
         let mut events = Vec::new();
         let wake_at = loop {
             match upload.poll_output() {
-                Output::Send(id, request) => in_flight = Some((id, io.fetch(request))),
-                Output::Cancel(id) => {
-                    if in_flight.as_ref().is_some_and(|(current, _)| *current == id) {
-                        in_flight = None; // dropping the future aborts the request
-                    }
-                }
+                Output::Send(id, request) => in_flight.push((id, io.fetch(request))),
+                // Dropping the future aborts the request.
+                Output::Cancel(id) => in_flight.retain(|(current, _)| *current != id),
                 Output::Event(event) => events.push(event),
                 Output::Persist(record) => io.persist(record),
                 Output::Forget(key) => io.forget(key),
@@ -101,7 +99,7 @@ pub async fn run<I: Io>(
             _ => {}
         }
         let wake = poll_fn(|cx| {
-            if let Some((id, fetch)) = in_flight.as_mut() {
+            for (id, fetch) in in_flight.iter_mut() {
                 if let Poll::Ready(answer) = Pin::new(fetch).poll(cx) {
                     return Poll::Ready(Wake::Answer(*id, answer));
                 }
@@ -123,7 +121,7 @@ pub async fn run<I: Io>(
         let now = io.now();
         match wake {
             Wake::Answer(id, answer) => {
-                in_flight = None;
+                in_flight.retain(|(current, _)| *current != id);
                 match answer {
                     Ok(response) => upload.handle_response(id, response, now),
                     Err(error) => {
@@ -149,7 +147,7 @@ pub async fn run<I: Io>(
     }
 }
 
-fn apply(upload: &mut Upload, command: Command, now: Millis) {
+fn apply<M: Machine + ?Sized>(upload: &mut M, command: Command, now: Millis) {
     match command {
         Command::Start => upload.start(now),
         Command::Pause => upload.pause(now),

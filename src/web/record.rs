@@ -8,7 +8,7 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::session::SCHEMA_VERSION;
-use crate::core::SessionRecord;
+use crate::core::{PartRecord, SessionRecord};
 
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
@@ -41,6 +41,18 @@ pub fn to_js(r: &SessionRecord) -> JsValue {
     set(&obj, "createdAt", num(r.created_at));
     set(&obj, "updatedAt", num(r.updated_at));
     set(&obj, "expiresAt", r.expires_at.map_or(JsValue::NULL, num));
+    if !r.parts.is_empty() {
+        let parts = Array::new();
+        for p in &r.parts {
+            let part = Object::new();
+            set(&part, "url", p.url.as_str());
+            set(&part, "start", num(p.start));
+            set(&part, "end", num(p.end));
+            set(&part, "confirmed", num(p.confirmed));
+            parts.push(&part);
+        }
+        set(&obj, "parts", parts);
+    }
     obj.into()
 }
 
@@ -71,6 +83,17 @@ pub fn from_js(value: &JsValue) -> Option<SessionRecord> {
     }
     let expires = get(value, "expiresAt");
     let expires_at = if expires.is_null() || expires.is_undefined() { None } else { Some(int(value, "expiresAt")?) };
+    let mut parts = Vec::new();
+    if let Some(list) = get(value, "parts").dyn_ref::<Array>() {
+        for p in list.iter() {
+            parts.push(PartRecord {
+                url: string(&p, "url")?,
+                start: int(&p, "start")?,
+                end: int(&p, "end")?,
+                confirmed: int(&p, "confirmed")?,
+            });
+        }
+    }
     Some(SessionRecord {
         key: string(value, "key")?,
         upload_url: string(value, "uploadUrl")?,
@@ -85,5 +108,6 @@ pub fn from_js(value: &JsValue) -> Option<SessionRecord> {
         created_at: int(value, "createdAt")?,
         updated_at: int(value, "updatedAt")?,
         expires_at,
+        parts,
     })
 }

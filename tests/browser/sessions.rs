@@ -29,6 +29,7 @@ fn record(key: &str, url: &str, size: u64, confirmed: u64) -> SessionRecord {
         created_at: now().0,
         updated_at: now().0,
         expires_at: None,
+        parts: vec![],
     }
 }
 
@@ -305,4 +306,27 @@ async fn checksums_ask_the_server_first_and_carry_on_when_it_has_none() {
     let url = Reflect::get(&result, &"uploadUrl".into()).unwrap().as_string().unwrap();
     assert_eq!(download(&url).await, bytes);
     assert_eq!(*warnings.borrow(), vec!["checksum_unsupported".to_string()]);
+}
+
+#[wasm_bindgen_test]
+async fn parallel_uploads_fall_back_to_one_stream_without_concatenation() {
+    // @tus/server has no concatenation extension: ferry says so and uploads in one stream.
+    let (bytes, blob) = patterned(12 * 1024 * 1024);
+    let warnings = Rc::new(RefCell::new(Vec::<String>::new()));
+    let log = Rc::clone(&warnings);
+    let on_event: Function = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        if Reflect::get(&e, &"type".into()).unwrap().as_string().as_deref() == Some("warning") {
+            log.borrow_mut().push(Reflect::get(&e, &"code".into()).unwrap().as_string().unwrap());
+        }
+    })
+    .into_js_value()
+    .into();
+    let options = engine_options(&blob, &unique("k-parallel"));
+    Reflect::set(&options, &"parallelUploads".into(), &JsValue::from_f64(4.0)).unwrap();
+    Reflect::set(&options, &"chunkSize".into(), &JsValue::from_f64(4_194_304.0)).unwrap();
+    let engine = Engine::new(options.into(), on_event).unwrap();
+    let result = JsFuture::from(engine.start().unwrap()).await.expect("completes");
+    let url = Reflect::get(&result, &"uploadUrl".into()).unwrap().as_string().unwrap();
+    assert_eq!(download(&url).await, bytes);
+    assert_eq!(*warnings.borrow(), vec!["parallel_unsupported".to_string()]);
 }

@@ -8,6 +8,7 @@ mod checksums;
 mod commands;
 mod creation;
 mod pacing;
+mod parallel;
 mod patching;
 mod resume;
 mod retries;

@@ -37,6 +37,7 @@ fn record(url: &str, confirmed: u64) -> SessionRecord {
         created_at: 5,
         updated_at: 6,
         expires_at: None,
+        parts: vec![],
     }
 }
 
@@ -62,6 +63,7 @@ fn written_when_created_coalesced_while_uploading_and_forgotten_when_complete() 
             created_at: 0,
             updated_at: 0,
             expires_at: None,
+            parts: vec![],
         }
     );
     // Ten chunks, 50 ms apart: 500 ms of uploading.

@@ -1,0 +1,250 @@
+//! Parallel uploads: discovery, parts created with `Upload-Concat: partial` and sent at once,
+//! summed progress, the final concatenation, failures, sessions and fallbacks.
+
+use super::*;
+use crate::core::parallel::Parallel;
+
+const SIZE: u64 = 20 * MIB;
+
+struct P {
+    up: Parallel,
+    now: Millis,
+    events: Vec<Event>,
+    sent: Vec<(RequestId, Request)>,
+    cancelled: Vec<RequestId>,
+    store: Vec<Result<SessionRecord, String>>,
+    wake_at: Option<Millis>,
+}
+
+impl P {
+    fn new(size: u64, parallel: u32) -> P {
+        let mut cfg = Config::new(ENDPOINT);
+        cfg.parallel = parallel;
+        cfg.chunk_size = 4 * MIB;
+        cfg.session_key = Some("k".into());
+        cfg.metadata = vec![("album".into(), "x".into())];
+        P::from(Parallel::new(cfg, SourceInfo::file(size, "video.mp4", "video/mp4"), Millis(0)).unwrap())
+    }
+
+    fn from(up: Parallel) -> P {
+        P { up, now: Millis(0), events: vec![], sent: vec![], cancelled: vec![], store: vec![], wake_at: None }
+    }
+
+    fn drain(&mut self) {
+        loop {
+            match self.up.poll_output() {
+                Output::Send(id, req) => self.sent.push((id, req)),
+                Output::Cancel(id) => self.cancelled.push(id),
+                Output::Event(e) => self.events.push(e),
+                Output::Persist(r) => self.store.push(Ok(r)),
+                Output::Forget(k) => self.store.push(Err(k)),
+                Output::Idle { wake_at } => {
+                    self.wake_at = wake_at;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn take(&mut self, method: Method) -> (RequestId, Request) {
+        let at = self
+            .sent
+            .iter()
+            .position(|(_, r)| r.method == method)
+            .unwrap_or_else(|| panic!("no {method:?} in {:?}", self.sent));
+        self.sent.remove(at)
+    }
+
+    fn reply(&mut self, id: RequestId, res: Response) {
+        self.up.handle_response(id, res, self.now);
+        self.drain();
+    }
+
+    fn start(&mut self) {
+        self.up.start(self.now);
+        self.drain();
+    }
+
+    fn settle(&mut self) {
+        for _ in 0..100 {
+            match self.wake_at {
+                Some(t) if self.sent.is_empty() => {
+                    self.now = self.now.max(t);
+                    self.up.handle_timeout(self.now);
+                    self.drain();
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn progress(&self) -> Vec<u64> {
+        self.events
+            .iter()
+            .filter_map(|e| if let Event::Progress { confirmed, .. } = e { Some(*confirmed) } else { None })
+            .collect()
+    }
+
+    /// Discovery answered with concatenation; returns the two creation POSTs.
+    fn discovered(&mut self) -> Vec<(RequestId, Request)> {
+        self.start();
+        let (id, opt) = self.take(Method::Options);
+        assert_eq!(opt.url, ENDPOINT);
+        self.reply(id, Response::new(204).with_header("Tus-Extension", "creation,termination,concatenation"));
+        let posts: Vec<_> = std::iter::from_fn(|| {
+            self.sent.iter().position(|(_, r)| r.method == Method::Post).map(|at| self.sent.remove(at))
+        })
+        .collect();
+        posts
+    }
+}
+
+fn part_urls() -> [&'static str; 2] {
+    ["https://tus.example/files/p0", "https://tus.example/files/p1"]
+}
+
+#[test]
+fn parts_are_created_sent_at_once_and_joined_with_the_metadata() {
+    let mut h = P::new(SIZE, 2);
+    let posts = h.discovered();
+    assert_eq!(posts.len(), 2, "one partial upload per connection");
+    for (_, p) in &posts {
+        assert_eq!(p.header("Upload-Concat"), Some("partial"));
+        assert_eq!(p.header("Upload-Length"), Some(&*(SIZE / 2).to_string()));
+        assert!(p.header("Upload-Metadata").is_some(), "some servers need metadata to answer HEAD");
+    }
+    for (i, (id, _)) in posts.into_iter().enumerate() {
+        h.reply(id, created(&format!("/files/p{i}")));
+    }
+    // Both parts send at once, each from its own range of the file.
+    let (a, pa) = h.take(Method::Patch);
+    let (b, pb) = h.take(Method::Patch);
+    let mut ranges = [range(&pa), range(&pb)];
+    ranges.sort();
+    assert_eq!(ranges, [(0, 4 * MIB), (10 * MIB, 14 * MIB)]);
+    let (lo, hi) = if range(&pa).0 == 0 { (a, b) } else { (b, a) };
+    h.now = h.now.plus(200);
+    h.reply(lo, accepted(4 * MIB));
+    h.now = h.now.plus(200);
+    h.reply(hi, accepted(4 * MIB)); // parts report offsets within themselves
+    assert_eq!(h.progress().last(), Some(&(8 * MIB)), "progress is the sum of the parts");
+    // Finish both parts.
+    while let Some(at) = h.sent.iter().position(|(_, r)| r.method == Method::Patch) {
+        let (id, req) = h.sent.remove(at);
+        h.now = h.now.plus(200);
+        let (s, e) = range(&req);
+        let local_end = if s >= 10 * MIB { e - 10 * MIB } else { e };
+        h.reply(id, accepted(local_end));
+    }
+    let (id, fin) = h.take(Method::Post);
+    assert_eq!(fin.header("Upload-Concat"), Some(&*format!("final;{} {}", part_urls()[0], part_urls()[1])));
+    assert!(fin.header("Upload-Metadata").unwrap().contains("filename dmlkZW8ubXA0"));
+    assert_eq!(fin.header("Upload-Length"), None);
+    h.reply(id, created("/files/final"));
+    h.settle();
+    assert_eq!(h.up.outcome(), Some(Ok("https://tus.example/files/final".to_string())));
+    let p = h.progress();
+    assert!(p.windows(2).all(|w| w[0] <= w[1]), "{p:?}");
+    assert_eq!(p.last(), Some(&SIZE));
+    assert!(matches!(h.events.last(), Some(Event::State(State::Completed))), "{:?}", h.events.last());
+    assert_eq!(h.store.last(), Some(&Err("k".to_string())), "the session is forgotten when done");
+}
+
+#[test]
+fn without_concatenation_it_is_one_ordinary_upload() {
+    let mut h = P::new(SIZE, 4);
+    h.start();
+    let (id, _) = h.take(Method::Options);
+    h.reply(id, Response::new(204).with_header("Tus-Extension", "creation,termination"));
+    assert!(h.events.iter().any(|e| matches!(e, Event::Warning { code: "parallel_unsupported", .. })));
+    let (_, post) = h.take(Method::Post);
+    assert_eq!(post.header("Upload-Concat"), None);
+    assert_eq!(post.header("Upload-Length"), Some(&*SIZE.to_string()));
+    assert!(post.header("Upload-Metadata").is_some());
+    assert!(h.sent.is_empty());
+}
+
+#[test]
+fn a_small_file_is_not_split() {
+    let mut h = P::new(6 * MIB, 4);
+    let posts = h.discovered();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].1.header("Upload-Concat"), None);
+}
+
+#[test]
+fn the_session_holds_every_part_and_continues_them_without_discovery() {
+    let mut h = P::new(SIZE, 2);
+    let posts = h.discovered();
+    for (i, (id, _)) in posts.into_iter().enumerate() {
+        h.reply(id, created(&format!("/files/p{i}")));
+    }
+    let (id, req) = h.take(Method::Patch);
+    h.now = h.now.plus(1_000);
+    let local = if range(&req).0 == 0 { 4 * MIB } else { range(&req).1 - 10 * MIB };
+    h.reply(id, accepted(local));
+    h.up.pause(h.now);
+    h.drain();
+    let record = h.store.iter().rev().find_map(|r| r.as_ref().ok()).cloned().unwrap();
+    assert_eq!(record.parts.len(), 2);
+    assert_eq!(record.parts.iter().map(|p| p.confirmed).sum::<u64>(), 4 * MIB);
+    assert_eq!(record.bytes_confirmed, 4 * MIB);
+
+    let mut cfg = Config::new(ENDPOINT);
+    cfg.parallel = 2;
+    cfg.session_key = Some("k".into());
+    let again = Parallel::resume(cfg, record, SourceInfo::file(SIZE, "video.mp4", "video/mp4"), Millis(5_000)).unwrap();
+    let mut h = P::from(again);
+    h.start();
+    let heads: Vec<String> = h
+        .sent
+        .iter()
+        .map(|(_, r)| {
+            assert_eq!(r.method, Method::Head, "a stored parallel upload starts with HEADs, no OPTIONS or POST");
+            r.url.clone()
+        })
+        .collect();
+    assert_eq!(heads.len(), 2);
+    assert!(heads.contains(&part_urls()[0].to_string()) && heads.contains(&part_urls()[1].to_string()));
+}
+
+#[test]
+fn a_part_that_fails_stops_the_others_and_start_continues_all() {
+    let mut h = P::new(SIZE, 2);
+    let posts = h.discovered();
+    for (i, (id, _)) in posts.into_iter().enumerate() {
+        h.reply(id, created(&format!("/files/p{i}")));
+    }
+    let (a, _) = h.take(Method::Patch);
+    let (b, _) = h.take(Method::Patch);
+    h.reply(a, Response::new(400).with_body("bad"));
+    assert!(h.cancelled.contains(&b), "the other part's PATCH must be cancelled");
+    h.settle();
+    let err = h.up.outcome().unwrap().unwrap_err();
+    assert_eq!(err.status, Some(400));
+    h.sent.clear();
+    h.start();
+    let heads = h.sent.iter().filter(|(_, r)| r.method == Method::Head).count();
+    assert_eq!(heads, 2, "start continues every part from the server's offset");
+}
+
+#[test]
+fn abort_with_terminate_deletes_every_part() {
+    let mut h = P::new(SIZE, 2);
+    let posts = h.discovered();
+    for (i, (id, _)) in posts.into_iter().enumerate() {
+        h.reply(id, created(&format!("/files/p{i}")));
+    }
+    h.sent.clear();
+    h.up.abort(true, h.now);
+    h.drain();
+    let deleted: Vec<&str> =
+        h.sent.iter().filter(|(_, r)| r.method == Method::Delete).map(|(_, r)| r.url.as_str()).collect();
+    assert_eq!(deleted.len(), 2);
+    assert_eq!(h.store.last(), Some(&Err("k".to_string())));
+    assert_eq!(h.up.outcome(), None, "the run lasts until the DELETEs are answered");
+    for (id, _) in std::mem::take(&mut h.sent) {
+        h.reply(id, Response::new(204));
+    }
+    assert!(matches!(h.up.outcome(), Some(Err(e)) if e.code == "aborted"));
+}
