@@ -5,7 +5,7 @@
 //! captured) fit later; today an unknown size is refused with a clear error.
 
 use super::chunking::ChunkPolicy;
-use super::error::Error;
+use super::error::{quote, Error};
 use super::metadata;
 use super::retry::RetryPolicy;
 use super::url;
@@ -96,14 +96,14 @@ impl Config {
         if !url::is_absolute_http(&self.endpoint) {
             return Err(Error::usage(
                 "invalid_endpoint",
-                format!("endpoint {:?} is not an absolute http(s) URL", self.endpoint),
+                format!("endpoint {} is not an absolute http(s) URL", quote(&self.endpoint)),
             ));
         }
         if let Some(u) = &self.upload_url {
             if !url::is_absolute_http(u) {
                 return Err(Error::usage(
                     "invalid_upload_url",
-                    format!("uploadUrl {u:?} is not an absolute http(s) URL"),
+                    format!("uploadUrl {} is not an absolute http(s) URL", quote(u)),
                 ));
             }
         }

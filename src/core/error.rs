@@ -101,6 +101,22 @@ impl Error {
     }
 }
 
+/// `value` in double quotes for a message: at most 100 characters, control characters shown
+/// as `?`. (Cheaper than `{:?}`, which pulls Unicode escaping tables into the wasm.)
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len().min(100) + 2);
+    out.push('"');
+    for (i, c) in value.chars().enumerate() {
+        if i == 100 {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { '?' } else { c });
+    }
+    out.push('"');
+    out
+}
+
 /// The first line-ish part of a server body, trimmed and cut on a char boundary.
 fn excerpt(body: &str) -> &str {
     let body = body.trim();

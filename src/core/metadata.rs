@@ -4,7 +4,7 @@
 //! the header is always a valid HTTP value) and base64-encodes values (standard alphabet,
 //! padded). It does not decode server metadata; the client never needs to.
 
-use super::error::Error;
+use super::error::{quote, Error};
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -33,7 +33,7 @@ pub fn validate_key(key: &str) -> Result<(), Error> {
     } else {
         Err(Error::usage(
             "invalid_metadata_key",
-            format!("metadata key {key:?} must be non-empty printable ASCII without spaces or commas"),
+            format!("metadata key {} must be non-empty printable ASCII without spaces or commas", quote(key)),
         ))
     }
 }

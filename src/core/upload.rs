@@ -44,7 +44,7 @@ use super::checksum::Algorithm;
 use super::chunking::ChunkSizer;
 use super::config::{Config, SourceInfo, MIN_CHUNK_SIZE};
 use super::date::parse_http_date;
-use super::error::{Error, ErrorKind};
+use super::error::{quote, Error, ErrorKind};
 use super::event::{Event, State};
 use super::header;
 use super::http::{Body, Method, Request, RequestId, Response, TransportError};
@@ -672,7 +672,7 @@ impl Upload {
                 None,
                 Error::protocol(
                     "invalid_location",
-                    format!("the server's Location {location:?} is not a usable http(s) URL"),
+                    format!("the server's Location {} is not a usable http(s) URL", quote(location)),
                 ),
             );
         };
@@ -725,7 +725,8 @@ impl Upload {
                     Error::protocol(
                         "upload_length_mismatch",
                         format!(
-                            "the server says this upload is {length:?} bytes long, but the file has {} bytes",
+                            "the server says this upload is {} bytes long, but the file has {} bytes",
+                            quote(length),
                             self.size
                         ),
                     ),
@@ -816,7 +817,7 @@ impl Upload {
         let offset = header::parse_u64(raw).ok_or_else(|| {
             Error::protocol(
                 "invalid_upload_offset",
-                format!("the server's Upload-Offset {raw:?} is not a non-negative integer"),
+                format!("the server's Upload-Offset {} is not a non-negative integer", quote(raw)),
             )
         })?;
         if offset < lo || offset > hi {

@@ -72,7 +72,10 @@ async fn app_headers(callback: &Function, request: &Request) -> Result<Vec<(Stri
         match (name, value) {
             (Some(n), Some(v)) => pairs.push((n, v)),
             (Some(n), None) => {
-                return Err(TransportError::Headers(format!("the value of header {n:?} is not a string")))
+                return Err(TransportError::Headers(format!(
+                    "the value of header {} is not a string",
+                    crate::core::error::quote(&n)
+                )))
             }
             _ => {}
         }
