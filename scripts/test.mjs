@@ -3,11 +3,13 @@
 // (d) wasm-bindgen tests in headless Chromium and Firefox (page and Worker) against a live
 // @tus/server, (e) end-to-end tests in tests/e2e/*.test.mjs, (f) WebKit: the wasm-bindgen
 // tests in WebKitGTK's MiniBrowser (WebKitWebDriver under xvfb-run) and the end-to-end tests
-// in tests/e2e/webkit/ over W3C WebDriver. The last line is `N passed, N failed`;
+// in tests/e2e/webkit/ over W3C WebDriver, (g) integrations, (h) the server interop matrix
+// (tests/servers/: rustus, tuspyserver, SeaweedFS, @tus/server with FileStore and S3Store).
+// The last line is `N passed, N failed`;
 // the exit code is 1 if anything failed or a tier crashed (a crash counts as a failure).
 // It installs nothing (setup.sh does) and stops only the processes it started.
 //
-//   node scripts/test.mjs [purity|cargo|build|types|browser|e2e|webkit|integrations ...]   (all by default)
+//   node scripts/test.mjs [purity|cargo|build|types|browser|e2e|webkit|integrations|servers ...]   (all by default)
 import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -214,6 +216,19 @@ async function integrations() {
   return withCrash({ passed: count('pass'), failed: count('fail') + count('cancelled') + count('todo') + count('skipped') }, code);
 }
 
+// Every scenario against every real TUS server in Chromium and Firefox (tests/servers/), with
+// one timed upload per server instead of three; `npm run test:servers` runs the full one and
+// writes the tables into README.md and BENCHMARKS.md.
+async function serverMatrix() {
+  const { code, output } = await run(
+    'node', ['--test', '--test-reporter=spec', 'tests/servers/'],
+    { timeoutMs: 15 * MIN, extraEnv: { FERRY_MATRIX: 'quick' } },
+  );
+  const text = stripAnsi(output);
+  const count = (label) => Number(text.match(new RegExp(`^\\S* ?${label} (\\d+)$`, 'm'))?.[1] ?? 0);
+  return withCrash({ passed: count('pass'), failed: count('fail') + count('cancelled') + count('todo') + count('skipped') }, code);
+}
+
 const TIERS = [
   ['core purity', 'purity', corePurity],
   ['cargo test', 'cargo', cargoTest],
@@ -223,6 +238,7 @@ const TIERS = [
   ['end-to-end', 'e2e', endToEnd],
   ['WebKit (wasm-bindgen tests, end-to-end over WebDriver)', 'webkit', webkitTests],
   ['integrations (package, React, queue, CORS, Next.js)', 'integrations', integrations],
+  ['server matrix (rustus, tuspyserver, SeaweedFS, @tus/server + FileStore / S3Store)', 'servers', serverMatrix],
 ];
 // `node scripts/test.mjs browser e2e` runs only those tiers (all by default).
 const only = process.argv.slice(2);
