@@ -65,10 +65,11 @@ export function speedMarkdown(report) {
     const ratio = (x) => (x === null || base === null ? '–' : `${((100 * x) / base).toFixed(0)}%`);
     return `| ${s.label} | ${per.map(fmt).join(' | ')} | ${fmt(base)} | ${per.map(ratio).join(' | ')} |`;
   });
-  return `${head}\n${sep}\n${rows.join('\n')}\n\nMedians of ${speed.reps} upload(s) of ${fmtBytes(speed.size)} `
+  return `${head}\n${sep}\n${rows.join('\n')}\n\nMedians of ${speed.reps} upload${speed.reps === 1 ? '' : 's'} of ${fmtBytes(speed.size)} `
     + `(random bytes, picked through \`<input type=file>\`) in ${fmtBytes(speed.chunk)} PATCHes per server and browser, `
     + 'timed in the page from `start()` to its resolution; "one PATCH from Node" sends the same file right after each '
-    + 'browser upload as one POST and one streaming PATCH (what `curl -T` does). MB/s is 10^6 bytes per second.';
+    + 'browser upload as one POST and one streaming PATCH (what `curl -T` does). MB/s is 10^6 bytes per second. '
+    + 'Browser, server and disk share 2 cores here: runs vary by tens of percent, so compare ratios from one run.';
 }
 
 /** Replaces the text between `start` and `end` markers in `text` (markers kept). */
