@@ -20,7 +20,7 @@ use web_sys::Blob;
 use super::convert::event_to_js;
 use super::fetch::perform;
 use super::lock::LockGuard;
-use super::store::Store;
+use super::store::{Put, Store};
 use crate::core::{Event, Millis, Request, Response, SessionRecord, State, TransportError};
 use crate::driver::Io;
 
@@ -74,6 +74,7 @@ impl WebIo {
 /// Performs store writes in order; a burst for one key collapses into its last write.
 async fn write_loop(mut queue: UnboundedReceiver<Write>, on_event: Function, handle: Option<JsValue>) {
     let mut warned = false;
+    let mut warned_handle = false;
     while let Some(first) = queue.next().await {
         let mut batch = VecDeque::from([first]);
         while let Ok(more) = queue.try_recv() {
@@ -85,14 +86,22 @@ async fn write_loop(mut queue: UnboundedReceiver<Write>, on_event: Function, han
                 continue;
             }
             match write {
-                Write::Put(record) => {
-                    if let Err(why) = store.put(record, handle.as_ref()).await {
+                Write::Put(record) => match store.put(record, handle.as_ref()).await {
+                    Put::Stored => {}
+                    Put::StoredWithoutHandle if !warned_handle => {
+                        warned_handle = true;
+                        let why = "this browser cannot store the file handle with the session; \
+                                   after a restart the user picks the file again to continue";
+                        warn(&on_event, "file_handle_unstorable", why);
+                    }
+                    Put::StoredWithoutHandle => {}
+                    Put::InMemory(why) => {
                         if !warned {
                             warn(&on_event, "storage_unavailable", &why);
                             warned = true;
                         }
                     }
-                }
+                },
                 Write::Delete(key) => store.delete(key).await,
             }
         }

@@ -22,4 +22,4 @@ pub use io::{warn, WebIo};
 pub use lock::{acquire, LockGuard};
 pub use online::{is_online, OnlineWatch};
 pub use record::{from_js as record_from_js, to_js as record_to_js};
-pub use store::Store;
+pub use store::{Put, Store};

@@ -34,6 +34,24 @@ enum Backend {
     Memory,
 }
 
+/// What became of a write.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Put {
+    Stored,
+    /// Stored, but the browser could not store the file handle with it.
+    StoredWithoutHandle,
+    /// IndexedDB refused it (the reason); kept in memory for this page only.
+    InMemory(String),
+}
+
+/// One write in its own transaction, nothing else awaited inside it.
+async fn write(db: &Rexie, value: &JsValue) -> Result<(), rexie::Error> {
+    let tx = db.transaction(&[STORE], TransactionMode::ReadWrite)?;
+    tx.store(STORE)?.put(value, None).await?;
+    tx.done().await?;
+    Ok(())
+}
+
 pub struct Store {
     backend: RefCell<Backend>,
     /// Stored objects (as they would be in IndexedDB) when running in memory.
@@ -116,7 +134,11 @@ impl Store {
 
     pub async fn get(&self, key: &str) -> Option<SessionRecord> {
         let memory = || self.memory.borrow().get(key).and_then(from_js);
-        let Some(db) = self.db() else { return memory() };
+        // A record whose last write failed lives in memory, newer than any stored copy.
+        if let Some(r) = memory() {
+            return Some(r);
+        }
+        let db = self.db()?;
         let result = async {
             let tx = db.transaction(&[STORE], TransactionMode::ReadOnly)?;
             let value = tx.store(STORE)?.get(JsValue::from_str(key)).await?;
@@ -133,32 +155,47 @@ impl Store {
         }
     }
 
-    /// Writes `record` (with the app's `FileSystemFileHandle`, if any, which IndexedDB can
-    /// store); on failure (quota, ...) keeps it in memory and returns the reason.
-    pub async fn put(&self, record: &SessionRecord, handle: Option<&JsValue>) -> Result<(), String> {
+    /// Writes `record` with the app's `FileSystemFileHandle`, if any. A handle the browser
+    /// cannot store (WebKit, or an object that is not a real handle) is dropped and the
+    /// record written without it. A write that still fails (quota, ...) keeps this record in
+    /// memory; IndexedDB stays in use for the others.
+    pub async fn put(&self, record: &SessionRecord, handle: Option<&JsValue>) -> Put {
         let value = to_js(record);
-        if let Some(h) = handle {
-            let _ = js_sys::Reflect::set(&value, &"fileHandle".into(), h);
-        }
         let Some(db) = self.db() else {
+            if let Some(h) = handle {
+                let _ = js_sys::Reflect::set(&value, &"fileHandle".into(), h);
+            }
             self.memory.borrow_mut().insert(record.key.clone(), value);
-            return Ok(());
+            return Put::Stored;
         };
-        let result = async {
-            let tx = db.transaction(&[STORE], TransactionMode::ReadWrite)?;
-            tx.store(STORE)?.put(&value, None).await?;
-            tx.done().await?;
-            Ok::<_, rexie::Error>(())
+        if let Some(h) = handle {
+            let with_handle = to_js(record);
+            let _ = js_sys::Reflect::set(&with_handle, &"fileHandle".into(), h);
+            if write(&db, &with_handle).await.is_ok() {
+                self.memory.borrow_mut().remove(&record.key);
+                return Put::Stored;
+            }
         }
-        .await;
-        result.map_err(|e| {
-            let why = format!("writing to IndexedDB failed ({}); sessions are kept in memory only", message(e));
-            self.degrade(why.clone());
-            self.memory.borrow_mut().insert(record.key.clone(), value);
-            why
-        })
+        match write(&db, &value).await {
+            Ok(()) => {
+                self.memory.borrow_mut().remove(&record.key);
+                if handle.is_some() {
+                    Put::StoredWithoutHandle
+                } else {
+                    Put::Stored
+                }
+            }
+            Err(e) => {
+                self.memory.borrow_mut().insert(record.key.clone(), value);
+                Put::InMemory(format!(
+                    "writing to IndexedDB failed ({}); this upload's session is kept in memory only",
+                    message(e)
+                ))
+            }
+        }
     }
 
+    /// Deletes the record `key` (from memory and from IndexedDB).
     pub async fn delete(&self, key: &str) {
         self.memory.borrow_mut().remove(key);
         let Some(db) = self.db() else { return };
@@ -195,8 +232,13 @@ impl Store {
                 Err(e) => self.degrade(format!("reading IndexedDB failed ({})", message(e))),
             }
         }
-        let mut records: Vec<(SessionRecord, JsValue)> =
-            values.into_iter().filter_map(|v| from_js(&v).map(|r| (r, v))).collect();
+        let mut records: Vec<(SessionRecord, JsValue)> = Vec::new();
+        // Memory copies come first and win over stored copies of the same key.
+        for (r, v) in values.into_iter().filter_map(|v| from_js(&v).map(|r| (r, v))) {
+            if !records.iter().any(|(seen, _)| seen.key == r.key) {
+                records.push((r, v));
+            }
+        }
         records.sort_by_key(|(r, _)| r.updated_at);
         records
     }

@@ -4,7 +4,7 @@
 
 use super::*;
 use ferry_upload::core::SessionRecord;
-use ferry_upload::web::{acquire, identify, record_from_js, record_to_js, Store};
+use ferry_upload::web::{acquire, identify, record_from_js, record_to_js, Put, Store};
 
 fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", (js_sys::Math::random() * 1e15) as u64)
@@ -39,13 +39,13 @@ async fn store_round_trips_lists_and_forgets() {
     assert_eq!(store.warning(), None, "IndexedDB should be usable here");
     let a = record("k-a", "http://127.0.0.1:1/files/a", 10, 4);
     let b = record("k-b", "http://127.0.0.1:1/files/b", 20, 8);
-    store.put(&a, None).await.unwrap();
-    store.put(&b, None).await.unwrap();
+    assert_eq!(store.put(&a, None).await, Put::Stored);
+    assert_eq!(store.put(&b, None).await, Put::Stored);
     assert_eq!(store.get("k-a").await, Some(a.clone()));
     let mut newer = a.clone();
     newer.bytes_confirmed = 9;
     newer.updated_at += 1_000;
-    store.put(&newer, None).await.unwrap();
+    assert_eq!(store.put(&newer, None).await, Put::Stored);
     let keys: Vec<String> = store.list().await.into_iter().map(|r| r.key).collect();
     assert_eq!(keys, vec!["k-b".to_string(), "k-a".to_string()], "sorted by update time, one per key");
     store.delete("k-a").await;
@@ -59,8 +59,8 @@ async fn expired_records_are_deleted_when_the_store_opens() {
     let store = Store::open(&name, now()).await;
     let mut old = record("k-old", "http://127.0.0.1:1/files/old", 10, 4);
     old.expires_at = Some(now().0 - 1);
-    store.put(&old, None).await.unwrap();
-    store.put(&record("k-live", "http://127.0.0.1:1/files/live", 10, 4), None).await.unwrap();
+    assert_eq!(store.put(&old, None).await, Put::Stored);
+    assert_eq!(store.put(&record("k-live", "http://127.0.0.1:1/files/live", 10, 4), None).await, Put::Stored);
     drop(store);
     let reopened = Store::open(&name, now()).await;
     let keys: Vec<String> = reopened.list().await.into_iter().map(|r| r.key).collect();
@@ -77,7 +77,7 @@ async fn an_unusable_database_falls_back_to_memory_with_a_warning() {
     let why = store.warning().expect("a warning");
     assert!(why.contains("IndexedDB"), "{why}");
     let r = record("k-mem", "http://127.0.0.1:1/files/m", 10, 4);
-    store.put(&r, None).await.expect("memory accepts writes");
+    assert_eq!(store.put(&r, None).await, Put::Stored);
     assert_eq!(store.get("k-mem").await, Some(r));
 }
 
@@ -149,7 +149,7 @@ async fn an_engine_continues_a_stored_session_and_forgets_it_when_done() {
     assert_eq!(res.status, 204);
     let key = unique("k-engine");
     let store = Store::shared(now()).await;
-    store.put(&record(&key, &url, 300_000, 100_000), None).await.unwrap();
+    assert_eq!(store.put(&record(&key, &url, 300_000, 100_000), None).await, Put::Stored);
 
     let seen = Rc::new(RefCell::new(Vec::<String>::new()));
     let log = Rc::clone(&seen);
@@ -329,4 +329,18 @@ async fn parallel_uploads_fall_back_to_one_stream_without_concatenation() {
     let url = Reflect::get(&result, &"uploadUrl".into()).unwrap().as_string().unwrap();
     assert_eq!(download(&url).await, bytes);
     assert_eq!(*warnings.borrow(), vec!["parallel_unsupported".to_string()]);
+}
+
+#[wasm_bindgen_test]
+async fn a_handle_the_browser_cannot_store_is_dropped_and_storage_stays_on_indexeddb() {
+    let store = Store::open(&unique("ferry-test-db"), now()).await;
+    let other = record("k-other", "http://127.0.0.1:1/files/o", 10, 4);
+    assert_eq!(store.put(&other, None).await, Put::Stored);
+    // An object with a function cannot be cloned into IndexedDB (DataCloneError).
+    let handle: JsValue = js_sys::eval("({ kind: 'file', name: 'x', getFile() { return null; } })").unwrap();
+    let mine = record("k-mine", "http://127.0.0.1:1/files/m", 10, 4);
+    assert_eq!(store.put(&mine, Some(&handle)).await, Put::StoredWithoutHandle);
+    assert_eq!(store.warning(), None, "one unstorable handle must not switch the store to memory");
+    let keys: Vec<String> = store.list().await.into_iter().map(|r| r.key).collect();
+    assert_eq!(keys, vec!["k-other".to_string(), "k-mine".to_string()]);
 }
