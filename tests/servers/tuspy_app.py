@@ -4,7 +4,7 @@
 #   FERRY_TUS_ORIGINS  comma-separated origins allowed by CORS (default "*")
 #   FERRY_TUS_MAX_SIZE Tus-Max-Size in bytes (optional)
 # CORS answers preflights and exposes the headers a browser TUS client reads. It does not
-# authenticate, does not expire uploads on its own schedule, and serves nothing but /files/.
+# authenticate, keeps tuspyserver's default expiry (5 days) and serves nothing but /files/.
 import os
 
 from fastapi import FastAPI
