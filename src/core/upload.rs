@@ -514,7 +514,10 @@ impl Upload {
             Phase::Probing { url, .. } => self.retry_later(Next::Probe(url), cause, Delay::Backoff, now),
             Phase::Discovering { then, .. } => self.retry_later(Next::Discover(then), cause, Delay::Backoff, now),
             Phase::Patching { url, start, end, .. } => {
-                if cause.code == "stalled" {
+                // A stall, or a body refused before it was read (some browsers report an early
+                // 413 and connection close as a network error): send less next time.
+                let refused_early = now.since(self.sent_at) < FAST_FAILURE_MS;
+                if cause.code == "stalled" || refused_early {
                     self.chunks.on_stall(end - start, MIN_STALL_CHUNK.max(MIN_CHUNK_SIZE));
                 } else {
                     self.chunks.on_failure();

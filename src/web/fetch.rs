@@ -11,7 +11,7 @@ use web_sys::{AbortController, Blob, Headers, RequestCache, RequestInit};
 
 use crate::core::checksum::{Algorithm, Digest};
 use crate::core::http::RESPONSE_HEADERS;
-use crate::core::{Body, Request, Response, TransportError};
+use crate::core::{Body, Method, Request, Response, TransportError};
 
 /// Longest error body kept (bytes of UTF-16 code units, roughly).
 const MAX_ERROR_BODY: u32 = 2048;
@@ -128,7 +128,11 @@ pub async fn perform(request: Request, file: Blob, headers_cb: Option<Function>)
     let init = RequestInit::new();
     init.set_method(request.method.as_str());
     init.set_headers(&headers);
-    init.set_cache(RequestCache::NoStore);
+    // Only a HEAD could be answered from the HTTP cache (a stale offset). `no-store` on every
+    // request would also bypass the browsers' CORS preflight cache: one more round trip each.
+    if request.method == Method::Head {
+        init.set_cache(RequestCache::NoStore);
+    }
     init.set_signal(Some(&guard.controller.signal()));
     if let Body::Source { start, end } = request.body {
         let slice = file.slice_with_f64_and_f64(start as f64, end as f64).map_err(network)?;

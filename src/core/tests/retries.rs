@@ -635,3 +635,31 @@ fn slow_network_errors_raise_no_warning() {
     }
     assert!(!h.events.iter().any(|e| matches!(e, Event::Warning { .. })));
 }
+
+#[test]
+fn a_large_patch_refused_at_once_on_the_network_is_sent_smaller() {
+    // Firefox reports a 413 answered before the body was read (and the connection closed) as
+    // a network error: a PATCH failing at once must shrink even a fixed chunk size.
+    let mut h = Harness::new(64 * MIB, 8 * MIB);
+    let (id, _) = h.create("/files/abc");
+    h.advance(20);
+    h.fail(id, TransportError::Network("NetworkError when attempting to fetch resource.".into()));
+    wait_retry(&mut h);
+    let (id, _) = h.expect(Method::Head);
+    h.reply(id, head_ok(0, 64 * MIB));
+    let (_, req) = h.expect(Method::Patch);
+    assert_eq!(range(&req), (0, 4 * MIB));
+}
+
+#[test]
+fn a_slow_network_failure_keeps_a_fixed_chunk_size() {
+    let mut h = Harness::new(64 * MIB, 8 * MIB);
+    let (id, _) = h.create("/files/abc");
+    h.advance(5_000);
+    h.fail(id, TransportError::Network("reset".into()));
+    wait_retry(&mut h);
+    let (id, _) = h.expect(Method::Head);
+    h.reply(id, head_ok(0, 64 * MIB));
+    let (_, req) = h.expect(Method::Patch);
+    assert_eq!(range(&req), (0, 8 * MIB));
+}
