@@ -547,6 +547,37 @@ async function scenarioChecksum(browser, bname, server) {
   }
 }
 
+async function scenarioParallel(browser, bname, server) {
+  const size = 24 * MiB; // three parts of 8 MiB: above the 5 MiB smallest part
+  const chunk = 4 * MiB;
+  const concat = server.options.extensions.includes('concatenation');
+  const { pageUrl, endpoint } = route(server);
+  const page = await openPage(browser, pageUrl);
+  try {
+    const file = await randomFile(`${bname}-${server.key}-parallel.bin`, size);
+    await pick(page, file);
+    await startRun(page, 'par', { ...BASE, endpoint: endpoint(file.name), chunkSize: chunk, parallelUploads: 3 });
+    const run = await finished(page, 'par');
+    assertOk(run);
+    assertMonotonic(run, file.size);
+    await assertStored(server, run.result.uploadUrl, file);
+    const methods = run.requests.map((r) => r.method);
+    const posts = methods.filter((m) => m === 'POST').length;
+    const warnings = run.events.filter((e) => e.type === 'warning').map((e) => e.payload.code);
+    assert.equal(methods[0], 'OPTIONS', `concatenation is asked about first: ${methods.join(' ')}`);
+    if (concat) {
+      assert.equal(posts, 4, `three partial uploads and the final one: ${methods.join(' ')}`);
+      assert.ok(!warnings.includes('parallel_unsupported'), `${warnings}`);
+      return '3 partial uploads at once, joined by a final POST, byte-exact';
+    }
+    assert.equal(posts, 1, `one stream: ${methods.join(' ')}`);
+    assert.ok(warnings.includes('parallel_unsupported'), `a parallel_unsupported warning: ${warnings}`);
+    return 'no concatenation: `parallel_unsupported`, one stream, byte-exact';
+  } finally {
+    await page.close();
+  }
+}
+
 const SCENARIOS = [
   ['upload', `a ${fmtBytes(SPEED.size)} upload in ${fmtBytes(SPEED.chunk)} chunks, read back byte for byte`, scenarioUpload],
   ['interrupted', 'a PATCH cut halfway: HEAD, continue from what the server kept', scenarioInterrupted],
@@ -555,6 +586,7 @@ const SCENARIOS = [
   ['limit', 'a body limit shrinks chunks; Tus-Max-Size gives a clear error', scenarioLimit],
   ['finished', 'the same file again after completion (keepSession)', scenarioFinished],
   ['checksum', 'checksum: true with and without the server extension', scenarioChecksum],
+  ['parallel', 'parallelUploads: 3 (concatenation where the server has it, one stream otherwise)', scenarioParallel],
 ];
 const PICK = process.env.FERRY_MATRIX_SCENARIOS?.split(',');
 const RUN_SCENARIOS = SCENARIOS.filter(([s]) => !PICK || PICK.includes(s));
