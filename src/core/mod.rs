@@ -10,6 +10,7 @@
 //! [`Upload::poll_output`]. This keeps it testable with plain `cargo test` on a virtual
 //! clock, and is why nothing in this module names a platform crate.
 
+pub mod blocks;
 pub mod checksum;
 pub mod chunking;
 pub mod config;

@@ -3,50 +3,32 @@
 //! Only used to let a server verify a chunk arrived intact (tus checksum extension), never
 //! for anything security-related. Hashes the bytes it is handed; reading them is not its job.
 
+use super::blocks::Blocks;
+
 /// An incremental SHA-1.
 #[derive(Clone, Debug)]
 pub struct Sha1 {
     state: [u32; 5],
-    block: [u8; 64],
-    filled: usize,
-    length: u64,
+    blocks: Blocks,
 }
 
 impl Default for Sha1 {
     fn default() -> Sha1 {
-        Sha1 {
-            state: [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0],
-            block: [0; 64],
-            filled: 0,
-            length: 0,
-        }
+        Sha1 { state: [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0], blocks: Blocks::default() }
     }
 }
 
 impl Sha1 {
-    pub fn update(&mut self, mut data: &[u8]) {
-        self.length = self.length.wrapping_add(data.len() as u64);
-        while !data.is_empty() {
-            let take = (64 - self.filled).min(data.len());
-            self.block[self.filled..self.filled + take].copy_from_slice(&data[..take]);
-            self.filled += take;
-            data = &data[take..];
-            if self.filled == 64 {
-                compress(&mut self.state, &self.block);
-                self.filled = 0;
-            }
-        }
+    pub fn update(&mut self, data: &[u8]) {
+        let state = &mut self.state;
+        self.blocks.update(data, &mut |block| compress(state, block));
     }
 
-    pub fn finish(mut self) -> [u8; 20] {
-        let bits = self.length.wrapping_mul(8);
-        self.update(&[0x80]);
-        while self.filled != 56 {
-            self.update(&[0]);
-        }
-        self.update(&bits.to_be_bytes());
+    pub fn finish(self) -> [u8; 20] {
+        let mut state = self.state;
+        self.blocks.finish(&mut |block| compress(&mut state, block));
         let mut out = [0u8; 20];
-        for (chunk, word) in out.chunks_exact_mut(4).zip(self.state) {
+        for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
             chunk.copy_from_slice(&word.to_be_bytes());
         }
         out

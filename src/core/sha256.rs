@@ -3,6 +3,8 @@
 //! Only hashes bytes it is handed; reading them from a file is the web adapter's job. Not
 //! constant-time and not meant for secrets: inputs here are public file contents.
 
+use super::blocks::Blocks;
+
 const K: [u32; 64] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
     0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
@@ -20,41 +22,26 @@ const H0: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f
 #[derive(Clone, Debug)]
 pub struct Sha256 {
     state: [u32; 8],
-    block: [u8; 64],
-    filled: usize,
-    length: u64,
+    blocks: Blocks,
 }
 
 impl Default for Sha256 {
     fn default() -> Sha256 {
-        Sha256 { state: H0, block: [0; 64], filled: 0, length: 0 }
+        Sha256 { state: H0, blocks: Blocks::default() }
     }
 }
 
 impl Sha256 {
-    pub fn update(&mut self, mut data: &[u8]) {
-        self.length = self.length.wrapping_add(data.len() as u64);
-        while !data.is_empty() {
-            let take = (64 - self.filled).min(data.len());
-            self.block[self.filled..self.filled + take].copy_from_slice(&data[..take]);
-            self.filled += take;
-            data = &data[take..];
-            if self.filled == 64 {
-                compress(&mut self.state, &self.block);
-                self.filled = 0;
-            }
-        }
+    pub fn update(&mut self, data: &[u8]) {
+        let state = &mut self.state;
+        self.blocks.update(data, &mut |block| compress(state, block));
     }
 
-    pub fn finish(mut self) -> [u8; 32] {
-        let bits = self.length.wrapping_mul(8);
-        self.update(&[0x80]);
-        while self.filled != 56 {
-            self.update(&[0]);
-        }
-        self.update(&bits.to_be_bytes());
+    pub fn finish(self) -> [u8; 32] {
+        let mut state = self.state;
+        self.blocks.finish(&mut |block| compress(&mut state, block));
         let mut out = [0u8; 32];
-        for (chunk, word) in out.chunks_exact_mut(4).zip(self.state) {
+        for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
             chunk.copy_from_slice(&word.to_be_bytes());
         }
         out
