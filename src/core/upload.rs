@@ -570,10 +570,7 @@ impl Upload {
         }
         self.online = online;
         match std::mem::replace(&mut self.phase, Phase::Aborted) {
-            Phase::Waiting { next, .. } if !online => {
-                self.phase = Phase::Offline { next };
-                self.set_state(State::Offline);
-            }
+            Phase::Waiting { next, .. } if !online => self.wait_offline(next),
             Phase::Offline { next } if online => {
                 self.backoff.reset();
                 self.go(next, now);
@@ -852,11 +849,16 @@ impl Upload {
 
     // ---- transitions -------------------------------------------------------------------
 
+    /// Waits for the `online` event (`handle_online`), then does `next`; spends no retries.
+    fn wait_offline(&mut self, next: Next) {
+        self.phase = Phase::Offline { next };
+        self.set_state(State::Offline);
+    }
+
     /// Does `next` now, or waits for the network if the browser is offline.
     fn go(&mut self, next: Next, now: Millis) {
         if !self.online {
-            self.phase = Phase::Offline { next };
-            return self.set_state(State::Offline);
+            return self.wait_offline(next);
         }
         let next = match next {
             Next::Create if self.needs_discovery() => Next::Discover(None),
@@ -886,8 +888,7 @@ impl Upload {
     /// episode's budget is spent.
     fn retry_later(&mut self, next: Next, cause: Error, delay: Delay, now: Millis) {
         if !self.online && cause.kind == ErrorKind::Network {
-            self.phase = Phase::Offline { next };
-            return self.set_state(State::Offline);
+            return self.wait_offline(next);
         }
         match self.backoff.next(&self.cfg.retry, &mut self.rng, delay, now) {
             Some(ms) => {
@@ -947,8 +948,7 @@ impl Upload {
     fn patch_next(&mut self, url: String, now: Millis) {
         if !self.online {
             // The browser went offline while the last request was answered: wait, then re-learn.
-            self.phase = Phase::Offline { next: Next::Probe(url) };
-            return self.set_state(State::Offline);
+            return self.wait_offline(Next::Probe(url));
         }
         let start = self.offset;
         let end = start.saturating_add(self.chunks.next()).min(self.size);

@@ -14,6 +14,20 @@ fn now() -> Millis {
     Millis(js_sys::Date::now() as u64)
 }
 
+/// An `onEvent` callback that records `field` of every event of type `kind`.
+fn event_log(kind: &'static str, field: &'static str) -> (Rc<RefCell<Vec<String>>>, Function) {
+    let seen = Rc::new(RefCell::new(Vec::<String>::new()));
+    let log = Rc::clone(&seen);
+    let on_event: Function = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        if Reflect::get(&e, &"type".into()).unwrap().as_string().as_deref() == Some(kind) {
+            log.borrow_mut().push(Reflect::get(&e, &field.into()).unwrap().as_string().unwrap());
+        }
+    })
+    .into_js_value()
+    .into();
+    (seen, on_event)
+}
+
 fn record(key: &str, url: &str, size: u64, confirmed: u64) -> SessionRecord {
     SessionRecord {
         key: key.into(),
@@ -253,15 +267,7 @@ async fn a_file_handle_is_stored_with_the_session_and_reopens_the_file_except_in
 async fn a_paused_upload_lets_go_of_its_lock_and_takes_it_back_to_continue() {
     let (bytes, blob) = patterned(400_000);
     let key = unique("k-pause-lock");
-    let states = Rc::new(RefCell::new(Vec::<String>::new()));
-    let log = Rc::clone(&states);
-    let on_event: Function = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
-        if Reflect::get(&e, &"type".into()).unwrap().as_string().as_deref() == Some("state") {
-            log.borrow_mut().push(Reflect::get(&e, &"state".into()).unwrap().as_string().unwrap());
-        }
-    })
-    .into_js_value()
-    .into();
+    let (states, on_event) = event_log("state", "state");
     let a = Engine::new(engine_options(&blob, &key).into(), on_event).unwrap();
     let run_a = a.start().unwrap();
     a.pause();
@@ -290,15 +296,7 @@ async fn a_paused_upload_lets_go_of_its_lock_and_takes_it_back_to_continue() {
 async fn checksums_ask_the_server_first_and_carry_on_when_it_has_none() {
     // @tus/server offers no checksum algorithm: one OPTIONS, a warning, then a plain upload.
     let (bytes, blob) = patterned(200_000);
-    let warnings = Rc::new(RefCell::new(Vec::<String>::new()));
-    let log = Rc::clone(&warnings);
-    let on_event: Function = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
-        if Reflect::get(&e, &"type".into()).unwrap().as_string().as_deref() == Some("warning") {
-            log.borrow_mut().push(Reflect::get(&e, &"code".into()).unwrap().as_string().unwrap());
-        }
-    })
-    .into_js_value()
-    .into();
+    let (warnings, on_event) = event_log("warning", "code");
     let options = engine_options(&blob, &unique("k-checksum"));
     Reflect::set(&options, &"checksum".into(), &JsValue::TRUE).unwrap();
     let engine = Engine::new(options.into(), on_event).unwrap();
@@ -312,15 +310,7 @@ async fn checksums_ask_the_server_first_and_carry_on_when_it_has_none() {
 async fn parallel_uploads_fall_back_to_one_stream_without_concatenation() {
     // @tus/server has no concatenation extension: ferry says so and uploads in one stream.
     let (bytes, blob) = patterned(12 * 1024 * 1024);
-    let warnings = Rc::new(RefCell::new(Vec::<String>::new()));
-    let log = Rc::clone(&warnings);
-    let on_event: Function = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
-        if Reflect::get(&e, &"type".into()).unwrap().as_string().as_deref() == Some("warning") {
-            log.borrow_mut().push(Reflect::get(&e, &"code".into()).unwrap().as_string().unwrap());
-        }
-    })
-    .into_js_value()
-    .into();
+    let (warnings, on_event) = event_log("warning", "code");
     let options = engine_options(&blob, &unique("k-parallel"));
     Reflect::set(&options, &"parallelUploads".into(), &JsValue::from_f64(4.0)).unwrap();
     Reflect::set(&options, &"chunkSize".into(), &JsValue::from_f64(4_194_304.0)).unwrap();
