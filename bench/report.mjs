@@ -7,6 +7,7 @@
 // other groups' last sections, "## Download size", "## Servers", "## Resilience").
 // It measures nothing itself.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +33,14 @@ function version(cmd, args) {
   try { return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0].trim(); } catch { return 'unknown'; }
 }
 
+/** When dist/'s wasm was written, and its size. */
+function distBuilt() {
+  try {
+    const st = fs.statSync(path.join(ROOT, 'dist', 'wasm', 'ferry_upload_bg.wasm'));
+    return `${st.mtime.toISOString().slice(0, 16).replace('T', ' ')} UTC (wasm ${st.size.toLocaleString('en-US')} bytes)`;
+  } catch { return 'unknown'; }
+}
+
 /** Machine facts as a markdown list. */
 export function machineFacts({ browserVersion, loadStart, loadEnd }) {
   const load = (l) => l.map((x) => x.toFixed(2)).join(' / ');
@@ -39,6 +48,7 @@ export function machineFacts({ browserVersion, loadStart, loadEnd }) {
   return [
     `- CPU: ${os.availableParallelism()} cores (nproc), ${os.cpus()[0]?.model?.trim() ?? 'unknown model'}; memory ${(os.totalmem() / GiB).toFixed(1)} GiB; ${os.type()} ${os.release()}`,
     `- Node ${process.version}, ${browserVersion} (headless), ${version('curl', ['--version']).split(' ').slice(0, 2).join(' ')}, tus-js-client ${tusJsClientVersion()}`,
+    `- ferry at commit ${version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}; dist/ built ${distBuilt()}`,
     `- load average (1 / 5 / 15 min) at start ${load(loadStart)}, at end ${load(loadEnd)}` +
       (busy ? ' (other work was running: expect noisy numbers, compare the ratios)' : ''),
   ].join('\n');
@@ -47,7 +57,7 @@ export function machineFacts({ browserVersion, loadStart, loadEnd }) {
 function stamp({ startedAt, command, machine, quick }) {
   const date = startedAt.toISOString().slice(0, 16).replace('T', ' ');
   const q = quick ? '\n\n**FERRY_BENCH_QUICK run: small files, one run each. A check that the benchmark works, not a measurement.**' : '';
-  return `Measured ${date} UTC with \`${command}\`${quick ? ' (FERRY_BENCH_QUICK=1)' : ''}.${q}\n\n${machine}`;
+  return `Measured ${date} UTC with \`${command}\`${quick && !command.includes('QUICK') ? ' (FERRY_BENCH_QUICK=1)' : ''}.${q}\n\n${machine}`;
 }
 
 const medianOf = (row, key = 'mbps') => median(row.runs.map((r) => r[key]));
@@ -226,10 +236,11 @@ ${targets.join('\n')}
 |---|---|---|---:|---:|---:|---:|---:|---|---|---|
 ${progress.join('\n')}
 
-${PROGRESS_TEXT} Over this link a large share of
-tus-js-client's "sent" bytes are still in buffers on the way (the browser's socket, the proxy's
-queue), so its \`onProgress\` runs ahead of what rustus has; ferry reports only what rustus
-confirmed.`;
+${PROGRESS_TEXT} Over this link the bytes
+tus-js-client counts as sent may still be in buffers on the way (the browser's socket, the
+proxy's queue of about 640 KiB per connection), and rustus keeps nothing of a PATCH that breaks
+off, so its \`onProgress\` can run ahead of what rustus has; ferry reports only what rustus
+confirmed, which is why its events come once per answered PATCH.`;
 }
 
 // ---- memory -------------------------------------------------------------------------------

@@ -9,7 +9,8 @@
 //   FERRY_BENCH_QUICK=1 node bench/upload.mjs   # small files, 1 rep: a check that every part works
 //
 // A quick run prints its tables and never touches BENCHMARKS.md; --only rewrites only the
-// sections of the groups it ran. It does not build (npm run bench does), uses only
+// sections of the groups it ran. Each group's raw runs (every progress event with its time,
+// long tasks, heap samples) go to test-output/bench/<group>[-quick].json. It does not build (npm run bench does), uses only
 // 127.0.0.1, and stops only the processes it started.
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -17,7 +18,7 @@ import path from 'node:path';
 import { launchChromium } from './browser.mjs';
 import { runLoopback } from './loopback.mjs';
 import { runMemory } from './memory.mjs';
-import { preparePageRoot } from './page-root.mjs';
+import { ROOT, preparePageRoot } from './page-root.mjs';
 import { machineFacts, renderGroup, writeBenchmarks } from './report.mjs';
 import { GiB, MiB } from './stats.mjs';
 import { runThrottled } from './throttled.mjs';
@@ -46,7 +47,12 @@ function parseArgs(argv) {
 const args = parseArgs(process.argv.slice(2));
 const quick = /^(1|true|yes)$/i.test(process.env.FERRY_BENCH_QUICK ?? '');
 const log = (msg) => console.error(`[bench] ${msg}`);
-const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+// The command as it was typed, for the record (npm scripts that add arguments are named as they are).
+const event = process.env.npm_lifecycle_event;
+const argv = process.argv.slice(2).join(' ');
+const command = event === 'bench' ? `npm run bench${argv ? ` -- ${argv}` : ''}`
+  : event ? `npm run ${event}`
+    : `${quick ? 'FERRY_BENCH_QUICK=1 ' : ''}node bench/upload.mjs${argv ? ` ${argv}` : ''}`;
 
 const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-bench-'));
 let browser;
@@ -67,6 +73,11 @@ try {
       const result = await g.run({ browser, tmp, pageRoot, size, reps, log });
       const machine = machineFacts({ browserVersion, loadStart, loadEnd: os.loadavg() });
       sections[name] = renderGroup(name, result, { machine, startedAt, command, quick });
+      // Every run's raw data (progress events with their times, long tasks, heap samples) for a closer look.
+      const raw = path.join(ROOT, 'test-output', 'bench', `${name}${quick ? '-quick' : ''}.json`);
+      await fsp.mkdir(path.dirname(raw), { recursive: true });
+      await fsp.writeFile(raw, JSON.stringify({ group: name, quick, command, startedAt, machine, ...result }, null, 1));
+      log(`${name}: raw runs in ${path.relative(ROOT, raw)}`);
       console.log(`\n${sections[name]}\n`);
     } catch (err) {
       // One broken group must not cost the others' figures; its section is left as it was.
