@@ -253,7 +253,8 @@ function renderMemory(r, meta) {
     const lt = runs.map((x) => longTaskSummary(x.run));
     const ltCells = lt.some((x) => x === null) ? ['not supported', '–']
       : [`${lt.map((x) => x.count).join(', ')}`, `${ms(Math.max(...lt.map((x) => x.longest)))}`];
-    const wasm = row.client.client === 'ferry' ? `${mib(max((x) => x.wasm.bytes))} (${max((x) => x.wasm.count)} memory)` : `${mib(max((x) => x.wasm.bytes))}`;
+    const count = max((x) => x.wasm.count);
+    const wasm = count === 0 ? 'none' : `${mib(max((x) => x.wasm.bytes))} (${count} ${count === 1 ? 'memory' : 'memories'})`;
     const rss = runs.every((x) => x.rss) ? `${mib(med((x) => x.rss.baseline))} → ${mib(med((x) => x.rss.peak))} (max ${mib(max((x) => x.rss.peak))})` : 'n/a';
     return `| ${row.client.label} | ${f0(med((x) => x.mbps))} | ${mib(med((x) => x.heap.baseline))} | ${mib(med((x) => x.heap.peak))} (max ${mib(max((x) => x.heap.peak))}) | ${mib(med((x) => x.heap.peak - x.heap.baseline))} | ${wasm} | ${rss} | ${ltCells.join(' | ')} |`;
   });
