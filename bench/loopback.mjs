@@ -13,7 +13,7 @@ import { mbps } from './stats.mjs';
 
 export const LOOPBACK_CLIENTS = [CURL, FETCH, TUSJS_DEFAULT, TUSJS_16M, FERRY_DEFAULT, FERRY_16M];
 
-/** Runs the group; resolves to { size, reps, rows: [{ client, runs: [{ mbps, seconds, run }] }] }. */
+/** Runs the group; resolves to { size, reps, rows: [{ client, runs: [{ mbps, seconds, patches, run }] }] }. */
 export async function runLoopback({ browser, tmp, pageRoot, size, reps, log }) {
   const file = path.join(tmp, 'loopback.bin');
   log(`loopback: writing ${size} random bytes`);
@@ -23,14 +23,16 @@ export async function runLoopback({ browser, tmp, pageRoot, size, reps, log }) {
   try {
     for (let rep = 1; rep <= reps; rep++) {
       for (const row of rows) {
+        srv.log.length = 0;
         const { id, seconds, run } = await runClient(row.client, { browser, pageUrl: srv.url, endpoint: srv.endpoint, file, size });
+        const patches = srv.log.filter((e) => e.method === 'PATCH').length;
         const stored = path.join(srv.dataDir, id);
         const got = await sha256File(stored);
         await fsp.rm(stored, { force: true });
         await fsp.rm(`${stored}.json`, { force: true });
         if (got !== sha256) throw new Error(`loopback, ${row.client.label}: the stored bytes differ from the source`);
-        row.runs.push({ mbps: mbps(size, seconds), seconds, run });
-        log(`loopback ${rep}/${reps} ${row.client.label}: ${mbps(size, seconds).toFixed(0)} MB/s (${seconds.toFixed(2)} s), SHA-256 ok`);
+        row.runs.push({ mbps: mbps(size, seconds), seconds, patches, run });
+        log(`loopback ${rep}/${reps} ${row.client.label}: ${mbps(size, seconds).toFixed(0)} MB/s (${seconds.toFixed(2)} s, ${patches} PATCHes), SHA-256 ok`);
       }
     }
   } finally {

@@ -124,9 +124,9 @@ function renderLoopback(r, meta) {
   const tjcBest = tjcRows.reduce((best, row) => (medianOf(row) > medianOf(best) ? row : best));
   const tjc = medianOf(tjcBest);
   const table = [
-    `| client | median MB/s | runs (MB/s) | vs curl | vs tus-js-client best |`,
-    '|---|---:|---:|---:|---:|',
-    ...r.rows.map((row) => `| ${row.client.label} | ${f0(medianOf(row))} | ${runsList(row, 0)} | ${f2(medianOf(row) / curl)} | ${f2(medianOf(row) / tjc)} |`),
+    `| client | median MB/s | runs (MB/s) | PATCHes | vs curl | vs tus-js-client best |`,
+    '|---|---:|---:|---:|---:|---:|',
+    ...r.rows.map((row) => `| ${row.client.label} | ${f0(medianOf(row))} | ${runsList(row, 0)} | ${f0(medianOf(row, 'patches'))} | ${f2(medianOf(row) / curl)} | ${f2(medianOf(row) / tjc)} |`),
   ].join('\n');
   const ferryAuto = medianOf(byKey['ferry-auto']);
   const ferry16 = medianOf(byKey['ferry-16m']);
@@ -146,7 +146,8 @@ success (ferry: \`start()\` to its resolution, loading the wasm included; tus-js
 defaults (\`chunkSize: Infinity\`: the whole file in one PATCH) and with 16 MiB chunks; ferry
 with its defaults (\`chunkSize: 'auto'\`) and with 16 MiB chunks. After every upload the stored
 file's SHA-256 is compared with the source's and the file deleted. MB/s is 10^6 bytes per
-second; the ratios divide medians of this run.
+second; the ratios divide medians of this run. "PATCHes" is the median number of PATCH
+requests per upload, counted by the server.
 
 ${table}
 
@@ -323,6 +324,9 @@ ratios to a baseline measured in the same run, never a single timing. The groups
   are uploaded by ferry and by tus-js-client.
 
 Each section says when and on what machine it was measured, and how loaded the machine was.
+Every run's raw data (each progress event with its time, long tasks, heap figures) is written
+to \`test-output/bench/<group>.json\`. Nothing here is a test: no figure is asserted, the
+issue targets are stated beside the measurements.
 `;
 
 /** Rewrites BENCHMARKS.md with `sections` ({ group: markdown }), keeping every other section. */
