@@ -126,7 +126,7 @@ function renderLoopback(r, meta) {
   const table = [
     `| client | median MB/s | runs (MB/s) | PATCHes | vs curl | vs tus-js-client best |`,
     '|---|---:|---:|---:|---:|---:|',
-    ...r.rows.map((row) => `| ${row.client.label} | ${f0(medianOf(row))} | ${runsList(row, 0)} | ${f0(medianOf(row, 'patches'))} | ${f2(medianOf(row) / curl)} | ${f2(medianOf(row) / tjc)} |`),
+    ...r.rows.map((row) => `| ${row.client.label} | ${f0(medianOf(row))} | ${runsList(row, 0)} | ${Number.isFinite(medianOf(row, 'patches')) ? f0(medianOf(row, 'patches')) : '–'} | ${f2(medianOf(row) / curl)} | ${f2(medianOf(row) / tjc)} |`),
   ].join('\n');
   const ferryAuto = medianOf(byKey['ferry-auto']);
   const ferry16 = medianOf(byKey['ferry-16m']);
@@ -134,7 +134,7 @@ function renderLoopback(r, meta) {
 
 ${stamp(meta)}
 
-One file of ${size(r.size)} random bytes, uploaded ${r.reps} time${r.reps > 1 ? 's' : ''} by each client, the clients
+One file of ${size(r.size)} of random bytes, uploaded ${r.reps} time${r.reps > 1 ? 's' : ''} by each client, the clients
 interleaved, to a real @tus/server 2 with a FileStore on 127.0.0.1 (scripts/serve.mjs, which
 also serves the benchmark page, so every request is same-origin). curl is the ceiling: one POST,
 then one PATCH streaming the whole file from disk (\`--upload-file\`), timed from the POST to
@@ -147,7 +147,7 @@ defaults (\`chunkSize: Infinity\`: the whole file in one PATCH) and with 16 MiB 
 with its defaults (\`chunkSize: 'auto'\`) and with 16 MiB chunks. After every upload the stored
 file's SHA-256 is compared with the source's and the file deleted. MB/s is 10^6 bytes per
 second; the ratios divide medians of this run. "PATCHes" is the median number of PATCH
-requests per upload, counted by the server.
+requests per upload, counted by the server${r.rows.some((row) => row.runs.some((x) => x.patches === undefined)) ? ' ("–": not counted in this run)' : ''}.
 
 ${table}
 
@@ -156,6 +156,7 @@ Issue targets, measured here and not asserted anywhere:
 - ferry's default at least as fast as the best tus-js-client configuration (${tjcBest.client.label}):
   ${f0(ferryAuto)} vs ${f0(tjc)} MB/s, ratio ${f2(ferryAuto / tjc)}: ${met(ferryAuto >= tjc)}.
 - ferry with 16 MiB chunks at least 0.8 × curl: ${f0(ferry16)} vs ${f0(curl)} MB/s, ratio ${f2(ferry16 / curl)}: ${met(ferry16 >= 0.8 * curl)}.
+  For reference, the browser itself (plain fetch, one PATCH, no TUS client) reached ${f2(medianOf(byKey.fetch) / curl)} × curl in this run.
 
 Client, server and disk share one machine here, so these numbers measure what each client
 costs next to a fast local server, not a network. A client that sends the file in one PATCH
@@ -197,7 +198,7 @@ function renderThrottled(r, meta) {
 
 ${stamp(meta)}
 
-One file of ${size(r.size)} random bytes uploaded from headless Chromium (picked through \`<input type=file>\`,
+One file of ${size(r.size)} of random bytes uploaded from headless Chromium (picked through \`<input type=file>\`,
 a fresh page per run) to rustus ${r.rustus} on 127.0.0.1 through a throttling proxy of the
 project's own (bench/throttle-proxy.mjs), which also serves the page (same-origin, no CORS).
 The proxy lets request bodies through at ${r.link.rate / 1e6} Mbit/s (${f2(linkMBps)} MB/s) and delays
@@ -263,7 +264,7 @@ function renderMemory(r, meta) {
 
 ${stamp(meta)}
 
-One file of ${size(r.size)} random bytes (written to a temp dir after checking free space with \`df\`,
+One file of ${size(r.size)} of random bytes (written to a temp dir after checking free space with \`df\`,
 deleted afterwards), uploaded ${r.reps} time${r.reps > 1 ? 's' : ''} by each client, interleaved, from headless Chromium (picked
 through \`<input type=file>\`, a fresh page per run) to @tus/server with a FileStore on
 127.0.0.1, each stored file checked by SHA-256. Per run:
