@@ -20,10 +20,11 @@ export const mbps = (bytes, seconds) => bytes / 1e6 / seconds;
  *   count, first (ms from start to the first event), maxGap (largest gap between consecutive
  *   events, the start-to-first gap included), tail (last event to the end of the run),
  *   maxPerSecond (most events in any 1 s sliding window), monotonic (never decreasing),
- *   finals (how many events reported the full size).
+ *   finals (how many events reported the full size), fullBeforeDone (ms from the first event
+ *   that reported the full size to the end of the run).
  */
 export function smoothness(events, total, ms) {
-  if (events.length === 0) return { count: 0, first: null, maxGap: ms, tail: ms, maxPerSecond: 0, monotonic: true, finals: 0 };
+  if (events.length === 0) return { count: 0, first: null, maxGap: ms, tail: ms, maxPerSecond: 0, monotonic: true, finals: 0, fullBeforeDone: null };
   let maxGap = events[0].t;
   let monotonic = true;
   for (let i = 1; i < events.length; i++) {
@@ -43,6 +44,8 @@ export function smoothness(events, total, ms) {
     maxPerSecond,
     monotonic,
     finals: events.filter((e) => e.v === total).length,
+    // How long the callback already said 100% before the upload was done (null: it never did).
+    fullBeforeDone: (() => { const f = events.find((e) => e.v === total); return f ? Math.max(0, ms - f.t) : null; })(),
   };
 }
 
