@@ -1,0 +1,48 @@
+// Markdown section of the "memory" benchmark group (bench/memory.mjs's figures): how JS heap,
+// wasm memory, Chromium's resident memory and long tasks were measured, and one table row
+// per client. It measures nothing and writes no file.
+import { longTaskSummary, median } from './stats.mjs';
+import { f0, mib, ms, size, stamp } from './report-common.mjs';
+import { HEADINGS } from './report-headings.mjs';
+
+export function renderMemory(r, meta) {
+  const rows = r.rows.map((row) => {
+    const runs = row.runs;
+    const med = (fn) => median(runs.map(fn));
+    const max = (fn) => Math.max(...runs.map(fn));
+    const lt = runs.map((x) => longTaskSummary(x.run));
+    const ltCells = lt.some((x) => x === null) ? ['not supported', '–']
+      : [`${lt.map((x) => x.count).join(', ')}`, `${ms(Math.max(...lt.map((x) => x.longest)))}`];
+    const count = max((x) => x.wasm.count);
+    const wasm = count === 0 ? 'none' : `${mib(max((x) => x.wasm.bytes))} (${count} ${count === 1 ? 'memory' : 'memories'})`;
+    const rss = runs.every((x) => x.rss) ? `${mib(med((x) => x.rss.baseline))} → ${mib(med((x) => x.rss.peak))} (max ${mib(max((x) => x.rss.peak))})` : 'n/a';
+    return `| ${row.client.label} | ${f0(med((x) => x.mbps))} | ${mib(med((x) => x.heap.baseline))} | ${mib(med((x) => x.heap.peak))} (max ${mib(max((x) => x.heap.peak))}) | ${mib(med((x) => x.heap.peak - x.heap.baseline))} | ${wasm} | ${rss} | ${ltCells.join(' | ')} |`;
+  });
+  return `${HEADINGS.memory}${size(r.size)} to @tus/server over 127.0.0.1${meta.quick ? ' (FERRY_BENCH_QUICK)' : ''}
+
+${stamp(meta)}
+
+One file of ${size(r.size)} of random bytes (written to a temp dir after checking free space with \`df\`,
+deleted afterwards), uploaded ${r.reps} time${r.reps > 1 ? 's' : ''} by each client, interleaved, from headless Chromium (picked
+through \`<input type=file>\`, a fresh page per run) to @tus/server with a FileStore on
+127.0.0.1, each stored file checked by SHA-256. Per run:
+
+- **JS heap**: the page's \`JSHeapUsedSize\` (CDP \`Performance.getMetrics\`), first after the
+  page loaded and the file was picked (the baseline: nothing started, ferry's wasm not loaded
+  yet), then every ~250 ms during the upload; the table gives the median baseline, the median
+  and largest peak, and the median of peak minus baseline.
+- **wasm memory**: the \`byteLength\` of every \`WebAssembly.Memory\` alive in the page at the end
+  (found with \`Runtime.queryObjects\` on \`WebAssembly.Memory.prototype\`). A wasm memory never
+  shrinks, so its size at the end is its peak. tus-js-client has none.
+- **Chromium RSS**: resident memory of all Chromium processes together (browser, renderer,
+  network, GPU; summed from /proc every ~250 ms, so shared pages count more than once): median
+  before → median peak. The file's bytes pass through the browser and network processes, not
+  the page's JS heap.
+- **long tasks**: main-thread tasks over 50 ms seen during the upload by a
+  \`PerformanceObserver\` ('longtask', buffered) installed when the page loaded; their count per
+  run and the longest over all runs.
+
+| client | MB/s (median) | JS heap before | JS heap peak (median; max) | peak − before (median) | wasm memory at end | Chromium RSS before → peak | long tasks > 50 ms per run | longest task (ms) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows.join('\n')}`;
+}
