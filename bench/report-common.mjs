@@ -28,14 +28,19 @@ function distBuilt() {
   } catch { return 'unknown'; }
 }
 
-/** Machine facts as a markdown list. */
-export function machineFacts({ browserVersion, loadStart, loadEnd }) {
+/** The commit and dist/ build being measured (read when a group starts: commits may land while it runs). */
+export function ferryBuild() {
+  return `ferry at commit ${version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}; dist/ built ${distBuilt()}`;
+}
+
+/** Machine facts as a markdown list; `build` is ferryBuild() from the group's start. */
+export function machineFacts({ browserVersion, loadStart, loadEnd, build }) {
   const load = (l) => l.map((x) => x.toFixed(2)).join(' / ');
   const busy = Math.max(loadStart[0], loadEnd[0]) > 1;
   return [
     `- CPU: ${os.availableParallelism()} cores (nproc), ${os.cpus()[0]?.model?.trim() ?? 'unknown model'}; memory ${(os.totalmem() / GiB).toFixed(1)} GiB; ${os.type()} ${os.release()}`,
     `- Node ${process.version}, ${browserVersion} (headless), ${version('curl', ['--version']).split(' ').slice(0, 2).join(' ')}, tus-js-client ${tusJsClientVersion()}`,
-    `- ferry at commit ${version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}; dist/ built ${distBuilt()}`,
+    `- ${build ?? ferryBuild()}`,
     `- load average (1 / 5 / 15 min) at start ${load(loadStart)}, at end ${load(loadEnd)}` +
       (busy ? ' (other work was running: expect noisy numbers, compare the ratios)' : ''),
   ].join('\n');

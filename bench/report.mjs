@@ -12,7 +12,7 @@ import { renderLoopback } from './report-loopback.mjs';
 import { renderMemory } from './report-memory.mjs';
 import { renderThrottled } from './report-throttled.mjs';
 
-export { machineFacts } from './report-common.mjs';
+export { ferryBuild, machineFacts } from './report-common.mjs';
 export { HEADINGS };
 
 const GROUP_ORDER = ['loopback', 'throttled', 'memory'];

@@ -19,7 +19,7 @@ import { launchChromium } from './browser.mjs';
 import { runLoopback } from './loopback.mjs';
 import { runMemory } from './memory.mjs';
 import { ROOT, preparePageRoot } from './page-root.mjs';
-import { machineFacts, renderGroup, writeBenchmarks } from './report.mjs';
+import { ferryBuild, machineFacts, renderGroup, writeBenchmarks } from './report.mjs';
 import { GiB, MiB } from './stats.mjs';
 import { runThrottled } from './throttled.mjs';
 
@@ -67,11 +67,12 @@ try {
     const size = quick ? g.quickSize : g.size;
     const reps = quick ? 1 : (args.reps ?? g.reps);
     const loadStart = os.loadavg();
+    const build = ferryBuild();
     const startedAt = new Date();
     log(`${name}: ${reps} rep(s) of ${size / MiB} MiB${quick ? ' (FERRY_BENCH_QUICK: not for the record)' : ''}`);
     try {
       const result = await g.run({ browser, tmp, pageRoot, size, reps, log });
-      const machine = machineFacts({ browserVersion, loadStart, loadEnd: os.loadavg() });
+      const machine = machineFacts({ browserVersion, loadStart, loadEnd: os.loadavg(), build });
       sections[name] = renderGroup(name, result, { machine, startedAt, command, quick });
       // Every run's raw data (progress events with their times, long tasks, heap samples) for a closer look.
       const raw = path.join(ROOT, 'test-output', 'bench', `${name}${quick ? '-quick' : ''}.json`);
