@@ -12,6 +12,7 @@ mod fetch;
 mod identity;
 mod io;
 mod lock;
+mod memory;
 mod online;
 mod record;
 mod store;
