@@ -1,7 +1,8 @@
 // Reports the bytes an app downloads for ferry: dist/index.js bundled and minified with
 // esbuild (the entry stub, and the total including the lazily imported wasm glue) and
 // dist/wasm/ferry_upload_bg.wasm, raw / gzip -9 / brotli (quality 11), as a markdown table.
-// Exits 1 if the wasm embeds machine paths (the repo's absolute path, /root/, .cargo/registry).
+// Exits 1 if the wasm embeds machine paths (the repo's absolute path, /root/, .cargo/registry)
+// or links float formatting.
 // It does not build: run `node scripts/build.mjs` first (`npm run size` does).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,5 +61,10 @@ for (const [what, s] of rows) console.log(`| ${what} | ${fmt(s.raw)} | ${fmt(s.g
 const leaks = [root, '/root/', '.cargo/registry'].filter((s) => wasm.includes(Buffer.from(s)));
 if (leaks.length) {
   console.error(`\nthe wasm contains machine paths: ${leaks.join(', ')}`);
+  process.exit(1);
+}
+// Float formatting (core::fmt for f32/f64) is several KB; its literal "NaN" gives it away.
+if (wasm.includes(Buffer.from('NaN'))) {
+  console.error('\nthe wasm links float formatting (it contains "NaN"): format integers instead');
   process.exit(1);
 }

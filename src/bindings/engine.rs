@@ -20,7 +20,9 @@ use wasm_bindgen_futures::future_to_promise;
 use super::options::{self, Parsed};
 use crate::core::{Config, Error, ErrorKind, Machine, Millis, Parallel, SessionRecord, SourceInfo, Upload};
 use crate::driver::{self, Command};
-use crate::web::{acquire, error_to_js, identify, record_to_js, warn, LockGuard, OnlineWatch, Store, WebIo};
+use crate::web::{
+    acquire, error_to_js, identify, known_capabilities, record_to_js, warn, LockGuard, OnlineWatch, Store, WebIo,
+};
 
 struct Job {
     upload: Box<dyn Machine>,
@@ -195,7 +197,8 @@ async fn run(
 
 /// The state machine for these options: a parallel upload when asked for (or when the stored
 /// session is one), otherwise a single stream; continuing `stored` when given.
-fn machine(config: Config, stored: Option<SessionRecord>, source: SourceInfo) -> Result<Box<dyn Machine>, Error> {
+fn machine(mut config: Config, stored: Option<SessionRecord>, source: SourceInfo) -> Result<Box<dyn Machine>, Error> {
+    config.capabilities = config.capabilities.or_else(|| known_capabilities(&config.endpoint));
     Ok(match stored {
         Some(record) if !record.parts.is_empty() => Box::new(Parallel::resume(config, record, source, now())?),
         Some(record) => Box::new(Upload::resume(config, record, source, now())?),
@@ -204,40 +207,49 @@ fn machine(config: Config, stored: Option<SessionRecord>, source: SourceInfo) ->
     })
 }
 
-/// Computes the session key and, if a stored session matches, continues it.
+/// Prepares the first run: computes the session key and, if a stored session matches,
+/// continues it. The machine is rebuilt here rather than kept from construction, so that it
+/// also knows what uploads started since then learnt about the endpoint.
 async fn prepare_session(job: &mut Job, prepare: Prepare) {
     let Prepare { mut config, source, resume, fingerprint } = prepare;
-    if !resume {
-        return;
+    let mut stored = None;
+    let key = if resume { session_key(job, &source, fingerprint).await } else { None };
+    if let Some(key) = &key {
+        let store = Store::shared(now()).await;
+        if let Some(why) = store.warning() {
+            warn(
+                &job.io.on_event,
+                "storage_unavailable",
+                &format!("{why}; uploads resume only while this page stays open"),
+            );
+        }
+        config.session_key = Some(key.clone());
+        if config.upload_url.is_none() {
+            stored = store.get(key).await;
+        }
     }
-    let key = match fingerprint {
-        Some(key) => key,
-        None => match identify(&job.io.file, &source.name, &source.mime_type, source.last_modified).await {
-            Ok(key) => key,
-            Err(_) => {
-                warn(
-                    &job.io.on_event,
-                    "identity_unavailable",
-                    "the file could not be read to identify it; it will not be resumable after a reload",
-                );
-                return;
-            }
-        },
-    };
-    let store = Store::shared(now()).await;
-    if let Some(why) = store.warning() {
-        warn(
-            &job.io.on_event,
-            "storage_unavailable",
-            &format!("{why}; uploads resume only while this page stays open"),
-        );
-    }
-    config.session_key = Some(key.clone());
-    let stored = if config.upload_url.is_none() { store.get(&key).await } else { None };
-    let upload = machine(config, stored, source);
-    if let Ok(upload) = upload {
+    if let Ok(upload) = machine(config, stored, source) {
         job.upload = upload;
-        job.key = Some(key);
+        job.key = key;
+    }
+}
+
+/// The app's `fingerprint`, else the file's identity; `None` (with a warning) when the file
+/// cannot be read.
+async fn session_key(job: &Job, source: &SourceInfo, fingerprint: Option<String>) -> Option<String> {
+    if fingerprint.is_some() {
+        return fingerprint;
+    }
+    match identify(&job.io.file, &source.name, &source.mime_type, source.last_modified).await {
+        Ok(key) => Some(key),
+        Err(_) => {
+            warn(
+                &job.io.on_event,
+                "identity_unavailable",
+                "the file could not be read to identify it; it will not be resumable after a reload",
+            );
+            None
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! `SourceInfo::size` is optional so that sources of unknown length (a recording still being
 //! captured) fit later; today an unknown size is refused with a clear error.
 
+use super::capabilities::Capabilities;
 use super::chunking::ChunkPolicy;
 use super::error::{quote, Error};
 use super::metadata;
@@ -59,6 +60,9 @@ pub struct Config {
     pub part_offset: Option<u64>,
     /// Upload over this many connections at once (concatenation extension); 1 = one stream.
     pub parallel: u32,
+    /// What an earlier OPTIONS to this endpoint taught (see capabilities.rs); when known, no
+    /// OPTIONS is sent.
+    pub capabilities: Option<Capabilities>,
 }
 
 impl Config {
@@ -81,6 +85,7 @@ impl Config {
             checksum: false,
             part_offset: None,
             parallel: 1,
+            capabilities: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! Events are plain data; the driver forwards them to JavaScript after the core's borrow
 //! ends. Only server-confirmed byte counts ever appear in `Progress`.
 
+use super::capabilities::Capabilities;
 use super::error::Error;
 
 /// The state an app can show.
@@ -67,4 +68,7 @@ pub enum Event {
     Failed(Error),
     /// Something looks wrong but the upload goes on (e.g. requests that seem blocked by CORS).
     Warning { code: &'static str, message: String },
+    /// The server's OPTIONS answer for `endpoint`, for the platform to hand to later uploads
+    /// (`Config::capabilities`). Not an app event: adapters keep it and do not forward it.
+    Discovered { endpoint: String, capabilities: Capabilities },
 }

@@ -11,6 +11,7 @@
 //! clock, and is why nothing in this module names a platform crate.
 
 pub mod blocks;
+pub mod capabilities;
 pub mod checksum;
 pub mod chunking;
 pub mod config;
@@ -37,6 +38,7 @@ pub mod url;
 #[cfg(test)]
 mod tests;
 
+pub use capabilities::Capabilities;
 pub use config::{Config, SourceInfo};
 pub use error::{Error, ErrorKind};
 pub use event::{Event, State};

@@ -18,10 +18,10 @@
 
 use std::collections::VecDeque;
 
+use super::capabilities::Capabilities;
 use super::config::{Config, SourceInfo};
 use super::error::Error;
 use super::event::{Event, State};
-use super::header;
 use super::http::{Body, Method, Request, RequestId, Response, TransportError};
 use super::metadata;
 use super::progress::Throttle;
@@ -173,6 +173,7 @@ impl Parallel {
                 self.make_parts(stored.iter().map(|r| (r.start, r.end, Some(r.url.clone()))).collect(), now);
                 self.each_part(|p| p.up.start(now));
             }
+            Stage::Idle { .. } if self.cfg.capabilities.is_some() => self.begin(now),
             Stage::Idle { .. } => {
                 let endpoint = self.cfg.endpoint.clone();
                 let req = self.send(Method::Options, endpoint, Vec::new(), now);
@@ -245,9 +246,12 @@ impl Parallel {
         }
         match self.stage {
             Stage::Discovering { req } if req == id => {
-                let concat = res.is_success()
-                    && res.header("tus-extension").is_some_and(|v| header::parse_list(v).any(|e| e == "concatenation"));
-                self.begin(concat, now);
+                // Parts and the single-stream fallback inherit what was learnt: no more OPTIONS.
+                self.cfg.capabilities = Capabilities::from_options(&res);
+                if let Some(capabilities) = self.cfg.capabilities {
+                    self.emit(Event::Discovered { endpoint: self.cfg.endpoint.clone(), capabilities });
+                }
+                self.begin(now);
             }
             Stage::Joining { req: Some(req), .. } if req == id => self.on_joined(res, now),
             _ => {}
@@ -265,7 +269,7 @@ impl Parallel {
         }
         match self.stage {
             // Without an answer, assume no concatenation: one stream always works.
-            Stage::Discovering { req } if req == id => self.begin(false, now),
+            Stage::Discovering { req } if req == id => self.begin(now),
             Stage::Joining { req: Some(req), .. } if req == id => {
                 let cause = match err {
                     TransportError::Headers(msg) => {
@@ -324,7 +328,13 @@ impl Parallel {
     // ---- stages ------------------------------------------------------------------------
 
     /// After discovery: split into parts, or run one ordinary upload.
-    fn begin(&mut self, concat: bool, now: Millis) {
+    /// Splits the file over partial uploads when the server can join them (per
+    /// `cfg.capabilities`; unknown means no), else runs one stream.
+    fn begin(&mut self, now: Millis) {
+        if let Some(Err(error)) = self.cfg.capabilities.map(|c| c.check_size(self.size)) {
+            return self.fail(error);
+        }
+        let concat = self.cfg.capabilities.is_some_and(|c| c.concatenation);
         let n = u64::from(self.cfg.parallel.max(1));
         let part = (self.size / n).div_ceil(PART_GRAIN) * PART_GRAIN;
         if !concat || n < 2 || part < MIN_PART {
@@ -468,7 +478,7 @@ impl Parallel {
                 self.emit(Event::Restarted { reason });
                 false
             }
-            other @ (Event::Reconnecting { .. } | Event::Warning { .. }) => {
+            other @ (Event::Reconnecting { .. } | Event::Warning { .. } | Event::Discovered { .. }) => {
                 self.emit(other);
                 false
             }

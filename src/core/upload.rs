@@ -40,6 +40,7 @@
 
 use std::collections::VecDeque;
 
+use super::capabilities::Capabilities;
 use super::checksum::Algorithm;
 use super::chunking::ChunkSizer;
 use super::config::{Config, SourceInfo, MIN_CHUNK_SIZE};
@@ -587,25 +588,30 @@ impl Upload {
 
     // ---- answers ---------------------------------------------------------------------
 
-    /// What the server supports: the checksum algorithm, and whether the file fits.
+    /// The OPTIONS answer: remembered for later uploads when it is one, then applied.
     fn on_discovered(&mut self, then: Option<String>, res: Response, now: Millis) {
+        let caps = Capabilities::from_options(&res);
+        if let Some(capabilities) = caps {
+            self.emit(Event::Discovered { endpoint: self.cfg.endpoint.clone(), capabilities });
+        }
+        let answer = format!("OPTIONS answered {}", res.status);
+        self.apply_capabilities(then, caps, &answer, now);
+    }
+
+    /// What the server supports (learnt now or by an earlier upload to this endpoint): the
+    /// checksum algorithm, and whether the file fits.
+    fn apply_capabilities(&mut self, then: Option<String>, caps: Option<Capabilities>, answer: &str, now: Millis) {
         self.discovered = true;
-        if res.is_success() {
-            if let Some(max) = res.header("tus-max-size").and_then(header::parse_u64) {
-                if max < self.size {
-                    let message =
-                        format!("the file has {} bytes but the server accepts at most {max} (Tus-Max-Size)", self.size);
-                    let error = Error { kind: ErrorKind::Rejected, code: "too_large", status: None, message };
-                    return self.fail(then, error);
-                }
+        if let Some(caps) = caps {
+            if let Err(error) = caps.check_size(self.size) {
+                return self.fail(then, error);
             }
-            self.checksum = res.header("tus-checksum-algorithm").and_then(Algorithm::choose);
+            self.checksum = caps.checksum;
         }
         if self.checksum.is_none() {
             let message = format!(
-                "checksums were requested, but the server (OPTIONS answered {}) offers neither sha256 nor sha1 in \
-                 Tus-Checksum-Algorithm (or CORS does not expose it); uploading without them",
-                res.status
+                "checksums were requested, but the server ({answer}) offers neither sha256 nor sha1 in \
+                 Tus-Checksum-Algorithm (or CORS does not expose it); uploading without them"
             );
             self.emit(Event::Warning { code: "checksum_unsupported", message });
         }
@@ -877,6 +883,9 @@ impl Upload {
     }
 
     fn discover(&mut self, then: Option<String>, now: Millis) {
+        if let Some(caps) = self.cfg.capabilities {
+            return self.apply_capabilities(then, Some(caps), "an earlier OPTIONS to this endpoint", now);
+        }
         let endpoint = self.cfg.endpoint.clone();
         let req = self.send(Method::Options, endpoint, Vec::new(), Body::Empty, now);
         let state = if then.is_some() { State::Resuming } else { State::Creating };

@@ -72,6 +72,8 @@ pub fn event_to_js(event: &Event) -> JsValue {
             set(&obj, "type", "failed");
             set(&obj, "error", error_to_js(error));
         }
+        // Kept by the web adapter (io.rs), never handed to the app.
+        Event::Discovered { .. } => {}
     }
     obj.into()
 }

@@ -18,6 +18,7 @@ use wasm_bindgen::JsValue;
 use web_sys::Blob;
 
 use super::convert::event_to_js;
+use super::discovered;
 use super::fetch::perform;
 use super::lock::LockGuard;
 use super::store::{Put, Store};
@@ -136,6 +137,10 @@ impl Io for WebIo {
             }
         }
         for event in &events {
+            if let Event::Discovered { endpoint, capabilities } = event {
+                discovered::remember(endpoint, *capabilities);
+                continue;
+            }
             // An exception in an app listener must not stop the upload.
             let _ = self.on_event.call1(&JsValue::NULL, &event_to_js(event));
         }

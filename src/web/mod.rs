@@ -8,15 +8,18 @@
 //! File bytes are never copied into wasm memory: bodies are `Blob.slice` views.
 
 mod convert;
+mod discovered;
 mod fetch;
 mod identity;
 mod io;
 mod lock;
+mod memory;
 mod online;
 mod record;
 mod store;
 
 pub use convert::{error_to_js, event_to_js};
+pub use discovered::known as known_capabilities;
 pub use identity::identify;
 pub use io::{warn, WebIo};
 pub use lock::{acquire, LockGuard};

@@ -11,7 +11,6 @@
 //! records carry their own `v` and are converted when read (record.rs).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use futures::future::{select, Either};
@@ -20,6 +19,7 @@ use gloo_timers::future::TimeoutFuture;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
+use super::memory::Memory;
 use super::record::{from_js, to_js};
 use crate::core::{Millis, SessionRecord};
 
@@ -55,7 +55,7 @@ async fn write(db: &Rexie, value: &JsValue) -> Result<(), rexie::Error> {
 pub struct Store {
     backend: RefCell<Backend>,
     /// Stored objects (as they would be in IndexedDB) when running in memory.
-    memory: RefCell<BTreeMap<String, JsValue>>,
+    memory: RefCell<Memory>,
     /// Why the store runs in memory, if it does (reported once to each upload).
     warning: RefCell<Option<String>>,
 }
@@ -239,7 +239,15 @@ impl Store {
                 records.push((r, v));
             }
         }
-        records.sort_by_key(|(r, _)| r.updated_at);
+        // Oldest first. An insertion sort: a page has a handful of sessions, and the standard
+        // library's sorts cost about 3 KB of wasm.
+        for i in 1..records.len() {
+            let mut j = i;
+            while j > 0 && records[j - 1].0.updated_at > records[j].0.updated_at {
+                records.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         records
     }
 }

@@ -568,11 +568,27 @@ async function scenarioParallel(browser, bname, server) {
     if (concat) {
       assert.equal(posts, 4, `three partial uploads and the final one: ${methods.join(' ')}`);
       assert.ok(!warnings.includes('parallel_unsupported'), `${warnings}`);
-      return '3 partial uploads at once, joined by a final POST, byte-exact';
+    } else {
+      assert.equal(posts, 1, `one stream: ${methods.join(' ')}`);
+      assert.ok(warnings.includes('parallel_unsupported'), `a parallel_unsupported warning: ${warnings}`);
     }
-    assert.equal(posts, 1, `one stream: ${methods.join(' ')}`);
-    assert.ok(warnings.includes('parallel_unsupported'), `a parallel_unsupported warning: ${warnings}`);
-    return 'no concatenation: `parallel_unsupported`, one stream, byte-exact';
+    // A second file from the same page: the endpoint's answer is remembered, no 2nd OPTIONS.
+    const file2 = await randomFile(`${bname}-${server.key}-parallel-2.bin`, 12 * MiB);
+    await pick(page, file2);
+    await startRun(page, 'par2', { ...BASE, endpoint: endpoint(file2.name), chunkSize: chunk, parallelUploads: 2 });
+    const run2 = await finished(page, 'par2');
+    assertOk(run2);
+    await assertStored(server, run2.result.uploadUrl, file2);
+    const methods2 = run2.requests.map((r) => r.method);
+    assert.equal(methods2.filter((m) => m === 'POST').length, concat ? 3 : 1, methods2.join(' '));
+    // Remembered per endpoint URL; the SeaweedFS filer's endpoint is the file's own path.
+    const again = endpoint(file2.name) !== endpoint(file.name);
+    const options2 = methods2.filter((m) => m === 'OPTIONS').length;
+    assert.equal(options2, again ? 1 : 0, `OPTIONS only for a new endpoint: ${methods2.join(' ')}`);
+    const second = again ? 'a 2nd file (its own endpoint) asked again' : 'a 2nd file sent no OPTIONS';
+    return concat
+      ? `3 partial uploads at once, joined by a final POST, byte-exact; ${second}`
+      : `no concatenation: \`parallel_unsupported\`, one stream, byte-exact; ${second}`;
   } finally {
     await page.close();
   }

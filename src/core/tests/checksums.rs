@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::core::checksum::Algorithm;
+use crate::core::Capabilities;
 
 fn with_checksums(size: u64) -> Harness {
     let mut cfg = Config::new(ENDPOINT);
@@ -117,4 +118,67 @@ fn without_the_option_no_options_request_is_sent() {
     let mut h = Harness::new(10_000, 4_000);
     h.start();
     h.expect(Method::Post);
+}
+
+#[test]
+fn the_answer_is_announced_for_later_uploads_to_the_same_endpoint() {
+    let mut h = with_checksums(10_000);
+    h.start();
+    let (id, _) = h.expect(Method::Options);
+    h.reply(id, options("sha256").with_header("Tus-Max-Size", "1000000"));
+    let announced: Vec<_> = h.events.iter().filter(|e| matches!(e, Event::Discovered { .. })).collect();
+    let want = Capabilities { concatenation: false, checksum: Some(Algorithm::Sha256), max_size: Some(1_000_000) };
+    assert_eq!(announced, [&Event::Discovered { endpoint: ENDPOINT.into(), capabilities: want }]);
+}
+
+#[test]
+fn a_failed_options_answer_is_not_announced() {
+    let mut h = with_checksums(10_000);
+    h.start();
+    let (id, _) = h.expect(Method::Options);
+    h.reply(id, Response::new(405));
+    assert!(!h.events.iter().any(|e| matches!(e, Event::Discovered { .. })), "{:?}", h.events);
+    h.expect(Method::Post);
+}
+
+#[test]
+fn known_capabilities_skip_the_options_request() {
+    let mut cfg = Config::new(ENDPOINT);
+    cfg.chunk_size = 4_000;
+    cfg.checksum = true;
+    cfg.capabilities = Some(Capabilities { concatenation: false, checksum: Some(Algorithm::Sha1), max_size: None });
+    let mut h = Harness::with(cfg, SourceInfo::file(10_000, "a", "b"));
+    h.start();
+    let (id, _) = h.expect(Method::Post);
+    h.reply(id, created("/files/abc"));
+    assert_eq!(h.expect(Method::Patch).1.checksum, Some(Algorithm::Sha1));
+    assert!(!h.events.iter().any(|e| matches!(e, Event::Discovered { .. } | Event::Warning { .. })), "{:?}", h.events);
+}
+
+#[test]
+fn known_capabilities_without_an_algorithm_warn_once_and_send_plain_patches() {
+    let mut cfg = Config::new(ENDPOINT);
+    cfg.chunk_size = 4_000;
+    cfg.checksum = true;
+    cfg.capabilities = Some(Capabilities { concatenation: true, checksum: None, max_size: None });
+    let mut h = Harness::with(cfg, SourceInfo::file(10_000, "a", "b"));
+    h.start();
+    let (id, _) = h.expect(Method::Post);
+    let warnings = h.events.iter().filter(|e| matches!(e, Event::Warning { code: "checksum_unsupported", .. }));
+    assert_eq!(warnings.count(), 1);
+    h.reply(id, created("/files/abc"));
+    assert_eq!(h.expect(Method::Patch).1.checksum, None);
+}
+
+#[test]
+fn a_known_size_limit_fails_before_any_request() {
+    let mut cfg = Config::new(ENDPOINT);
+    cfg.checksum = true;
+    cfg.capabilities =
+        Some(Capabilities { concatenation: false, checksum: Some(Algorithm::Sha256), max_size: Some(9_999) });
+    let mut h = Harness::with(cfg, SourceInfo::file(10_000, "a", "b"));
+    h.start();
+    h.finish();
+    assert!(h.sent.is_empty(), "{:?}", h.sent);
+    assert_eq!(h.failure().unwrap().code, "too_large");
 }

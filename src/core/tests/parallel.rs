@@ -248,3 +248,64 @@ fn abort_with_terminate_deletes_every_part() {
     }
     assert!(matches!(h.up.outcome(), Some(Err(e)) if e.code == "aborted"));
 }
+
+#[test]
+fn the_options_answer_is_announced_once_and_parts_do_not_ask_again() {
+    let mut cfg = Config::new(ENDPOINT);
+    cfg.parallel = 2;
+    cfg.chunk_size = 4 * MIB;
+    cfg.checksum = true;
+    let mut h = P::from(Parallel::new(cfg, SourceInfo::file(SIZE, "v", "video/mp4"), Millis(0)).unwrap());
+    h.start();
+    let (id, _) = h.take(Method::Options);
+    h.reply(
+        id,
+        Response::new(204)
+            .with_header("Tus-Extension", "creation,concatenation,checksum")
+            .with_header("Tus-Checksum-Algorithm", "sha256"),
+    );
+    let announced = h.events.iter().filter(|e| matches!(e, Event::Discovered { .. })).count();
+    assert_eq!(announced, 1);
+    assert!(h.sent.iter().all(|(_, r)| r.method == Method::Post), "only the parts' POSTs: {:?}", h.sent);
+    assert_eq!(h.sent.len(), 2);
+    for i in 0..2 {
+        let (id, _) = h.take(Method::Post);
+        h.reply(id, created(&format!("/files/p{i}")));
+    }
+    let (_, patch) = h.take(Method::Patch);
+    assert_eq!(patch.checksum, Some(crate::core::checksum::Algorithm::Sha256));
+}
+
+#[test]
+fn known_capabilities_create_the_parts_at_once() {
+    let mut cfg = Config::new(ENDPOINT);
+    cfg.parallel = 2;
+    cfg.capabilities = Some(Capabilities { concatenation: true, checksum: None, max_size: None });
+    let mut h = P::from(Parallel::new(cfg, SourceInfo::file(SIZE, "v", "video/mp4"), Millis(0)).unwrap());
+    h.start();
+    assert_eq!(h.sent.len(), 2, "{:?}", h.sent);
+    assert!(h.sent.iter().all(|(_, r)| r.method == Method::Post && r.header("Upload-Concat") == Some("partial")));
+}
+
+#[test]
+fn known_capabilities_without_concatenation_fall_back_without_asking() {
+    let mut cfg = Config::new(ENDPOINT);
+    cfg.parallel = 2;
+    cfg.capabilities = Some(Capabilities { concatenation: false, checksum: None, max_size: None });
+    let mut h = P::from(Parallel::new(cfg, SourceInfo::file(SIZE, "v", "video/mp4"), Millis(0)).unwrap());
+    h.start();
+    let (_, post) = h.take(Method::Post);
+    assert_eq!(post.header("Upload-Concat"), None);
+    assert!(h.sent.is_empty());
+    assert!(h.events.iter().any(|e| matches!(e, Event::Warning { code: "parallel_unsupported", .. })));
+}
+
+#[test]
+fn a_file_above_the_servers_limit_fails_before_creating_parts() {
+    let mut h = P::new(SIZE, 2);
+    h.start();
+    let (id, _) = h.take(Method::Options);
+    h.reply(id, Response::new(204).with_header("Tus-Extension", "concatenation").with_header("Tus-Max-Size", "1024"));
+    assert!(h.sent.is_empty(), "{:?}", h.sent);
+    assert_eq!(h.up.outcome().map(|r| r.unwrap_err().code), Some("too_large"));
+}
