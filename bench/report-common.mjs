@@ -30,7 +30,7 @@ function distBuilt() {
 
 /** The commit and dist/ build being measured (read when a group starts: commits may land while it runs). */
 export function ferryBuild() {
-  return `ferry at commit ${version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}; dist/ built ${distBuilt()}`;
+  return `ferry's dist/ built ${distBuilt()}; repository at commit ${version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}`;
 }
 
 /** Machine facts as a markdown list; `build` is ferryBuild() from the group's start. */

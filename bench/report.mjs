@@ -54,7 +54,9 @@ ratios to a baseline measured in the same run, never a single timing. The groups
 - **Memory and main thread**: JS heap, wasm memory, browser memory and long tasks while 2 GiB
   are uploaded by ferry and by tus-js-client.
 
-Each section says when and on what machine it was measured, and how loaded the machine was.
+Each section says when and on what machine it was measured, how loaded the machine was, which
+build of dist/ ran and the commit the repository was at (\`npm run bench\` builds dist/ first,
+so the two match; a bare \`node bench/upload.mjs\` measures whatever dist/ holds).
 Every run's raw data (each progress event with its time, long tasks, heap figures) is written
 to \`test-output/bench/<group>.json\`. Nothing here is a test: no figure is asserted, the
 issue targets are stated beside the measurements.
