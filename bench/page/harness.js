@@ -6,6 +6,7 @@
 //   tus-js-client  4.3.1, bundled by bench/page-root.mjs into ./tus-js-client.js; onProgress
 //                  (bytes handed to the network) and onChunkComplete (bytes the server accepted)
 //   fetch          one POST, then the whole file in one PATCH with fetch: no TUS client at all
+//   fetchChunks    the same in PATCHes of a fixed size, one after the other
 // It changes no client defaults beyond the options it is given, and asserts nothing.
 import { createUpload } from '/dist/index.js';
 import { Upload as TusUpload } from './tus-js-client.js';
@@ -88,5 +89,28 @@ async function fetchOnce({ endpoint }) {
   return finish({ ok, error: ok ? null : `PATCH answered ${patch.status}`, ms: performance.now() - t0, url, size: file.size, progress: [] }, t0);
 }
 
-window.bench = { ferry, tusjs, fetch: fetchOnce };
+/**
+ * No TUS client either, but the file in PATCHes of `chunkSize` bytes, each sent when the last
+ * was answered: what chunking itself costs the browser and the server, without ferry.
+ */
+async function fetchChunks({ endpoint, chunkSize }) {
+  const file = picked();
+  const tus = { 'Tus-Resumable': '1.0.0' };
+  const t0 = performance.now();
+  const post = await fetch(endpoint, { method: 'POST', headers: { ...tus, 'Upload-Length': String(file.size) } });
+  const url = new URL(post.headers.get('Location'), location.href).href;
+  for (let at = 0; at < file.size; at += chunkSize) {
+    const patch = await fetch(url, {
+      method: 'PATCH',
+      headers: { ...tus, 'Upload-Offset': String(at), 'Content-Type': 'application/offset+octet-stream' },
+      body: file.slice(at, Math.min(at + chunkSize, file.size)),
+    });
+    if (patch.status !== 204) {
+      return finish({ ok: false, error: `PATCH at ${at} answered ${patch.status}`, progress: [] }, t0);
+    }
+  }
+  return finish({ ok: true, ms: performance.now() - t0, url, size: file.size, progress: [] }, t0);
+}
+
+window.bench = { ferry, tusjs, fetch: fetchOnce, fetchChunks };
 document.documentElement.dataset.ready = 'true';

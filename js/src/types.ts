@@ -64,7 +64,7 @@ export interface UploadOptions {
   chunkSize?: number | 'auto';
   /** Smallest automatic chunk. Default 256 KiB (set 5 MiB if your server needs S3-sized parts). */
   minChunkSize?: number;
-  /** Largest automatic chunk. Default 64 MiB. */
+  /** Largest automatic chunk. Default 256 MiB (reached only above about 85 MB/s). */
   maxChunkSize?: number;
   /** Extra `Upload-Metadata` pairs. `filename` and `filetype` are sent automatically. */
   metadata?: Record<string, string>;
@@ -110,8 +110,9 @@ export interface UploadOptions {
    * Upload over this many connections at once (1 to 16; default 1). The file is split into
    * that many partial uploads (tus concatenation extension, learnt with one OPTIONS request)
    * that are joined at the end; progress sums them and every part is stored in the session,
-   * so a parallel upload resumes like any other. Servers without concatenation (and files
-   * under 10 MiB) get one stream and a `parallel_unsupported` warning.
+   * so a parallel upload resumes like any other. Parts are at least 5 MiB, so a smaller file
+   * uses fewer connections (one below 10 MiB). Servers without concatenation get one stream
+   * and a `parallel_unsupported` warning.
    */
   parallelUploads?: number;
   /** Keep the session record after the upload completes. Default `false`. */

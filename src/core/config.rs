@@ -72,7 +72,7 @@ impl Config {
             chunk_size: DEFAULT_CHUNK_SIZE,
             adaptive_chunks: false,
             min_chunk_size: 256 * 1024,
-            max_chunk_size: 64 * 1024 * 1024,
+            max_chunk_size: 256 * 1024 * 1024,
             metadata: Vec::new(),
             upload_url: None,
             progress_interval_ms: DEFAULT_PROGRESS_INTERVAL_MS,

@@ -165,11 +165,27 @@ fn without_concatenation_it_is_one_ordinary_upload() {
 }
 
 #[test]
+fn a_file_too_small_for_every_part_gets_fewer_parts() {
+    let mut h = P::new(16 * MIB, 4);
+    let posts = h.discovered();
+    assert_eq!(posts.len(), 3, "16 MiB holds three parts of at least 5 MiB");
+    let lengths: Vec<u64> = posts.iter().map(|(_, p)| p.header("Upload-Length").unwrap().parse().unwrap()).collect();
+    assert_eq!(lengths.iter().sum::<u64>(), 16 * MIB);
+    assert!(lengths.iter().all(|&l| l >= 5 * MIB), "{lengths:?}");
+    assert!(!h.events.iter().any(|e| matches!(e, Event::Warning { .. })), "{:?}", h.events);
+}
+
+#[test]
 fn a_small_file_is_not_split() {
     let mut h = P::new(6 * MIB, 4);
     let posts = h.discovered();
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].1.header("Upload-Concat"), None);
+    assert!(
+        !h.events.iter().any(|e| matches!(e, Event::Warning { .. })),
+        "a small file is not a problem: {:?}",
+        h.events
+    );
 }
 
 #[test]

@@ -38,7 +38,8 @@ const GiB = 1024 * MiB;
 const FOUR_GIB = 4 * GiB;
 const SPARSE = FOUR_GIB + 80 * MiB + 123; // > 4 GiB and not a multiple of any chunk size
 const AROUND_4GIB = [FOUR_GIB - MiB - 7, FOUR_GIB + MiB + 9]; // random bytes across 2^32
-const TAIL = 64 * MiB + 77; // random bytes at the end, more than the largest chunk ('auto' ≤ 64 MiB); after AROUND_4GIB
+const MAX_CHUNK = 64 * MiB; // maxChunkSize of the sparse upload, so that its last chunk fits in TAIL
+const TAIL = MAX_CHUNK + 77; // random bytes at the end, more than the largest chunk; after AROUND_4GIB
 
 let srv;
 let tmp;
@@ -188,8 +189,8 @@ describe('uploads in webkit', () => {
       await pick(session, file);
       await countBlobReads(session, 1 * GiB);
       const t0 = Date.now();
-      // The default chunk size ('auto'), cross-origin to the tail server.
-      await startRun(session, 'sparse', { endpoint: tail.endpoint });
+      // Automatic chunk sizes ('auto', the default) up to MAX_CHUNK, cross-origin to the tail server.
+      await startRun(session, 'sparse', { endpoint: tail.endpoint, maxChunkSize: MAX_CHUNK });
       const run = await until(session, 'sparse', (r) => r.done, 'the > 4 GiB upload to finish', 280_000, 500);
       const ms = Date.now() - t0;
       assert.ok(run.ok, `the upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
