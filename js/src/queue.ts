@@ -236,7 +236,10 @@ class Queue implements UploadQueue {
     if (item.active) {
       item.active = false;
       item.upload.pause();
-      // The upload reports 'paused' itself; its slot is free now.
+      // Its slot is free now, so it shows 'paused' now: the upload's own 'paused' follows once
+      // its request is cancelled, and until then the next file must not look like a second
+      // upload running beside it.
+      this.#setState(item, 'paused');
       this.#pump();
     }
   }
