@@ -1,23 +1,26 @@
 // Benchmark group "memory": a 2 GiB file of random bytes (FERRY_BENCH_QUICK: 64 MiB) uploaded
-// over 127.0.0.1 to @tus/server with a FileStore (scripts/serve.mjs) by ferry (default
-// options) and tus-js-client (default options), interleaved, `reps` each. Per run: the page's
+// over 127.0.0.1 to @tus/server with a FileStore (scripts/serve.mjs) by plain fetch (one PATCH,
+// the browser's own cost), ferry (default options) and tus-js-client (default options),
+// interleaved, `reps` each, in headless Chromium and then in headless Firefox. Per Chromium run: the page's
 // JS heap before the upload (the baseline: page loaded, file picked, nothing started) and its
 // peak during the upload (CDP Performance.getMetrics JSHeapUsedSize, every ~250 ms), the
 // WebAssembly.Memory objects alive at the end (wasm memory never shrinks, so that is its
 // peak), the resident memory of all Chromium processes together (/proc, every ~250 ms), and
 // the main thread's long tasks (> 50 ms, PerformanceObserver 'longtask', buffered, installed
-// when the page loads). Checks free disk space first, every stored file by SHA-256, and
-// deletes what it wrote. Returns raw figures for bench/report.mjs; writes no file, judges nothing.
+// when the page loads). Per Firefox run: the resident memory of all Firefox processes (the
+// heap and wasm figures come from Chromium's DevTools protocol only). Checks free disk space
+// first, every stored file by SHA-256, and deletes what it wrote. Returns raw figures for bench/report.mjs; writes no file, judges nothing.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
+import { launchBrowser } from '../scripts/browsers.mjs';
 import { sha256File, writeRandomFile } from '../tests/e2e/helpers.mjs';
-import { FERRY_DEFAULT, TUSJS_DEFAULT, runClient } from './clients.mjs';
+import { FERRY_DEFAULT, FETCH, TUSJS_DEFAULT, runClient } from './clients.mjs';
 import { GiB, mbps } from './stats.mjs';
 
-export const MEMORY_CLIENTS = [FERRY_DEFAULT, TUSJS_DEFAULT];
+export const MEMORY_CLIENTS = [FETCH, FERRY_DEFAULT, TUSJS_DEFAULT];
 
 /** Free bytes on the filesystem holding `dir` (df). */
 export function freeBytes(dir) {
@@ -58,7 +61,10 @@ function rssSampler(pid) {
   return { stop: () => { clearInterval(timer); return rss; } };
 }
 
-/** Runs the group; resolves to { size, reps, rows: [{ client, runs: [{ mbps, seconds, heap, wasm, rss, longTasks, run }] }] }. */
+/**
+ * Runs the group; resolves to { size, reps, rows: [{ client, runs: [{ mbps, seconds, heap,
+ * wasm, rss, run }] }], firefox: { version, rows: [{ client, runs: [{ mbps, seconds, rss }] }] } }.
+ */
 export async function runMemory({ browser, tmp, pageRoot, size, reps, log }) {
   const need = 2 * size + GiB;
   const free = freeBytes(tmp);
@@ -68,29 +74,49 @@ export async function runMemory({ browser, tmp, pageRoot, size, reps, log }) {
   const sha256 = await writeRandomFile(file, size);
   const srv = await startServer({ port: 0, root: pageRoot });
   const rows = MEMORY_CLIENTS.map((client) => ({ client, runs: [] }));
+  const firefoxRows = MEMORY_CLIENTS.map((client) => ({ client, runs: [] }));
   const chromePid = browser.process()?.pid;
+  let firefox = null;
+  let firefoxVersion = null;
+  /** Uploads once with `client` in `b`; checks and deletes the stored copy; resolves to { seconds, run, rss }. */
+  const once = async (b, pid, client, sample) => {
+    const sampler = pid ? rssSampler(pid) : null;
+    const { id, seconds, run } = await runClient(client, { browser: b, pageUrl: srv.url, endpoint: srv.endpoint, file, size, sample });
+    const rss = sampler?.stop() ?? null;
+    const stored = path.join(srv.dataDir, id);
+    const got = await sha256File(stored);
+    await fsp.rm(stored, { force: true });
+    await fsp.rm(`${stored}.json`, { force: true });
+    if (got !== sha256) throw new Error(`memory, ${client.label}: the stored bytes differ from the source`);
+    return { seconds, run, rss };
+  };
+  const MB = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   try {
     for (let rep = 1; rep <= reps; rep++) {
       for (const row of rows) {
-        const sampler = chromePid ? rssSampler(chromePid) : null;
-        const { id, seconds, run } = await runClient(row.client, { browser, pageUrl: srv.url, endpoint: srv.endpoint, file, size, sample: true });
-        const rss = sampler?.stop() ?? null;
-        const stored = path.join(srv.dataDir, id);
-        const got = await sha256File(stored);
-        await fsp.rm(stored, { force: true });
-        await fsp.rm(`${stored}.json`, { force: true });
-        if (got !== sha256) throw new Error(`memory, ${row.client.label}: the stored bytes differ from the source`);
+        const { seconds, run, rss } = await once(browser, chromePid, row.client, true);
         row.runs.push({ mbps: mbps(size, seconds), seconds, heap: run.heap, wasm: run.wasm, rss, run });
-        const MB = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
         log(`memory ${rep}/${reps} ${row.client.label}: heap ${MB(run.heap.baseline)} -> peak ${MB(run.heap.peak)} (${run.heap.samples} samples), ` +
           `wasm ${MB(run.wasm.bytes)} in ${run.wasm.count}, Chromium RSS ${rss ? `${MB(rss.baseline)} -> ${MB(rss.peak)}` : 'n/a'}, ` +
           `long tasks ${run.longTasks.length} (longest ${Math.max(0, ...run.longTasks.map((t) => t.duration)).toFixed(0)} ms), ` +
           `${mbps(size, seconds).toFixed(0)} MB/s, SHA-256 ok`);
       }
     }
+    firefox = await launchBrowser('firefox');
+    firefoxVersion = await firefox.version();
+    const firefoxPid = firefox.process()?.pid;
+    for (let rep = 1; rep <= reps; rep++) {
+      for (const row of firefoxRows) {
+        const { seconds, rss } = await once(firefox, firefoxPid, row.client, false);
+        row.runs.push({ mbps: mbps(size, seconds), seconds, rss });
+        log(`memory ${rep}/${reps} Firefox, ${row.client.label}: RSS ${rss ? `${MB(rss.baseline)} -> ${MB(rss.peak)}` : 'n/a'}, ` +
+          `${mbps(size, seconds).toFixed(0)} MB/s, SHA-256 ok`);
+      }
+    }
   } finally {
+    await firefox?.close();
     await srv.close();
     await fsp.rm(file, { force: true });
   }
-  return { size, reps, rows };
+  return { size, reps, rows, firefox: { version: firefoxVersion, rows: firefoxRows } };
 }

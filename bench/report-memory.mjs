@@ -1,6 +1,6 @@
 // Markdown section of the "memory" benchmark group (bench/memory.mjs's figures): how JS heap,
-// wasm memory, Chromium's resident memory and long tasks were measured, and one table row
-// per client. It measures nothing and writes no file.
+// wasm memory, the browsers' resident memory and long tasks were measured, one table row per
+// client for Chromium and one for Firefox. It measures nothing and writes no file.
 import { longTaskSummary, median } from './stats.mjs';
 import { f0, mib, ms, size, stamp } from './report-common.mjs';
 import { HEADINGS } from './report-headings.mjs';
@@ -18,6 +18,36 @@ export function renderMemory(r, meta) {
     const rss = runs.every((x) => x.rss) ? `${mib(med((x) => x.rss.baseline))} → ${mib(med((x) => x.rss.peak))} (max ${mib(max((x) => x.rss.peak))})` : 'n/a';
     return `| ${row.client.label} | ${f0(med((x) => x.mbps))} | ${mib(med((x) => x.heap.baseline))} | ${mib(med((x) => x.heap.peak))} (max ${mib(max((x) => x.heap.peak))}) | ${mib(med((x) => x.heap.peak - x.heap.baseline))} | ${wasm} | ${rss} | ${ltCells.join(' | ')} |`;
   });
+  const fetchRow = (rows) => rows.find((row) => row.client.client === 'fetch');
+  const growth = (row) => median(row.runs.map((x) => x.rss.peak - x.rss.baseline));
+  const ff = r.firefox;
+  const ffBase = ff && fetchRow(ff.rows);
+  const ffRows = (ff?.rows ?? []).map((row) => {
+    const runs = row.runs;
+    const med = (fn) => median(runs.map(fn));
+    const max = (fn) => Math.max(...runs.map(fn));
+    const ratio = ffBase && growth(ffBase) > 0 ? (growth(row) / growth(ffBase)).toFixed(2) : '–';
+    return `| ${row.client.label} | ${f0(med((x) => x.mbps))} | ${mib(med((x) => x.rss.baseline))} → ${mib(med((x) => x.rss.peak))} (max ${mib(max((x) => x.rss.peak))}) | ${mib(growth(row))} | ${ratio} |`;
+  });
+  const firefoxPart = !ff ? '' : `
+
+### Firefox (${ff.version})
+
+The same file, uploaded ${r.reps} time${r.reps > 1 ? 's' : ''} by each client in headless Firefox
+(a fresh browser per group, a fresh page per run). Firefox has no DevTools-protocol heap
+metrics or \`queryObjects\`, so only its resident memory is measured: all Firefox processes
+together, from /proc every ~250 ms, as for Chromium. "vs plain fetch" divides a client's
+median growth by plain fetch's, the browser's own cost for the same bytes.
+
+| client | MB/s (median) | Firefox RSS before → peak (median; max) | growth (median) | vs plain fetch |
+|---|---:|---:|---:|---:|
+${ffRows.join('\n')}
+
+In Firefox the resident memory grows with the bytes sent for every client, plain fetch and
+tus-js-client's XMLHttpRequest included, and is not given back during the upload: it is the
+browser's handling of file-backed request bodies (/proc counts its shared and file-backed
+pages, possibly in more than one process), not something a client controls.`;
+
   return `${HEADINGS.memory}${size(r.size)} to @tus/server over 127.0.0.1${meta.quick ? ' (FERRY_BENCH_QUICK)' : ''}
 
 ${stamp(meta)}
@@ -44,5 +74,5 @@ through \`<input type=file>\`, a fresh page per run) to @tus/server with a FileS
 
 | client | MB/s (median) | JS heap before | JS heap peak (median; max) | peak − before (median) | wasm memory at end | Chromium RSS before → peak | long tasks > 50 ms per run | longest task (ms) |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|
-${rows.join('\n')}`;
+${rows.join('\n')}${firefoxPart}`;
 }
