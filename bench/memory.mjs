@@ -7,17 +7,18 @@
 // WebAssembly.Memory objects alive at the end (wasm memory never shrinks, so that is its
 // peak), the resident memory of all Chromium processes together (/proc, every ~250 ms), and
 // the main thread's long tasks (> 50 ms, PerformanceObserver 'longtask', buffered, installed
-// when the page loads). Per Firefox run: the resident memory of all Firefox processes (the
-// heap and wasm figures come from Chromium's DevTools protocol only). Checks free disk space
+// when the page loads). Per Firefox run (driven over classic WebDriver, see bench/firefox.mjs):
+// the resident memory of geckodriver and all Firefox processes (the heap and wasm figures come
+// from Chromium's DevTools protocol only). Checks free disk space
 // first, every stored file by SHA-256, and deletes what it wrote. Returns raw figures for bench/report.mjs; writes no file, judges nothing.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
-import { launchBrowser } from '../scripts/browsers.mjs';
 import { sha256File, writeRandomFile } from '../tests/e2e/helpers.mjs';
 import { FERRY_DEFAULT, FETCH, TUSJS_DEFAULT, runClient } from './clients.mjs';
+import { runInFirefox, startFirefox } from './firefox.mjs';
 import { GiB, mbps } from './stats.mjs';
 
 export const MEMORY_CLIENTS = [FETCH, FERRY_DEFAULT, TUSJS_DEFAULT];
@@ -77,24 +78,27 @@ export async function runMemory({ browser, tmp, pageRoot, size, reps, log }) {
   const firefoxRows = MEMORY_CLIENTS.map((client) => ({ client, runs: [] }));
   const chromePid = browser.process()?.pid;
   let firefox = null;
-  let firefoxVersion = null;
-  /** Uploads once with `client` in `b`; checks and deletes the stored copy; resolves to { seconds, run, rss }. */
-  const once = async (b, pid, client, sample) => {
-    const sampler = pid ? rssSampler(pid) : null;
-    const { id, seconds, run } = await runClient(client, { browser: b, pageUrl: srv.url, endpoint: srv.endpoint, file, size, sample });
-    const rss = sampler?.stop() ?? null;
-    const stored = path.join(srv.dataDir, id);
+  /** Checks and deletes the stored copy of upload `url`. */
+  const verify = async (client, url) => {
+    const stored = path.join(srv.dataDir, decodeURIComponent(new URL(url, srv.url).pathname.split('/').filter(Boolean).pop()));
     const got = await sha256File(stored);
     await fsp.rm(stored, { force: true });
     await fsp.rm(`${stored}.json`, { force: true });
     if (got !== sha256) throw new Error(`memory, ${client.label}: the stored bytes differ from the source`);
+  };
+  /** Uploads once with `client` in Chromium; resolves to { seconds, run, rss }. */
+  const once = async (client) => {
+    const sampler = chromePid ? rssSampler(chromePid) : null;
+    const { url, seconds, run } = await runClient(client, { browser, pageUrl: srv.url, endpoint: srv.endpoint, file, size, sample: true });
+    const rss = sampler?.stop() ?? null;
+    await verify(client, url);
     return { seconds, run, rss };
   };
   const MB = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   try {
     for (let rep = 1; rep <= reps; rep++) {
       for (const row of rows) {
-        const { seconds, run, rss } = await once(browser, chromePid, row.client, true);
+        const { seconds, run, rss } = await once(row.client);
         row.runs.push({ mbps: mbps(size, seconds), seconds, heap: run.heap, wasm: run.wasm, rss, run });
         log(`memory ${rep}/${reps} ${row.client.label}: heap ${MB(run.heap.baseline)} -> peak ${MB(run.heap.peak)} (${run.heap.samples} samples), ` +
           `wasm ${MB(run.wasm.bytes)} in ${run.wasm.count}, Chromium RSS ${rss ? `${MB(rss.baseline)} -> ${MB(rss.peak)}` : 'n/a'}, ` +
@@ -102,12 +106,15 @@ export async function runMemory({ browser, tmp, pageRoot, size, reps, log }) {
           `${mbps(size, seconds).toFixed(0)} MB/s, SHA-256 ok`);
       }
     }
-    firefox = await launchBrowser('firefox');
-    firefoxVersion = await firefox.version();
-    const firefoxPid = firefox.process()?.pid;
+    firefox = await startFirefox();
     for (let rep = 1; rep <= reps; rep++) {
       for (const row of firefoxRows) {
-        const { seconds, rss } = await once(firefox, firefoxPid, row.client, false);
+        const sampler = rssSampler(firefox.pid);
+        const run = await runInFirefox(firefox, srv.url, file, row.client.client, { endpoint: new URL(srv.endpoint).pathname, ...row.client.options });
+        const rss = sampler.stop();
+        if (run.size !== size) throw new Error(`Firefox, ${row.client.label}: the page saw ${run.size} bytes`);
+        await verify(row.client, run.url);
+        const seconds = run.ms / 1000;
         row.runs.push({ mbps: mbps(size, seconds), seconds, rss });
         log(`memory ${rep}/${reps} Firefox, ${row.client.label}: RSS ${rss ? `${MB(rss.baseline)} -> ${MB(rss.peak)}` : 'n/a'}, ` +
           `${mbps(size, seconds).toFixed(0)} MB/s, SHA-256 ok`);
@@ -118,5 +125,5 @@ export async function runMemory({ browser, tmp, pageRoot, size, reps, log }) {
     await srv.close();
     await fsp.rm(file, { force: true });
   }
-  return { size, reps, rows, firefox: { version: firefoxVersion, rows: firefoxRows } };
+  return { size, reps, rows, firefox: { version: firefox?.version ?? null, rows: firefoxRows } };
 }

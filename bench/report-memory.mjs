@@ -26,27 +26,28 @@ export function renderMemory(r, meta) {
     const runs = row.runs;
     const med = (fn) => median(runs.map(fn));
     const max = (fn) => Math.max(...runs.map(fn));
-    const ratio = ffBase && growth(ffBase) > 0 ? (growth(row) / growth(ffBase)).toFixed(2) : '–';
-    return `| ${row.client.label} | ${f0(med((x) => x.mbps))} | ${mib(med((x) => x.rss.baseline))} → ${mib(med((x) => x.rss.peak))} (max ${mib(max((x) => x.rss.peak))}) | ${mib(growth(row))} | ${ratio} |`;
+    const more = ffBase ? `${growth(row) - growth(ffBase) >= 0 ? '+' : '−'}${mib(Math.abs(growth(row) - growth(ffBase)))}` : '–';
+    return `| ${row.client.label} | ${f0(med((x) => x.mbps))} | ${mib(med((x) => x.rss.baseline))} → ${mib(med((x) => x.rss.peak))} (max ${mib(max((x) => x.rss.peak))}) | ${mib(growth(row))} | ${more} |`;
   });
   const firefoxPart = !ff ? '' : `
 
 ### Firefox (${ff.version})
 
-The same file, uploaded ${r.reps} time${r.reps > 1 ? 's' : ''} by each client in headless Firefox
-(a fresh browser per group, a fresh page per run). Firefox has no DevTools-protocol heap
-metrics or \`queryObjects\`, so only its resident memory is measured: all Firefox processes
-together, from /proc every ~250 ms, as for Chromium. "vs plain fetch" divides a client's
-median growth by plain fetch's, the browser's own cost for the same bytes.
+The same file, uploaded ${r.reps} time${r.reps > 1 ? 's' : ''} by each client in headless Firefox, one
+browser for the group, the benchmark page loaded afresh for every run. Firefox is driven over
+classic WebDriver (geckodriver, bench/firefox.mjs), not over WebDriver BiDi as in the test
+suites: under BiDi, Firefox keeps the body of every request it sent for the automation's
+network events, and its memory grew by about twice the bytes uploaded for plain fetch,
+XMLHttpRequest and ferry alike (the automation's cost, which no client can avoid; it also
+slowed every client about threefold). Firefox has no DevTools-protocol heap metrics or
+\`queryObjects\`, so only resident memory is measured: geckodriver and all Firefox processes
+together, from /proc every ~250 ms, as for Chromium. "more than plain fetch" is a client's
+median growth minus plain fetch's (the browser's own cost for the same bytes; a ratio would
+divide by almost nothing).
 
-| client | MB/s (median) | Firefox RSS before → peak (median; max) | growth (median) | vs plain fetch |
+| client | MB/s (median) | Firefox RSS before → peak (median; max) | growth (median) | more than plain fetch |
 |---|---:|---:|---:|---:|
-${ffRows.join('\n')}
-
-In Firefox the resident memory grows with the bytes sent for every client, plain fetch and
-tus-js-client's XMLHttpRequest included, and is not given back during the upload: it is the
-browser's handling of file-backed request bodies (/proc counts its shared and file-backed
-pages, possibly in more than one process), not something a client controls.`;
+${ffRows.join('\n')}`;
 
   return `${HEADINGS.memory}${size(r.size)} to @tus/server over 127.0.0.1${meta.quick ? ' (FERRY_BENCH_QUICK)' : ''}
 
