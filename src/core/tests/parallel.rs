@@ -292,12 +292,17 @@ fn the_options_answer_is_announced_once_and_parts_do_not_ask_again() {
     assert_eq!(patch.checksum, Some(crate::core::checksum::Algorithm::Sha256));
 }
 
-#[test]
-fn known_capabilities_create_the_parts_at_once() {
+/// Two connections to a server whose OPTIONS answer an earlier upload learnt.
+fn knowing(concatenation: bool) -> P {
     let mut cfg = Config::new(ENDPOINT);
     cfg.parallel = 2;
-    cfg.capabilities = Some(Capabilities { concatenation: true, checksum: None, max_size: None });
-    let mut h = P::from(Parallel::new(cfg, SourceInfo::file(SIZE, "v", "video/mp4"), Millis(0)).unwrap());
+    cfg.capabilities = Some(Capabilities { concatenation, checksum: None, max_size: None });
+    P::from(Parallel::new(cfg, SourceInfo::file(SIZE, "v", "video/mp4"), Millis(0)).unwrap())
+}
+
+#[test]
+fn known_capabilities_create_the_parts_at_once() {
+    let mut h = knowing(true);
     h.start();
     assert_eq!(h.sent.len(), 2, "{:?}", h.sent);
     assert!(h.sent.iter().all(|(_, r)| r.method == Method::Post && r.header("Upload-Concat") == Some("partial")));
@@ -305,10 +310,7 @@ fn known_capabilities_create_the_parts_at_once() {
 
 #[test]
 fn known_capabilities_without_concatenation_fall_back_without_asking() {
-    let mut cfg = Config::new(ENDPOINT);
-    cfg.parallel = 2;
-    cfg.capabilities = Some(Capabilities { concatenation: false, checksum: None, max_size: None });
-    let mut h = P::from(Parallel::new(cfg, SourceInfo::file(SIZE, "v", "video/mp4"), Millis(0)).unwrap());
+    let mut h = knowing(false);
     h.start();
     let (_, post) = h.take(Method::Post);
     assert_eq!(post.header("Upload-Concat"), None);
