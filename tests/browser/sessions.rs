@@ -328,7 +328,9 @@ async fn a_handle_the_browser_cannot_store_is_dropped_and_storage_stays_on_index
     assert_eq!(store.put(&other, None).await, Put::Stored);
     // An object with a function cannot be cloned into IndexedDB (DataCloneError).
     let handle: JsValue = js_sys::eval("({ kind: 'file', name: 'x', getFile() { return null; } })").unwrap();
-    let mine = record("k-mine", "http://127.0.0.1:1/files/m", 10, 4);
+    let mut mine = record("k-mine", "http://127.0.0.1:1/files/m", 10, 4);
+    // Listed oldest first; within one millisecond the order would be the keys' instead.
+    mine.updated_at = other.updated_at + 1;
     assert_eq!(store.put(&mine, Some(&handle)).await, Put::StoredWithoutHandle);
     assert_eq!(store.warning(), None, "one unstorable handle must not switch the store to memory");
     let keys: Vec<String> = store.list().await.into_iter().map(|r| r.key).collect();
