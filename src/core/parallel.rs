@@ -2,8 +2,10 @@
 //! joined by a final upload (tus concatenation extension).
 //!
 //! Rules:
-//! 1. One OPTIONS learns whether the server has `concatenation`. Without it (or when the
-//!    file is too small to split) the upload runs as one ordinary [`Upload`] stream.
+//! 1. One OPTIONS learns whether the server has `concatenation` (none when an earlier upload
+//!    to the endpoint learnt it: `Config::capabilities`). Without it the upload runs as one
+//!    ordinary [`Upload`] stream; a file too small for every part gets fewer parts, or one
+//!    stream below two parts' worth.
 //! 2. Each part is an ordinary [`Upload`] of bytes `start..end` of the file, created with
 //!    `Upload-Concat: partial` and the file's metadata (some servers refuse a HEAD without); every retry, stall and offline rule of upload.rs applies to it
 //!    unchanged. This module only composes: it renumbers the parts' requests, sums their
@@ -176,7 +178,7 @@ impl Parallel {
             Stage::Idle { .. } if self.cfg.capabilities.is_some() => self.begin(now),
             Stage::Idle { .. } => {
                 let endpoint = self.cfg.endpoint.clone();
-                let req = self.send(Method::Options, endpoint, Vec::new(), now);
+                let req = self.send(Method::Options, endpoint, Vec::new());
                 self.stage = Stage::Discovering { req };
                 self.set_state(State::Creating);
             }
@@ -185,14 +187,14 @@ impl Parallel {
                 self.stage = Stage::Single(up);
             }
             Stage::Parts | Stage::Failed { .. } if !self.parts.is_empty() && self.parts.iter().all(|p| p.done) => {
-                self.join(now)
+                self.join()
             }
             Stage::Parts | Stage::Failed { .. } if !self.parts.is_empty() => {
                 self.stage = Stage::Parts;
                 self.backoff.reset();
                 self.each_part(|p| p.up.start(now));
             }
-            Stage::Joining { req: None, .. } => self.join(now),
+            Stage::Joining { req: None, .. } => self.join(),
             other => self.stage = other,
         }
         self.drain_parts(now);
@@ -288,7 +290,7 @@ impl Parallel {
         self.clock = self.clock.max(now);
         match &mut self.stage {
             Stage::Single(up) => return up.handle_timeout(now),
-            Stage::Joining { req: None, retry_at: Some(t) } if *t <= now => self.join(now),
+            Stage::Joining { req: None, retry_at: Some(t) } if *t <= now => self.join(),
             _ => {}
         }
         self.each_part(|p| p.up.handle_timeout(now));
@@ -430,7 +432,7 @@ impl Parallel {
             }
         }
         if changed {
-            self.merge_state(now);
+            self.merge_state();
         }
     }
 
@@ -489,12 +491,12 @@ impl Parallel {
     }
 
     /// The app sees one state: the most telling of the parts'.
-    fn merge_state(&mut self, now: Millis) {
+    fn merge_state(&mut self) {
         if !matches!(self.stage, Stage::Parts) || self.paused {
             return;
         }
         if self.parts.iter().all(|p| p.done) {
-            return self.join(now);
+            return self.join();
         }
         let any = |s: State| self.parts.iter().any(|p| !p.done && p.state == s);
         let state = if any(State::Offline) {
@@ -512,7 +514,7 @@ impl Parallel {
     }
 
     /// Creates the final upload from the completed parts.
-    fn join(&mut self, now: Millis) {
+    fn join(&mut self) {
         let urls: Vec<&str> = self.parts.iter().filter_map(|p| p.url.as_deref()).collect();
         let mut headers = vec![("Upload-Concat", format!("final;{}", urls.join(" ")))];
         let pairs = self.source.creation_metadata(&self.cfg.metadata);
@@ -520,7 +522,7 @@ impl Parallel {
             headers.push(("Upload-Metadata", m));
         }
         let endpoint = self.cfg.endpoint.clone();
-        let req = self.send(Method::Post, endpoint, headers, now);
+        let req = self.send(Method::Post, endpoint, headers);
         self.stage = Stage::Joining { req: Some(req), retry_at: None };
         self.set_state(State::Creating);
     }
@@ -580,14 +582,7 @@ impl Parallel {
 
     // ---- plumbing ----------------------------------------------------------------------
 
-    fn send(
-        &mut self,
-        method: Method,
-        url: String,
-        mut headers: Vec<(&'static str, String)>,
-        now: Millis,
-    ) -> RequestId {
-        let _ = now;
+    fn send(&mut self, method: Method, url: String, mut headers: Vec<(&'static str, String)>) -> RequestId {
         self.next_id += 1;
         let id = RequestId(self.next_id);
         headers.insert(0, ("Tus-Resumable", TUS_VERSION.to_string()));
