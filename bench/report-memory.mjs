@@ -36,10 +36,11 @@ export function renderMemory(r, meta) {
 The same file, uploaded ${r.reps} time${r.reps > 1 ? 's' : ''} by each client in headless Firefox, one
 browser for the group, the benchmark page loaded afresh for every run. Firefox is driven over
 classic WebDriver (geckodriver, bench/firefox.mjs), not over WebDriver BiDi as in the test
-suites: under BiDi, Firefox keeps the body of every request it sent for the automation's
-network events, and its memory grew by about twice the bytes uploaded for plain fetch,
-XMLHttpRequest and ferry alike (the automation's cost, which no client can avoid; it also
-slowed every client about threefold). Firefox has no DevTools-protocol heap metrics or
+suites: under BiDi (the same uploads through bench/browser.mjs's \`runInPage\` in a Firefox from
+scripts/browsers.mjs's \`launchBrowser\`) Firefox's anonymous memory grew with the bytes
+uploaded, to about 13 GB for 6 GiB, for plain fetch, XMLHttpRequest and ferry alike, and every
+client ran about three times slower; most likely the automation keeps request bodies for its
+network events. Over classic WebDriver it stayed flat. Firefox has no DevTools-protocol heap metrics or
 \`queryObjects\`, so only resident memory is measured: geckodriver and all Firefox processes
 together, from /proc every ~250 ms, as for Chromium. "more than plain fetch" is a client's
 median growth minus plain fetch's (the browser's own cost for the same bytes; a ratio would
