@@ -12,7 +12,7 @@ import { MiB } from './stats.mjs';
 
 export const CURL = { key: 'curl', label: 'curl, one PATCH (the ceiling)', kind: 'curl' };
 export const FETCH = { key: 'fetch', label: 'browser fetch, one PATCH (no TUS client)', kind: 'browser', client: 'fetch', options: {} };
-export const FETCH_64M = { key: 'fetch-64m', label: 'browser fetch, 64 MiB PATCHes (no TUS client)', kind: 'browser', client: 'fetchChunks', options: { chunkSize: 64 * MiB } };
+export const FETCH_64M = { key: 'fetch-64m', label: 'browser fetch, 64 MiB PATCHes (no TUS client)', kind: 'browser', client: 'fetch', options: { chunkSize: 64 * MiB } };
 export const FERRY_DEFAULT = { key: 'ferry-auto', label: "ferry, default (chunkSize 'auto')", kind: 'browser', client: 'ferry', options: {} };
 export const FERRY_16M = { key: 'ferry-16m', label: 'ferry, chunkSize 16 MiB', kind: 'browser', client: 'ferry', options: { chunkSize: 16 * MiB } };
 export const FERRY_P4 = { key: 'ferry-p4', label: "ferry, parallelUploads 4 (chunkSize 'auto')", kind: 'browser', client: 'ferry', options: { parallelUploads: 4 } };
@@ -31,7 +31,8 @@ function exec(cmd, args) {
   });
 }
 
-const lastSegment = (url) => decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop());
+/** The upload id a URL ends with (what @tus/server's FileStore names the stored file). */
+export const lastSegment = (url) => decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop());
 
 /**
  * TUS with curl: POST (Upload-Length), then one PATCH carrying the whole file, streamed from

@@ -17,7 +17,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
 import { sha256File, writeRandomFile } from '../tests/e2e/helpers.mjs';
-import { FERRY_DEFAULT, FETCH, TUSJS_DEFAULT, runClient } from './clients.mjs';
+import { FERRY_DEFAULT, FETCH, TUSJS_DEFAULT, lastSegment, runClient } from './clients.mjs';
 import { runInFirefox, startFirefox } from './firefox.mjs';
 import { GiB, mbps } from './stats.mjs';
 
@@ -78,9 +78,9 @@ export async function runMemory({ browser, tmp, pageRoot, size, reps, log }) {
   const firefoxRows = MEMORY_CLIENTS.map((client) => ({ client, runs: [] }));
   const chromePid = browser.process()?.pid;
   let firefox = null;
-  /** Checks and deletes the stored copy of upload `url`. */
-  const verify = async (client, url) => {
-    const stored = path.join(srv.dataDir, decodeURIComponent(new URL(url, srv.url).pathname.split('/').filter(Boolean).pop()));
+  /** Checks and deletes the stored copy of upload `id`. */
+  const verify = async (client, id) => {
+    const stored = path.join(srv.dataDir, id);
     const got = await sha256File(stored);
     await fsp.rm(stored, { force: true });
     await fsp.rm(`${stored}.json`, { force: true });
@@ -89,9 +89,9 @@ export async function runMemory({ browser, tmp, pageRoot, size, reps, log }) {
   /** Uploads once with `client` in Chromium; resolves to { seconds, run, rss }. */
   const once = async (client) => {
     const sampler = chromePid ? rssSampler(chromePid) : null;
-    const { url, seconds, run } = await runClient(client, { browser, pageUrl: srv.url, endpoint: srv.endpoint, file, size, sample: true });
+    const { id, seconds, run } = await runClient(client, { browser, pageUrl: srv.url, endpoint: srv.endpoint, file, size, sample: true });
     const rss = sampler?.stop() ?? null;
-    await verify(client, url);
+    await verify(client, id);
     return { seconds, run, rss };
   };
   const MB = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -113,7 +113,7 @@ export async function runMemory({ browser, tmp, pageRoot, size, reps, log }) {
         const run = await runInFirefox(firefox, srv.url, file, row.client.client, { endpoint: new URL(srv.endpoint).pathname, ...row.client.options });
         const rss = sampler.stop();
         if (run.size !== size) throw new Error(`Firefox, ${row.client.label}: the page saw ${run.size} bytes`);
-        await verify(row.client, run.url);
+        await verify(row.client, lastSegment(new URL(run.url, srv.url).href));
         const seconds = run.ms / 1000;
         row.runs.push({ mbps: mbps(size, seconds), seconds, rss });
         log(`memory ${rep}/${reps} Firefox, ${row.client.label}: RSS ${rss ? `${MB(rss.baseline)} -> ${MB(rss.peak)}` : 'n/a'}, ` +

@@ -5,8 +5,8 @@
 //   ferry          createUpload from /dist/index.js, 'progress' events (bytes confirmed)
 //   tus-js-client  4.3.1, bundled by bench/page-root.mjs into ./tus-js-client.js; onProgress
 //                  (bytes handed to the network) and onChunkComplete (bytes the server accepted)
-//   fetch          one POST, then the whole file in one PATCH with fetch: no TUS client at all
-//   fetchChunks    the same in PATCHes of a fixed size, one after the other
+//   fetch          one POST, then the whole file in one PATCH with fetch (or, with chunkSize,
+//                  PATCHes of that size one after the other): no TUS client at all
 // It changes no client defaults beyond the options it is given, and asserts nothing.
 import { createUpload } from '/dist/index.js';
 import { Upload as TusUpload } from './tus-js-client.js';
@@ -73,37 +73,23 @@ function tusjs({ endpoint, ...options }) {
   });
 }
 
-/** No TUS client: POST, then the whole file in one PATCH with fetch. */
-async function fetchOnce({ endpoint }) {
-  const file = picked();
-  const tus = { 'Tus-Resumable': '1.0.0' };
-  const t0 = performance.now();
-  const post = await fetch(endpoint, { method: 'POST', headers: { ...tus, 'Upload-Length': String(file.size) } });
-  const url = new URL(post.headers.get('Location'), location.href).href;
-  const patch = await fetch(url, {
-    method: 'PATCH',
-    headers: { ...tus, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' },
-    body: file,
-  });
-  const ok = patch.status === 204;
-  return finish({ ok, error: ok ? null : `PATCH answered ${patch.status}`, ms: performance.now() - t0, url, size: file.size, progress: [] }, t0);
-}
-
 /**
- * No TUS client either, but the file in PATCHes of `chunkSize` bytes, each sent when the last
- * was answered: what chunking itself costs the browser and the server, without ferry.
+ * No TUS client: POST, then the file in PATCHes of `chunkSize` bytes (all of it in one PATCH
+ * by default), each sent when the last was answered. One PATCH is the browser's own cost;
+ * fixed chunks show what chunking itself costs the browser and the server, without ferry.
  */
-async function fetchChunks({ endpoint, chunkSize }) {
+async function fetchChunks({ endpoint, chunkSize = Infinity }) {
   const file = picked();
   const tus = { 'Tus-Resumable': '1.0.0' };
   const t0 = performance.now();
   const post = await fetch(endpoint, { method: 'POST', headers: { ...tus, 'Upload-Length': String(file.size) } });
   const url = new URL(post.headers.get('Location'), location.href).href;
   for (let at = 0; at < file.size; at += chunkSize) {
+    const end = Math.min(at + chunkSize, file.size);
     const patch = await fetch(url, {
       method: 'PATCH',
       headers: { ...tus, 'Upload-Offset': String(at), 'Content-Type': 'application/offset+octet-stream' },
-      body: file.slice(at, Math.min(at + chunkSize, file.size)),
+      body: at === 0 && end === file.size ? file : file.slice(at, end),
     });
     if (patch.status !== 204) {
       return finish({ ok: false, error: `PATCH at ${at} answered ${patch.status}`, progress: [] }, t0);
@@ -112,5 +98,5 @@ async function fetchChunks({ endpoint, chunkSize }) {
   return finish({ ok: true, ms: performance.now() - t0, url, size: file.size, progress: [] }, t0);
 }
 
-window.bench = { ferry, tusjs, fetch: fetchOnce, fetchChunks };
+window.bench = { ferry, tusjs, fetch: fetchChunks };
 document.documentElement.dataset.ready = 'true';

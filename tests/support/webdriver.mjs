@@ -1,7 +1,8 @@
 // A minimal W3C WebDriver client for WebKit (WebKitGTK's MiniBrowser driven by Debian's
-// WebKitWebDriver), which puppeteer cannot drive. It starts WebKitWebDriver on a free
-// 127.0.0.1 port under `xvfb-run -a` (MiniBrowser needs an X display) in its own process
-// group, and stops exactly that group by its PID. A session can navigate, find elements,
+// WebKitWebDriver), which puppeteer cannot drive, and for Firefox over classic WebDriver
+// (geckodriver; the memory benchmark). It starts a driver on a free 127.0.0.1 port in its
+// own process group (WebKitWebDriver under `xvfb-run -a`: MiniBrowser needs an X display),
+// and stops exactly that group by its PID. A session can navigate, find elements,
 // type into them (a file path into <input type=file> picks that file), run sync and async
 // scripts, and open, switch and close windows (tabs).
 //
@@ -80,15 +81,16 @@ async function command(base, method, path, body, timeoutMs = 120_000) {
 }
 
 /**
- * Starts WebKitWebDriver under `xvfb-run -a` on a free 127.0.0.1 port and waits until it
- * answers /status. Resolves to { url, pid, output(), stop() }; stop() signals only the
- * process group this call started (xvfb-run, its Xvfb, the driver and the browsers it runs).
+ * Starts a WebDriver server, `program` with `argsFor(port)`, on a free 127.0.0.1 port in its
+ * own process group and waits until it answers /status (`attempts` tries, each on a new port).
+ * Resolves to { url, pid, output(), stop() }; stop() signals only the process group this call
+ * started (the driver and every browser it runs).
  */
-export async function startWebKitDriver({ env = {}, attempts = 3 } = {}) {
+export async function startDriver({ program, argsFor, name = program, env = {}, attempts = 3 }) {
   let lastError;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const port = await freePort();
-    const child = spawn('xvfb-run', ['-a', '-s', '-screen 0 1280x1024x24', WEBKIT_DRIVER, `--port=${port}`, '--host=127.0.0.1'], {
+    const child = spawn(program, argsFor(port), {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
@@ -102,11 +104,10 @@ export async function startWebKitDriver({ env = {}, attempts = 3 } = {}) {
     const url = `http://127.0.0.1:${port}`;
     const stop = async () => {
       if (exited) return;
-      // The whole group: xvfb-run, Xvfb, WebKitWebDriver and any MiniBrowser it left behind.
       try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
       const killed = await Promise.race([exit.then(() => true), sleep(5000).then(() => false)]);
       if (!killed) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } await exit; }
-      // Xvfb may outlive xvfb-run by a moment; it is in the same group.
+      // Helpers (e.g. Xvfb under xvfb-run) may outlive the leader by a moment; same group.
       await sleep(100);
       try { process.kill(-child.pid, 'SIGKILL'); } catch { /* all gone */ }
     };
@@ -118,10 +119,24 @@ export async function startWebKitDriver({ env = {}, attempts = 3 } = {}) {
       } catch { /* not up yet */ }
       await sleep(100);
     }
-    lastError = new Error(`WebKitWebDriver did not start on port ${port} (attempt ${attempt}): ${output.slice(-1000)}`);
+    lastError = new Error(`${name} did not start on port ${port} (attempt ${attempt}): ${output.slice(-1000)}`);
     await stop();
   }
   throw lastError;
+}
+
+/**
+ * Starts WebKitWebDriver under `xvfb-run -a` (MiniBrowser needs an X display) with
+ * startDriver(): xvfb-run, its Xvfb, the driver and its browsers are one process group.
+ */
+export function startWebKitDriver({ env = {}, attempts = 3 } = {}) {
+  return startDriver({
+    program: 'xvfb-run',
+    argsFor: (port) => ['-a', '-s', '-screen 0 1280x1024x24', WEBKIT_DRIVER, `--port=${port}`, '--host=127.0.0.1'],
+    name: 'WebKitWebDriver',
+    env,
+    attempts,
+  });
 }
 
 /** A W3C WebDriver session. */
