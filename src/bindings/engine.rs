@@ -18,52 +18,43 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::options::{self, Parsed};
-use crate::core::{Config, Error, ErrorKind, Machine, Millis, Parallel, SessionRecord, SourceInfo, Upload};
+use crate::core::{self, Code, Error, ErrorKind, Machine, Validated};
 use crate::driver::{self, Command};
 use crate::web::{
-    acquire, error_to_js, identify, known_capabilities, record_to_js, warn, LockGuard, OnlineWatch, Store, WebIo,
+    acquire, error_to_js, identify, known_capabilities, record_to_js, timer_now, warn, OnlineWatch, RunLock, Store,
+    WebIo,
 };
 
 struct Job {
-    upload: Box<dyn Machine>,
+    /// Built on the first run (it needs the stored session, found then).
+    upload: Option<Box<dyn Machine>>,
     io: WebIo,
     commands: UnboundedReceiver<Command>,
-    /// Until the first run: what is needed to look for a stored session.
+    /// Until the first started run: what is needed to look for a stored session.
     pending: Option<Prepare>,
+    /// The checked options.
+    validated: Validated,
     /// The session key, once known (the lock's name).
     key: Option<String>,
     wait_for_lock: bool,
 }
 
 struct Prepare {
-    config: Config,
-    source: SourceInfo,
     resume: bool,
     fingerprint: Option<String>,
 }
 
+/// One upload for the TypeScript layer.
 #[wasm_bindgen]
 pub struct Engine {
     /// The parked job; `None` while a run owns it.
     parked: Rc<RefCell<Option<Job>>>,
     sender: UnboundedSender<Command>,
-    /// The Web Lock of the running upload: released while paused (so that the same file
+    /// The Web Lock of the running upload: given back while it rests (so that the same file
     /// can be started elsewhere), taken again before a paused run continues.
-    lock: Rc<RefCell<Option<LockGuard>>>,
+    lock: RunLock,
     /// The session key, once the first run has computed it.
     key: Rc<RefCell<Option<String>>>,
-    on_event: Function,
-}
-
-fn now() -> Millis {
-    Millis(js_sys::Date::now() as u64)
-}
-
-fn emit_state(on_event: &Function, state: &str) {
-    let obj = Object::new();
-    let _ = Reflect::set(&obj, &"type".into(), &"state".into());
-    let _ = Reflect::set(&obj, &"state".into(), &state.into());
-    let _ = on_event.call1(&JsValue::NULL, &obj);
 }
 
 #[wasm_bindgen]
@@ -74,15 +65,14 @@ impl Engine {
     pub fn new(options: JsValue, on_event: Function) -> Result<Engine, JsValue> {
         let Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock, file_handle } =
             options::parse(&options).map_err(|e| error_to_js(&e))?;
-        // Validate now, so that bad options throw here rather than at start().
-        let upload = machine(config.clone(), None, source.clone()).map_err(|e| error_to_js(&e))?;
-        let lock: Rc<RefCell<Option<LockGuard>>> = Rc::default();
-        let mut io = WebIo::with_handle(file, headers, on_event.clone(), file_handle);
-        io.release_on_pause = Some(Rc::clone(&lock));
+        // Checked once, now, so that bad options throw here rather than at start().
+        let validated = config.validate(&source).map_err(|e| error_to_js(&e))?;
+        let lock = RunLock::default();
+        let io = WebIo::with_handle(file, headers, on_event, file_handle).with_lock(lock.clone());
         let (sender, commands) = unbounded();
-        let pending = Some(Prepare { config, source, resume, fingerprint });
-        let job = Job { upload, io, commands, pending, key: None, wait_for_lock };
-        Ok(Engine { parked: Rc::new(RefCell::new(Some(job))), sender, lock, key: Rc::default(), on_event })
+        let pending = Some(Prepare { resume, fingerprint });
+        let job = Job { upload: None, io, commands, pending, validated, key: None, wait_for_lock };
+        Ok(Engine { parked: Rc::new(RefCell::new(Some(job))), sender, lock, key: Rc::default() })
     }
 
     /// Starts or resumes. Returns the run's promise if this began a run.
@@ -106,19 +96,19 @@ impl Engine {
         let Some(mut job) = self.parked.borrow_mut().take() else {
             let key = self.key.borrow().clone();
             match key {
-                // A paused run gave its lock back: take it again before continuing.
-                Some(key) if command == Command::Start && self.lock.borrow().is_none() => {
-                    let (lock, sender, on_event) = (Rc::clone(&self.lock), self.sender.clone(), self.on_event.clone());
+                // A resting run gave its lock back: take it again before continuing.
+                Some(key) if command == Command::Start && !self.lock.is_held() => {
+                    let (lock, sender) = (self.lock.clone(), self.sender.clone());
                     wasm_bindgen_futures::spawn_local(async move {
-                        let guard = match acquire(&key, false).await {
-                            Ok(Some(guard)) => Some(guard),
+                        match acquire(&key, false).await {
+                            Ok(Some(guard)) => lock.hold(guard),
                             Ok(None) => {
-                                emit_state(&on_event, "locked");
-                                acquire(&key, true).await.ok().flatten()
+                                let _ = sender.unbounded_send(Command::Lock(false));
+                                return wait_for_lock(lock, key, sender);
                             }
-                            Err(_) => None,
-                        };
-                        *lock.borrow_mut() = guard;
+                            // Web Locks refused (e.g. an opaque origin): carry on without coordination.
+                            Err(_) => {}
+                        }
                         let _ = sender.unbounded_send(Command::Start);
                     });
                 }
@@ -132,12 +122,12 @@ impl Engine {
         while job.commands.try_recv().is_ok() {}
         let parked = Rc::clone(&self.parked);
         let sender = self.sender.clone();
-        let (lock, key) = (Rc::clone(&self.lock), Rc::clone(&self.key));
+        let (lock, key) = (self.lock.clone(), Rc::clone(&self.key));
         Some(future_to_promise(async move {
             let result = run(&mut job, command, sender, &lock).await;
             *key.borrow_mut() = job.key.clone();
-            lock.borrow_mut().take();
-            let total = job.upload.bytes_total();
+            lock.release();
+            let total = job.upload.as_ref().map_or(0, |u| u.bytes_total());
             *parked.borrow_mut() = Some(job);
             match result {
                 Ok(url) => {
@@ -152,100 +142,106 @@ impl Engine {
     }
 }
 
-/// One run: prepare (first time), take the lock, drive the upload, release the lock.
-async fn run(
-    job: &mut Job,
-    command: Command,
-    sender: UnboundedSender<Command>,
-    slot: &RefCell<Option<LockGuard>>,
-) -> Result<String, Error> {
-    if let Some(prepare) = job.pending.take() {
-        if command == Command::Start {
-            prepare_session(job, prepare).await;
-        } else {
-            job.pending = Some(prepare);
+/// Waits for the lock another tab or worker holds (the machine shows `locked` meanwhile),
+/// then continues the run.
+fn wait_for_lock(lock: RunLock, key: String, sender: UnboundedSender<Command>) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(Some(guard)) = acquire(&key, true).await {
+            lock.hold(guard);
         }
+        let _ = sender.unbounded_send(Command::Start);
+        let _ = sender.unbounded_send(Command::Lock(true));
+    });
+}
+
+/// One run: build the machine (the first time), take the lock, drive the upload.
+async fn run(job: &mut Job, command: Command, sender: UnboundedSender<Command>, lock: &RunLock) -> Result<String, Error> {
+    if job.upload.is_none() || (command == Command::Start && job.pending.is_some()) {
+        let machine = match job.pending.take() {
+            Some(prepare) if command == Command::Start => prepare_session(job, prepare).await,
+            pending => {
+                job.pending = pending;
+                core::build(job.validated.clone().with_capabilities(known(&job.validated)), None, timer_now())
+            }
+        };
+        job.upload = Some(machine);
     }
-    *slot.borrow_mut() = match &job.key {
-        Some(key) if command == Command::Start => {
-            let lock = match acquire(key, false).await {
-                Ok(Some(guard)) => Some(guard),
-                Ok(None) if !job.wait_for_lock => {
-                    return Err(Error::new(
-                        ErrorKind::Locked,
-                        "locked",
-                        "another tab or worker is uploading this file right now",
-                    ))
-                }
-                Ok(None) => {
-                    emit_state(&job.io.on_event, "locked");
-                    acquire(key, true).await.ok().flatten()
-                }
-                // Web Locks refused (e.g. an opaque origin): carry on without coordination.
-                Err(_) => None,
-            };
-            lock
-        }
-        _ => None,
+    let first = match &job.key {
+        Some(key) if command == Command::Start && !lock.is_held() => match acquire(key, false).await {
+            Ok(Some(guard)) => {
+                lock.hold(guard);
+                Command::Start
+            }
+            Ok(None) if !job.wait_for_lock => {
+                return Err(Error::new(
+                    ErrorKind::Locked,
+                    Code::Locked,
+                    "another tab or worker is uploading this file right now",
+                ))
+            }
+            Ok(None) => {
+                wait_for_lock(lock.clone(), key.clone(), sender.clone());
+                Command::Lock(false)
+            }
+            // Web Locks refused (e.g. an opaque origin): carry on without coordination.
+            Err(_) => Command::Start,
+        },
+        _ => command,
     };
     // Listens only while the run lives; a run reads navigator.onLine when it starts.
     let _watch = OnlineWatch::new(move |online| {
         let _ = sender.unbounded_send(Command::Online(online));
     });
-    driver::run(&job.io, job.upload.as_mut(), &mut job.commands, command).await
+    let Some(upload) = job.upload.as_mut() else {
+        return Err(Error::new(ErrorKind::Usage, Code::Internal, "the upload was not prepared"));
+    };
+    driver::run(&job.io, upload.as_mut(), &mut job.commands, first).await
 }
 
-/// The state machine for these options: a parallel upload when asked for (or when the stored
-/// session is one), otherwise a single stream; continuing `stored` when given.
-fn machine(mut config: Config, stored: Option<SessionRecord>, source: SourceInfo) -> Result<Box<dyn Machine>, Error> {
-    config.capabilities = config.capabilities.or_else(|| known_capabilities(&config.endpoint));
-    Ok(match stored {
-        Some(record) if !record.parts.is_empty() => Box::new(Parallel::resume(config, record, source, now())?),
-        Some(record) => Box::new(Upload::resume(config, record, source, now())?),
-        None if config.parallel > 1 => Box::new(Parallel::new(config, source, now())?),
-        None => Box::new(Upload::new(config, source, now())?),
-    })
+/// What uploads started since this one was configured learnt about its endpoint.
+fn known(v: &Validated) -> Option<core::Capabilities> {
+    known_capabilities(&v.config().endpoint)
 }
 
-/// Prepares the first run: computes the session key and, if a stored session matches,
-/// continues it. The machine is rebuilt here rather than kept from construction, so that it
-/// also knows what uploads started since then learnt about the endpoint.
-async fn prepare_session(job: &mut Job, prepare: Prepare) {
-    let Prepare { mut config, source, resume, fingerprint } = prepare;
+/// Prepares the first started run: computes the session key and, if a stored session
+/// matches, continues it. Built now rather than at construction, so that the machine also
+/// knows what uploads started since then learnt about the endpoint.
+async fn prepare_session(job: &mut Job, prepare: Prepare) -> Box<dyn Machine> {
+    let Prepare { resume, fingerprint } = prepare;
     let mut stored = None;
-    let key = if resume { session_key(job, &source, fingerprint).await } else { None };
+    let key = if resume { session_key(job, fingerprint).await } else { None };
     if let Some(key) = &key {
-        let store = Store::shared(now()).await;
+        let store = Store::shared(crate::core::Millis(js_sys::Date::now() as u64)).await;
         if let Some(why) = store.warning() {
             warn(
-                &job.io.on_event,
-                "storage_unavailable",
+                job.io.on_event(),
+                Code::StorageUnavailable,
                 &format!("{why}; uploads resume only while this page stays open"),
             );
         }
-        config.session_key = Some(key.clone());
-        if config.upload_url.is_none() {
+        if job.validated.config().upload_url.is_none() {
             stored = store.get(key).await;
         }
     }
-    if let Ok(upload) = machine(config, stored, source) {
-        job.upload = upload;
-        job.key = key;
-    }
+    job.key.clone_from(&key);
+    let validated = job.validated.clone().with_capabilities(known(&job.validated));
+    let validated = if key.is_some() { validated.with_session_key(key) } else { validated };
+    core::build(validated, stored, timer_now())
 }
 
 /// The app's `fingerprint`, else the file's identity; `None` (with a warning) when the file
 /// cannot be read.
-async fn session_key(job: &Job, source: &SourceInfo, fingerprint: Option<String>) -> Option<String> {
+async fn session_key(job: &Job, fingerprint: Option<String>) -> Option<String> {
     if fingerprint.is_some() {
         return fingerprint;
     }
-    match identify(&job.io.file, &source.name, &source.mime_type, source.last_modified).await {
+    let source = &job.validated.source;
+    match identify(job.io.file(), &source.name, &source.mime_type, source.last_modified).await {
         Ok(key) => Some(key),
         Err(_) => {
             warn(
-                &job.io.on_event,
-                "identity_unavailable",
+                job.io.on_event(),
+                Code::IdentityUnavailable,
                 "the file could not be read to identify it; it will not be resumable after a reload",
             );
             None
@@ -258,7 +254,7 @@ async fn session_key(job: &Job, source: &SourceInfo, fingerprint: Option<String>
 /// fileHandle? }]`.
 #[wasm_bindgen(js_name = listSessions)]
 pub async fn list_sessions() -> Array {
-    let store = Store::shared(now()).await;
+    let store = Store::shared(crate::core::Millis(js_sys::Date::now() as u64)).await;
     store
         .list_stored()
         .await
@@ -278,5 +274,5 @@ pub async fn list_sessions() -> Array {
 /// Deletes the stored session `key` (the upload itself stays on the server).
 #[wasm_bindgen(js_name = forgetSession)]
 pub async fn forget_session(key: String) {
-    Store::shared(now()).await.delete(&key).await;
+    Store::shared(crate::core::Millis(js_sys::Date::now() as u64)).await.delete(&key).await;
 }

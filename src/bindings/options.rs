@@ -7,7 +7,7 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
-use crate::core::{Config, Error, RetryPolicy, SourceInfo};
+use crate::core::{Code, Config, Error, RetryPolicy, SourceInfo};
 
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
@@ -40,7 +40,7 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
 }
 
 fn bad(option: &str, expected: &str) -> Error {
-    Error::usage("invalid_option", format!("option `{option}` must be {expected}"))
+    Error::usage(Code::InvalidOption, format!("option `{option}` must be {expected}"))
 }
 
 fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>, Error> {
@@ -114,29 +114,23 @@ fn retry(obj: &JsValue, policy: &mut RetryPolicy) -> Result<(), Error> {
 /// maxChunkSize? }`
 pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     if !options.is_object() {
-        return Err(Error::usage("invalid_option", "options must be an object"));
+        return Err(Error::usage(Code::InvalidOption, "options must be an object"));
     }
     let endpoint = opt_string(options, "endpoint")?.ok_or_else(|| bad("endpoint", "the URL of a TUS endpoint"))?;
     let file: Blob = get(options, "file").dyn_into().map_err(|_| bad("file", "a File or Blob"))?;
+    // The core's defaults are the product's ('auto' chunks from 1 MiB).
     let mut config = Config::new(endpoint);
     // `chunkSize`: a number fixes it; 'auto' or nothing adapts it to the link.
-    if get(options, "chunkSize").as_string().as_deref() == Some("auto") || get(options, "chunkSize").is_undefined() {
-        config.adaptive_chunks = true;
-        config.chunk_size = 1024 * 1024;
-    } else if let Some(chunk) =
-        opt_u64(options, "chunkSize").map_err(|_| bad("chunkSize", "'auto' or a number of bytes"))?
-    {
-        config.chunk_size = chunk;
+    if get(options, "chunkSize").as_string().as_deref() != Some("auto") {
+        if let Some(chunk) = opt_u64(options, "chunkSize").map_err(|_| bad("chunkSize", "'auto' or a number of bytes"))? {
+            config = config.fixed_chunks(chunk);
+        }
     }
     if let Some(min) = opt_u64(options, "minChunkSize")? {
         config.min_chunk_size = min;
     }
     if let Some(max) = opt_u64(options, "maxChunkSize")? {
         config.max_chunk_size = max;
-    }
-    if config.adaptive_chunks {
-        config.chunk_size =
-            config.chunk_size.clamp(config.min_chunk_size, config.max_chunk_size.max(config.min_chunk_size));
     }
     if let Some(interval) = opt_u64(options, "progressInterval")? {
         config.progress_interval_ms = interval;

@@ -9,7 +9,7 @@
 //! [`Event::Discovered`]: super::event::Event::Discovered
 
 use super::checksum::Algorithm;
-use super::error::{Error, ErrorKind};
+use super::error::{Code, Error, ErrorKind};
 use super::header;
 use super::http::Response;
 
@@ -43,7 +43,7 @@ impl Capabilities {
         match self.max_size {
             Some(max) if max < size => Err(Error {
                 kind: ErrorKind::Rejected,
-                code: "too_large",
+                code: Code::TooLarge,
                 status: None,
                 message: format!("the file has {size} bytes but the server accepts at most {max} (Tus-Max-Size)"),
             }),

@@ -1,20 +1,27 @@
 //! What an upload is told at construction: options from the app and facts about the source.
 //!
-//! Validation of app input lives here and yields `Usage` errors; nothing here does I/O.
+//! Validation of app input lives here and yields `Usage` errors, once: [`Config::validate`]
+//! turns a config and its source into a [`Validated`] one that the machines are built from
+//! without failing. The product's defaults live in [`Config::new`] (chunk sizes adapt to the
+//! link from 1 MiB), so core tests run what users get. Nothing here does I/O.
 //! `SourceInfo::size` is optional so that sources of unknown length (a recording still being
 //! captured) fit later; today an unknown size is refused with a clear error.
 
 use super::capabilities::Capabilities;
 use super::chunking::ChunkPolicy;
-use super::error::{quote, Error};
+use super::error::{quote, Code, Error};
 use super::metadata;
 use super::retry::RetryPolicy;
 use super::url;
 
 /// Smallest chunk size accepted (smaller PATCHes waste round trips).
 pub const MIN_CHUNK_SIZE: u64 = 1024;
-/// Default chunk size: 8 MiB.
-pub const DEFAULT_CHUNK_SIZE: u64 = 8 * 1024 * 1024;
+/// Default chunk size: 1 MiB, the first PATCH of 'auto' chunks (which adapt from there).
+pub const DEFAULT_CHUNK_SIZE: u64 = 1024 * 1024;
+/// Default smallest 'auto' chunk.
+pub const DEFAULT_MIN_CHUNK_SIZE: u64 = 256 * 1024;
+/// Default largest 'auto' chunk.
+pub const DEFAULT_MAX_CHUNK_SIZE: u64 = 256 * 1024 * 1024;
 /// Default minimum interval between progress events (10 per second).
 pub const DEFAULT_PROGRESS_INTERVAL_MS: u64 = 100;
 /// Default shortest stall timeout: no request is abandoned sooner than this.
@@ -22,6 +29,7 @@ pub const DEFAULT_STALL_FLOOR_MS: u64 = 30_000;
 /// Smallest stall floor accepted.
 pub const MIN_STALL_FLOOR_MS: u64 = 100;
 
+/// Options of one upload, as the app gave them (see [`Config::validate`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// Absolute http(s) URL of the TUS creation endpoint.
@@ -30,7 +38,9 @@ pub struct Config {
     pub chunk_size: u64,
     /// Size PATCHes to the measured throughput within `[min_chunk_size, max_chunk_size]`.
     pub adaptive_chunks: bool,
+    /// Smallest PATCH body of adaptive chunks.
     pub min_chunk_size: u64,
+    /// Largest PATCH body of adaptive chunks.
     pub max_chunk_size: u64,
     /// App metadata sent at creation (in addition to `filename` and `filetype`).
     pub metadata: Vec<(String, String)>,
@@ -66,13 +76,16 @@ pub struct Config {
 }
 
 impl Config {
+    /// The product's defaults for `endpoint`: chunks adapt to the link from 1 MiB, progress
+    /// at most 10 times a second, the default retry policy, one connection.
+    #[must_use]
     pub fn new(endpoint: impl Into<String>) -> Config {
         Config {
             endpoint: endpoint.into(),
             chunk_size: DEFAULT_CHUNK_SIZE,
-            adaptive_chunks: false,
-            min_chunk_size: 256 * 1024,
-            max_chunk_size: 256 * 1024 * 1024,
+            adaptive_chunks: true,
+            min_chunk_size: DEFAULT_MIN_CHUNK_SIZE,
+            max_chunk_size: DEFAULT_MAX_CHUNK_SIZE,
             metadata: Vec::new(),
             upload_url: None,
             progress_interval_ms: DEFAULT_PROGRESS_INTERVAL_MS,
@@ -89,38 +102,64 @@ impl Config {
         }
     }
 
+    /// Sends every PATCH with `bytes` (no adapting to the link).
+    #[must_use]
+    pub fn fixed_chunks(mut self, bytes: u64) -> Config {
+        self.adaptive_chunks = false;
+        self.chunk_size = bytes;
+        self
+    }
+
+    /// How PATCH bodies are sized; an adaptive start outside `[min, max]` is clamped into it.
+    #[must_use]
     pub fn chunk_policy(&self) -> ChunkPolicy {
         if self.adaptive_chunks {
-            ChunkPolicy::Auto { initial: self.chunk_size, min: self.min_chunk_size, max: self.max_chunk_size }
+            let (min, max) = (self.min_chunk_size, self.max_chunk_size.max(self.min_chunk_size));
+            ChunkPolicy::Auto { initial: self.chunk_size.clamp(min, max), min, max }
         } else {
             ChunkPolicy::Fixed(self.chunk_size)
         }
     }
 
-    pub fn validate(&self) -> Result<(), Error> {
+    /// Checks every option against `source`, once. The result builds machines that cannot
+    /// fail ([`crate::core::machine::build`], `Upload::from_validated`).
+    pub fn validate(self, source: &SourceInfo) -> Result<Validated, Error> {
+        self.check()?;
+        let size = source
+            .size
+            .ok_or_else(|| Error::usage(Code::UnknownSize, "sources of unknown length are not supported yet"))?;
+        let pairs = source.creation_metadata(&self.metadata);
+        for (key, _) in &pairs {
+            metadata::validate_key(key)?;
+        }
+        let metadata_header = metadata::encode(&pairs);
+        Ok(Validated { cfg: self, source: source.clone(), size, metadata_header })
+    }
+
+    fn check(&self) -> Result<(), Error> {
         if !url::is_absolute_http(&self.endpoint) {
             return Err(Error::usage(
-                "invalid_endpoint",
+                Code::InvalidEndpoint,
                 format!("endpoint {} is not an absolute http(s) URL", quote(&self.endpoint)),
             ));
         }
         if let Some(u) = &self.upload_url {
             if !url::is_absolute_http(u) {
                 return Err(Error::usage(
-                    "invalid_upload_url",
+                    Code::InvalidUploadUrl,
                     format!("uploadUrl {} is not an absolute http(s) URL", quote(u)),
                 ));
             }
         }
         if self.chunk_size < MIN_CHUNK_SIZE {
             return Err(Error::usage(
-                "invalid_chunk_size",
+                Code::InvalidChunkSize,
                 format!("chunkSize must be at least {MIN_CHUNK_SIZE} bytes, got {}", self.chunk_size),
             ));
         }
         if self.adaptive_chunks && (self.min_chunk_size < MIN_CHUNK_SIZE || self.max_chunk_size < self.min_chunk_size) {
             return Err(Error::usage(
-                "invalid_chunk_size",
+                Code::InvalidChunkSize,
                 format!(
                     "minChunkSize ({}) must be at least {MIN_CHUNK_SIZE} and maxChunkSize ({}) at least minChunkSize",
                     self.min_chunk_size, self.max_chunk_size
@@ -132,7 +171,7 @@ impl Config {
         }
         if self.retry.cap_ms < self.retry.base_ms {
             return Err(Error::usage(
-                "invalid_retry",
+                Code::InvalidRetry,
                 format!(
                     "retry.maxDelay ({}) must not be below retry.baseDelay ({})",
                     self.retry.cap_ms, self.retry.base_ms
@@ -141,16 +180,77 @@ impl Config {
         }
         if self.stall_floor_ms < MIN_STALL_FLOOR_MS {
             return Err(Error::usage(
-                "invalid_stall_timeout",
+                Code::InvalidStallTimeout,
                 format!("stallTimeout must be at least {MIN_STALL_FLOOR_MS} ms, got {}", self.stall_floor_ms),
             ));
         }
         if let Some(key) = &self.idempotency_key {
             if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(Error::usage("invalid_option", "idempotencyKey must be printable ASCII without spaces"));
+                return Err(Error::usage(Code::InvalidOption, "idempotencyKey must be printable ASCII without spaces"));
             }
         }
         Ok(())
+    }
+}
+
+/// A config checked against its source: what machines are built from, without failing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Validated {
+    pub(crate) cfg: Config,
+    pub(crate) source: SourceInfo,
+    pub(crate) size: u64,
+    /// `Upload-Metadata` for creation (the file's name and type, then the app's pairs).
+    pub(crate) metadata_header: Option<String>,
+}
+
+impl Validated {
+    /// The checked options.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The source's size in bytes.
+    #[must_use]
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Keeps the session record under `key` (`None`: keep nothing). Keys need no checking.
+    #[must_use]
+    pub fn with_session_key(mut self, key: Option<String>) -> Validated {
+        self.cfg.session_key = key;
+        self
+    }
+
+    /// What an earlier OPTIONS to this endpoint taught, when known.
+    #[must_use]
+    pub fn with_capabilities(mut self, capabilities: Option<crate::core::Capabilities>) -> Validated {
+        if capabilities.is_some() {
+            self.cfg.capabilities = capabilities;
+        }
+        self
+    }
+
+    /// The config of one part of a parallel upload: bytes `start..end` of the same file,
+    /// at `url` when known. Smaller numbers of a checked config need no new check.
+    pub(crate) fn part(&self, start: u64, end: u64, url: Option<String>, seed: u64) -> Validated {
+        let mut cfg = self.cfg.clone();
+        cfg.parallel = 1;
+        cfg.part_offset = Some(start);
+        cfg.session_key = None;
+        cfg.upload_url = url;
+        cfg.progress_interval_ms = 0;
+        cfg.seed = seed;
+        let source = SourceInfo { size: Some(end.saturating_sub(start)), ..self.source.clone() };
+        Validated { cfg, source, size: end.saturating_sub(start), metadata_header: self.metadata_header.clone() }
+    }
+
+    /// This config run over one connection (parallel uploads the server cannot join).
+    pub(crate) fn single(&self) -> Validated {
+        let mut v = self.clone();
+        v.cfg.parallel = 1;
+        v
     }
 }
 
@@ -168,11 +268,14 @@ pub struct SourceInfo {
 }
 
 impl SourceInfo {
+    /// A file of `size` bytes.
+    #[must_use]
     pub fn file(size: u64, name: impl Into<String>, mime_type: impl Into<String>) -> SourceInfo {
         SourceInfo { size: Some(size), name: name.into(), mime_type: mime_type.into(), last_modified: 0 }
     }
 
     /// Metadata pairs for creation: filename and filetype unless the app set its own.
+    #[must_use]
     pub fn creation_metadata(&self, app: &[(String, String)]) -> Vec<(String, String)> {
         let mut pairs = Vec::with_capacity(app.len() + 2);
         let has = |k: &str| app.iter().any(|(key, _)| key == k);

@@ -30,6 +30,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// The lowercase name used in JavaScript (`err.kind`).
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Usage => "usage",
@@ -44,14 +45,188 @@ impl ErrorKind {
     }
 }
 
+/// Every error and warning code, a closed list. The strings (`as_str`) are stable: apps
+/// switch on them, README.md lists them, and the TypeScript union is generated from
+/// [`Code::ALL`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// An option has the wrong type or is out of range; the message names it.
+    InvalidOption,
+    /// `endpoint` is not an absolute http(s) URL.
+    InvalidEndpoint,
+    /// `uploadUrl` is not an absolute http(s) URL.
+    InvalidUploadUrl,
+    /// A chunk size option is below the minimum or inconsistent.
+    InvalidChunkSize,
+    /// A metadata key is empty or holds spaces or commas.
+    InvalidMetadataKey,
+    /// `retry.maxDelay` is below `retry.baseDelay`.
+    InvalidRetry,
+    /// `stallTimeout` is below its minimum.
+    InvalidStallTimeout,
+    /// The source's length is not known.
+    UnknownSize,
+    /// The engine could not start, or an unexpected value crossed the boundary.
+    Internal,
+    /// The app's `headers` function threw or returned something unusable.
+    HeadersFailed,
+    /// The creation answer has no readable `Location` (often CORS).
+    MissingLocation,
+    /// An answer has no readable `Upload-Offset` (often CORS).
+    MissingUploadOffset,
+    /// The server's `Location` is not a usable http(s) URL.
+    InvalidLocation,
+    /// The server's `Upload-Offset` is not a non-negative integer.
+    InvalidUploadOffset,
+    /// The server confirmed an impossible offset.
+    OffsetOutOfRange,
+    /// The server's `Upload-Length` is not the file's size.
+    UploadLengthMismatch,
+    /// A successful PATCH accepted none of its bytes.
+    NoProgress,
+    /// The server refused a request with an HTTP status.
+    HttpStatus,
+    /// Credentials were refused twice, even fresh ones.
+    Unauthorized,
+    /// The file (or a chunk) is larger than the server accepts.
+    TooLarge,
+    /// A request got no HTTP answer.
+    NetworkError,
+    /// A request got no answer within its stall deadline.
+    Stalled,
+    /// The retry budget of one episode was spent.
+    RetriesExhausted,
+    /// The server no longer knows the upload.
+    UploadGone,
+    /// The app aborted the upload.
+    Aborted,
+    /// Another tab or worker is uploading this file.
+    Locked,
+    /// Warning: requests fail at once while online (often CORS).
+    RequestsBlocked,
+    /// Warning: the server cannot join parts; one connection is used.
+    ParallelUnsupported,
+    /// Warning: checksums were asked for, the server offers none.
+    ChecksumUnsupported,
+    /// Warning: sessions are kept in memory only.
+    StorageUnavailable,
+    /// Warning: the file could not be read to identify it.
+    IdentityUnavailable,
+    /// Warning: the file handle cannot be stored with the session.
+    FileHandleUnstorable,
+}
+
+impl Code {
+    /// Every code, in a fixed order.
+    pub const ALL: &'static [Code] = &[
+        Code::InvalidOption,
+        Code::InvalidEndpoint,
+        Code::InvalidUploadUrl,
+        Code::InvalidChunkSize,
+        Code::InvalidMetadataKey,
+        Code::InvalidRetry,
+        Code::InvalidStallTimeout,
+        Code::UnknownSize,
+        Code::Internal,
+        Code::HeadersFailed,
+        Code::MissingLocation,
+        Code::MissingUploadOffset,
+        Code::InvalidLocation,
+        Code::InvalidUploadOffset,
+        Code::OffsetOutOfRange,
+        Code::UploadLengthMismatch,
+        Code::NoProgress,
+        Code::HttpStatus,
+        Code::Unauthorized,
+        Code::TooLarge,
+        Code::NetworkError,
+        Code::Stalled,
+        Code::RetriesExhausted,
+        Code::UploadGone,
+        Code::Aborted,
+        Code::Locked,
+        Code::RequestsBlocked,
+        Code::ParallelUnsupported,
+        Code::ChecksumUnsupported,
+        Code::StorageUnavailable,
+        Code::IdentityUnavailable,
+        Code::FileHandleUnstorable,
+    ];
+
+    /// The stable snake_case name used in JavaScript (`err.code`, `warning.code`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidOption => "invalid_option",
+            Code::InvalidEndpoint => "invalid_endpoint",
+            Code::InvalidUploadUrl => "invalid_upload_url",
+            Code::InvalidChunkSize => "invalid_chunk_size",
+            Code::InvalidMetadataKey => "invalid_metadata_key",
+            Code::InvalidRetry => "invalid_retry",
+            Code::InvalidStallTimeout => "invalid_stall_timeout",
+            Code::UnknownSize => "unknown_size",
+            Code::Internal => "internal",
+            Code::HeadersFailed => "headers_failed",
+            Code::MissingLocation => "missing_location",
+            Code::MissingUploadOffset => "missing_upload_offset",
+            Code::InvalidLocation => "invalid_location",
+            Code::InvalidUploadOffset => "invalid_upload_offset",
+            Code::OffsetOutOfRange => "offset_out_of_range",
+            Code::UploadLengthMismatch => "upload_length_mismatch",
+            Code::NoProgress => "no_progress",
+            Code::HttpStatus => "http_status",
+            Code::Unauthorized => "unauthorized",
+            Code::TooLarge => "too_large",
+            Code::NetworkError => "network_error",
+            Code::Stalled => "stalled",
+            Code::RetriesExhausted => "retries_exhausted",
+            Code::UploadGone => "upload_gone",
+            Code::Aborted => "aborted",
+            Code::Locked => "locked",
+            Code::RequestsBlocked => "requests_blocked",
+            Code::ParallelUnsupported => "parallel_unsupported",
+            Code::ChecksumUnsupported => "checksum_unsupported",
+            Code::StorageUnavailable => "storage_unavailable",
+            Code::IdentityUnavailable => "identity_unavailable",
+            Code::FileHandleUnstorable => "file_handle_unstorable",
+        }
+    }
+
+    /// The code named `name`, if it is one.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<Code> for &str {
+    fn eq(&self, other: &Code) -> bool {
+        *self == other.as_str()
+    }
+}
+
 /// A failure, with a stable machine-readable `code` and a human message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
+    /// Who or what is at fault.
     pub kind: ErrorKind,
     /// Stable identifier, e.g. `missing_location`. Listed in README.md.
-    pub code: &'static str,
+    pub code: Code,
     /// The HTTP status, when the server answered with one.
     pub status: Option<u16>,
+    /// For humans; may change between versions.
     pub message: String,
 }
 
@@ -59,24 +234,29 @@ pub struct Error {
 const MAX_SERVER_MESSAGE: usize = 300;
 
 impl Error {
-    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Error {
+    /// An error of `kind` with `code`.
+    pub fn new(kind: ErrorKind, code: Code, message: impl Into<String>) -> Error {
         Error { kind, code, status: None, message: message.into() }
     }
 
-    pub fn usage(code: &'static str, message: impl Into<String>) -> Error {
+    /// The app passed invalid options.
+    pub fn usage(code: Code, message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Usage, code, message)
     }
 
-    pub fn protocol(code: &'static str, message: impl Into<String>) -> Error {
+    /// The server broke the protocol.
+    pub fn protocol(code: Code, message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Protocol, code, message)
     }
 
+    /// A request got no HTTP answer.
     pub fn network(message: impl Into<String>) -> Error {
-        Error::new(ErrorKind::Network, "network_error", message)
+        Error::new(ErrorKind::Network, Code::NetworkError, message)
     }
 
+    /// The app aborted the upload.
     pub fn aborted() -> Error {
-        Error::new(ErrorKind::Aborted, "aborted", "the upload was aborted")
+        Error::new(ErrorKind::Aborted, Code::Aborted, "the upload was aborted")
     }
 
     /// The server answered `status` to `method`; `body` is its (possibly empty) message.
@@ -87,14 +267,14 @@ impl Error {
         } else {
             format!("the server answered {method} with HTTP {status}: {excerpt}")
         };
-        Error { kind: ErrorKind::Rejected, code: "http_status", status: Some(status), message }
+        Error { kind: ErrorKind::Rejected, code: Code::HttpStatus, status: Some(status), message }
     }
 
     /// The server no longer knows the upload.
     pub fn expired(method: &str, status: u16) -> Error {
         Error {
             kind: ErrorKind::Expired,
-            code: "upload_gone",
+            code: Code::UploadGone,
             status: Some(status),
             message: format!("the server answered {method} with HTTP {status}: the upload no longer exists"),
         }
@@ -127,7 +307,7 @@ fn excerpt(body: &str) -> &str {
     while !body.is_char_boundary(end) {
         end -= 1;
     }
-    &body[..end]
+    body.get(..end).unwrap_or_default()
 }
 
 impl fmt::Display for Error {
@@ -137,3 +317,27 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_and_parse_back() {
+        for (i, code) in Code::ALL.iter().enumerate() {
+            let s = code.as_str();
+            assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{s}");
+            assert_eq!(Code::parse(s), Some(*code));
+            assert!(Code::ALL.iter().skip(i + 1).all(|other| other.as_str() != s), "{s} twice");
+        }
+        assert_eq!(Code::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn long_server_messages_are_cut_on_a_char_boundary() {
+        let body = "é".repeat(400);
+        let e = Error::rejected("PATCH", 500, &body);
+        assert!(e.message.len() < 400 + 60, "{}", e.message.len());
+        assert!(e.message.ends_with('é'));
+    }
+}

@@ -3,8 +3,7 @@
 //! Events are plain data; the driver forwards them to JavaScript after the core's borrow
 //! ends. Only server-confirmed byte counts ever appear in `Progress`.
 
-use super::capabilities::Capabilities;
-use super::error::Error;
+use super::error::{Code, Error};
 
 /// The state an app can show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,9 +28,13 @@ pub enum State {
     Failed,
     /// Ended by the app.
     Aborted,
+    /// Waiting for another tab or worker that is uploading the same file (its Web Lock).
+    Locked,
 }
 
 impl State {
+    /// The lowercase name used in JavaScript.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             State::Idle => "idle",
@@ -44,31 +47,62 @@ impl State {
             State::Completed => "completed",
             State::Failed => "failed",
             State::Aborted => "aborted",
+            State::Locked => "locked",
         }
     }
 }
 
+/// Something the app hears about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The state changed. Repeated states are not re-announced.
     State(State),
     /// Server-confirmed bytes; never decreasing; throttled. `bytes_per_sec` is the smoothed
     /// rate of confirmed bytes (0 until measured); `eta_secs` the time left at that rate.
-    Progress { confirmed: u64, total: u64, bytes_per_sec: u64, eta_secs: Option<u64> },
+    Progress {
+        /// Bytes the server confirmed.
+        confirmed: u64,
+        /// The file's size.
+        total: u64,
+        /// Smoothed rate of confirmed bytes.
+        bytes_per_sec: u64,
+        /// Seconds left at that rate, when measured.
+        eta_secs: Option<u64>,
+    },
     /// The server created the upload at `url`.
-    Created { url: String },
+    Created {
+        /// The upload URL.
+        url: String,
+    },
     /// A request failed and will be tried again in `delay_ms` (attempt `attempt` of this
     /// episode). Followed by `State(Reconnecting)` unless already in it.
-    Reconnecting { attempt: u32, delay_ms: u64, reason: Error },
+    Reconnecting {
+        /// Attempt number within this episode.
+        attempt: u32,
+        /// Wait before the attempt.
+        delay_ms: u64,
+        /// What failed.
+        reason: Error,
+    },
     /// A known upload was gone on the server and a new one is being created.
-    Restarted { reason: Error },
+    Restarted {
+        /// Why the old upload is gone.
+        reason: Error,
+    },
     /// Every byte was confirmed. Emitted once, after the final `Progress`.
-    Completed { url: String, total: u64 },
+    Completed {
+        /// The upload URL.
+        url: String,
+        /// The file's size.
+        total: u64,
+    },
     /// The upload stopped with this error.
     Failed(Error),
     /// Something looks wrong but the upload goes on (e.g. requests that seem blocked by CORS).
-    Warning { code: &'static str, message: String },
-    /// The server's OPTIONS answer for `endpoint`, for the platform to hand to later uploads
-    /// (`Config::capabilities`). Not an app event: adapters keep it and do not forward it.
-    Discovered { endpoint: String, capabilities: Capabilities },
+    Warning {
+        /// Stable, like error codes.
+        code: Code,
+        /// For humans.
+        message: String,
+    },
 }

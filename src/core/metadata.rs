@@ -4,7 +4,7 @@
 //! the header is always a valid HTTP value) and base64-encodes values (standard alphabet,
 //! padded). It does not decode server metadata; the client never needs to.
 
-use super::error::{quote, Error};
+use super::error::{quote, Code, Error};
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -32,7 +32,7 @@ pub fn validate_key(key: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::usage(
-            "invalid_metadata_key",
+            Code::InvalidMetadataKey,
             format!("metadata key {} must be non-empty printable ASCII without spaces or commas", quote(key)),
         ))
     }
@@ -79,7 +79,7 @@ mod tests {
         assert!(validate_key("x-custom_1.2").is_ok());
         for bad in ["", "has space", "a,b", "tab\t", "é"] {
             let err = validate_key(bad).unwrap_err();
-            assert_eq!(err.code, "invalid_metadata_key", "key {bad:?}");
+            assert_eq!(err.code, Code::InvalidMetadataKey, "key {bad:?}");
         }
     }
 

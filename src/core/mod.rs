@@ -5,11 +5,18 @@
 //! server-confirmed offset, throttles progress events and reports typed errors.
 //!
 //! What it does not do: any I/O. It never touches the network, a clock, randomness, a file's
-//! bytes, storage or JavaScript (it says what to store and forget; others store it). Time comes in as [`Millis`] arguments, responses come in
-//! through `handle_*` calls, and everything it wants done comes out of
-//! [`Upload::poll_output`]. This keeps it testable with plain `cargo test` on a virtual
+//! bytes, storage or JavaScript (it says what to store and forget; others store it). Time
+//! comes in as [`Millis`] arguments (and dates as a [`WallClock`] reading), responses come
+//! in through `handle_*` calls, and everything it wants done comes out of
+//! [`Machine::poll_output`]. This keeps it testable with plain `cargo test` on a virtual
 //! clock, and is why nothing in this module names a platform crate.
+//!
+//! Map: [`machine`] (the contract and the choice of machine), [`upload`] (one upload),
+//! [`parallel`] (parts of one file, composed here in the core), [`outbox`] (event order,
+//! rule 6), [`answer`] (every status rule, as a table), [`timer`] (named timer slots),
+//! [`config`] (options, checked once). The rest are parsers and policies.
 
+pub mod answer;
 pub mod blocks;
 pub mod capabilities;
 pub mod checksum;
@@ -23,6 +30,7 @@ pub mod http;
 pub mod identity;
 pub mod machine;
 pub mod metadata;
+pub(crate) mod outbox;
 pub mod parallel;
 pub mod progress;
 pub mod rate;
@@ -32,6 +40,7 @@ pub mod sha1;
 pub mod sha256;
 pub mod status;
 pub mod time;
+pub mod timer;
 pub mod upload;
 pub mod url;
 
@@ -39,13 +48,14 @@ pub mod url;
 mod tests;
 
 pub use capabilities::Capabilities;
-pub use config::{Config, SourceInfo};
-pub use error::{Error, ErrorKind};
+pub use config::{Config, SourceInfo, Validated};
+pub use error::{Code, Error, ErrorKind};
 pub use event::{Event, State};
 pub use http::{Body, Method, Request, RequestId, Response, TransportError};
-pub use machine::Machine;
+pub use machine::{build, Machine, Output};
 pub use parallel::Parallel;
 pub use retry::RetryPolicy;
 pub use session::{PartRecord, SessionRecord};
-pub use time::Millis;
-pub use upload::{Output, Timer, Upload};
+pub use time::{Millis, UnixMillis, WallClock};
+pub use timer::{Timer, Timers};
+pub use upload::Upload;

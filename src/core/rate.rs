@@ -96,6 +96,16 @@ impl Goodput {
     }
 }
 
+/// A progress event for `confirmed` of `total` bytes, with `goodput`'s rate and time left.
+pub(crate) fn progress_event(goodput: &Goodput, total: u64, confirmed: u64) -> super::event::Event {
+    super::event::Event::Progress {
+        confirmed,
+        total,
+        bytes_per_sec: goodput.bytes_per_sec(),
+        eta_secs: if confirmed >= total { Some(0) } else { goodput.eta_secs(total - confirmed) },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

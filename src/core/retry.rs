@@ -7,7 +7,7 @@
 
 use super::date::parse_http_date;
 use super::header;
-use super::time::Millis;
+use super::time::{Millis, UnixMillis};
 
 /// How patiently an upload retries. One "episode" is the run of failures since the server
 /// last confirmed new bytes; the budget bounds an episode, not the whole upload.
@@ -103,12 +103,13 @@ impl Backoff {
     }
 }
 
-/// Parses `Retry-After` (delta-seconds, or an HTTP date compared with the wall-clock `now`)
+/// Parses `Retry-After` (delta-seconds, or an HTTP date compared with the date `today`)
 /// into milliseconds to wait. Garbage yields `None`, and plain backoff applies.
-pub fn parse_retry_after(value: &str, now: Millis) -> Option<u64> {
+#[must_use]
+pub fn parse_retry_after(value: &str, today: UnixMillis) -> Option<u64> {
     let ms = match header::parse_u64(value.trim()) {
         Some(seconds) => seconds.saturating_mul(1000),
-        None => parse_http_date(value)?.saturating_sub(now.0),
+        None => parse_http_date(value)?.saturating_sub(today.0),
     };
     Some(ms.min(MAX_RETRY_AFTER_MS))
 }
@@ -175,12 +176,12 @@ mod tests {
 
     #[test]
     fn retry_after_is_strict_and_capped() {
-        let now = Millis(1_445_412_470_000); // 10 s before 2015-10-21T07:28:00Z
+        let now = UnixMillis(1_445_412_470_000); // 10 s before 2015-10-21T07:28:00Z
         assert_eq!(parse_retry_after("3", now), Some(3_000));
         assert_eq!(parse_retry_after(" 0 ", now), Some(0));
         assert_eq!(parse_retry_after("999999999999", now), Some(MAX_RETRY_AFTER_MS));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(10_000));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now.plus(60_000)), Some(0), "a past date");
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", UnixMillis(now.0 + 60_000)), Some(0), "a past date");
         assert_eq!(parse_retry_after("-1", now), None);
         assert_eq!(parse_retry_after("1.5", now), None);
         assert_eq!(parse_retry_after("tomorrow", now), None);

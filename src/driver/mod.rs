@@ -1,13 +1,18 @@
 //! The run loop that connects the pure core to real I/O (str0m's canonical shape).
 //!
-//! 1. Drain `poll_output` until `Idle`: start and cancel requests, collect events.
-//! 2. Only then hand the events to the app (never call app code while the core is borrowed).
-//! 3. Wait for the first of: the request's answer, the core's timer, an app command.
+//! 1. Drain `poll_output` until `Idle`: start and cancel requests, store and forget session
+//!    records, pass on what was learnt, collect events ([`drain`]).
+//! 2. Only then hand the events to the app (never call app code while the core is borrowed),
+//!    and tell the platform the machine's state (the Web Lock follows it).
+//! 3. Wait for the first of: a request's answer, the core's timer, an app command.
 //! 4. Feed exactly that one input to the core; repeat until the run has an outcome.
 //!
 //! What it does not do: decide anything about the protocol (the core does), or know how
 //! requests, timers or events are carried out (an [`Io`] implementation does: `web` in
 //! browsers, a scripted one in tests). Dropping a request future must abort the request.
+
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,7 +22,10 @@ use futures::channel::mpsc::UnboundedReceiver;
 use futures::future::poll_fn;
 use futures::StreamExt;
 
-use crate::core::{Error, Event, Machine, Millis, Output, Request, RequestId, Response, SessionRecord, TransportError};
+use crate::core::{
+    Capabilities, Error, Event, Machine, Millis, Output, Request, RequestId, Response, SessionRecord, State,
+    TransportError, UnixMillis, WallClock,
+};
 
 /// What a platform provides to the loop.
 pub trait Io {
@@ -26,35 +34,77 @@ pub trait Io {
     /// A timer.
     type Sleep: Future<Output = ()> + Unpin;
 
+    /// The timer clock: monotonic milliseconds (`performance.now()` in browsers).
     fn now(&self) -> Millis;
+    /// Today's date (`Date.now()` in browsers), for records and `Retry-After` dates.
+    fn today(&self) -> UnixMillis;
     /// Whether the platform believes it is online (`navigator.onLine`).
     fn online(&self) -> bool;
+    /// Starts a request.
     fn fetch(&self, request: Request) -> Self::Fetch;
+    /// A timer that fires at `at` on the timer clock.
     fn sleep_until(&self, at: Millis) -> Self::Sleep;
     /// Delivers events to the app. Called with no borrow of the core held.
     fn emit(&self, events: Vec<Event>);
+    /// The machine's state after a drain (and its events) : a platform lock follows it.
+    fn settled(&self, state: State);
     /// Stores a session record (in the background, in order; failures are the Io's to report).
     fn persist(&self, record: SessionRecord);
     /// Deletes a session record (in the background, after any earlier writes).
     fn forget(&self, key: String);
+    /// What `endpoint` was found to support, for later uploads to it.
+    fn learned(&self, endpoint: String, capabilities: Capabilities);
 }
 
 /// What the app can ask while a run is going on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
+    /// Start or continue.
     Start,
+    /// Pause.
     Pause,
+    /// End the upload.
     Abort {
+        /// Ask the server to delete it.
         terminate: bool,
     },
     /// The platform went online (`true`) or offline (`false`).
     Online(bool),
+    /// Whether this run holds the file's lock (`false`: another tab has it).
+    Lock(bool),
 }
 
 enum Wake {
     Answer(RequestId, Result<Response, TransportError>),
     Timer,
     Command(Option<Command>),
+}
+
+/// Requests in flight, by id.
+type InFlight<F> = Vec<(RequestId, F)>;
+
+/// Step 1 and 2: drains `machine` until `Idle`, performing what it asks, then hands the
+/// events to the app and the state to the platform. Returns `Idle`'s `wake_at`.
+pub fn drain<I: Io, M: Machine + ?Sized>(io: &I, machine: &mut M, in_flight: &mut InFlight<I::Fetch>) -> Option<Millis> {
+    let mut events = Vec::new();
+    let wake_at = loop {
+        match machine.poll_output() {
+            Output::Send(id, request) => in_flight.push((id, io.fetch(request))),
+            // Dropping the future aborts the request.
+            Output::Cancel(id) => in_flight.retain(|(current, _)| *current != id),
+            Output::Event(event) => events.push(event),
+            Output::Persist(record) => io.persist(record),
+            Output::Forget(key) => io.forget(key),
+            Output::Learned { endpoint, capabilities } => io.learned(endpoint, capabilities),
+            Output::Idle { wake_at } => break wake_at,
+        }
+    };
+    let state = machine.state();
+    if !events.is_empty() {
+        io.emit(events);
+    }
+    io.settled(state);
+    wake_at
 }
 
 /// Applies `first` to `upload`, then runs it until it completes (`Ok(upload url)`), fails
@@ -66,29 +116,15 @@ pub async fn run<I: Io, M: Machine + ?Sized>(
     commands: &mut UnboundedReceiver<Command>,
     first: Command,
 ) -> Result<String, Error> {
-    let mut in_flight: Vec<(RequestId, I::Fetch)> = Vec::new();
+    let mut in_flight: InFlight<I::Fetch> = Vec::new();
     let mut timer: Option<(Millis, I::Sleep)> = None;
     let mut commands_open = true;
-    upload.handle_online(io.online(), io.now());
-    apply(upload, first, io.now());
+    let now = io.now();
+    upload.handle_wall_clock(WallClock { at: now, date: io.today() });
+    upload.handle_online(io.online(), now);
+    apply(upload, first, now);
     loop {
-        // 1. Drain.
-        let mut events = Vec::new();
-        let wake_at = loop {
-            match upload.poll_output() {
-                Output::Send(id, request) => in_flight.push((id, io.fetch(request))),
-                // Dropping the future aborts the request.
-                Output::Cancel(id) => in_flight.retain(|(current, _)| *current != id),
-                Output::Event(event) => events.push(event),
-                Output::Persist(record) => io.persist(record),
-                Output::Forget(key) => io.forget(key),
-                Output::Idle { wake_at } => break wake_at,
-            }
-        };
-        // 2. Tell the app.
-        if !events.is_empty() {
-            io.emit(events);
-        }
+        let wake_at = drain(io, upload, &mut in_flight);
         if let Some(outcome) = upload.outcome() {
             return outcome;
         }
@@ -119,6 +155,7 @@ pub async fn run<I: Io, M: Machine + ?Sized>(
         .await;
         // 4. Feed one input.
         let now = io.now();
+        upload.handle_wall_clock(WallClock { at: now, date: io.today() });
         match wake {
             Wake::Answer(id, answer) => {
                 in_flight.retain(|(current, _)| *current != id);
@@ -153,5 +190,6 @@ fn apply<M: Machine + ?Sized>(upload: &mut M, command: Command, now: Millis) {
         Command::Pause => upload.pause(now),
         Command::Abort { terminate } => upload.abort(terminate, now),
         Command::Online(online) => upload.handle_online(online, now),
+        Command::Lock(held) => upload.handle_lock(held, now),
     }
 }

@@ -21,7 +21,7 @@ fn num(n: u64) -> JsValue {
 pub fn error_to_js(err: &Error) -> JsValue {
     let obj = Object::new();
     set(&obj, "kind", err.kind.as_str());
-    set(&obj, "code", err.code);
+    set(&obj, "code", err.code.as_str());
     if let Some(status) = err.status {
         set(&obj, "status", JsValue::from_f64(f64::from(status)));
     }
@@ -65,15 +65,13 @@ pub fn event_to_js(event: &Event) -> JsValue {
         }
         Event::Warning { code, message } => {
             set(&obj, "type", "warning");
-            set(&obj, "code", *code);
+            set(&obj, "code", code.as_str());
             set(&obj, "message", message.as_str());
         }
         Event::Failed(error) => {
             set(&obj, "type", "failed");
             set(&obj, "error", error_to_js(error));
         }
-        // Kept by the web adapter (io.rs), never handed to the app.
-        Event::Discovered { .. } => {}
     }
     obj.into()
 }

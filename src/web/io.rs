@@ -3,29 +3,30 @@
 //! Holds the file, the app's header callback and the app's event sink, and a queue of
 //! session-store writes that one background task performs in order (coalescing a burst of
 //! writes for the same key into the last one). Requests are independent; every timer is a
-//! fresh gloo-timers future.
+//! fresh gloo-timers future. The timer clock is `performance.now()`, dates are `Date.now()`.
+//! The run's Web Lock follows the machine's state after each drain ([`RunLock::follow`]);
+//! capabilities learnt go to the page's memory (discovered.rs), never to the app.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::rc::Rc;
 
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
 use futures::future::LocalBoxFuture;
 use futures::{FutureExt, StreamExt};
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Object, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
 use super::convert::event_to_js;
 use super::discovered;
 use super::fetch::perform;
-use super::lock::LockGuard;
+use super::lock::RunLock;
 use super::store::{Put, Store};
-use crate::core::{Event, Millis, Request, Response, SessionRecord, State, TransportError};
+use crate::core::{Capabilities, Code, Event, Millis, Request, Response, SessionRecord, State, TransportError, UnixMillis};
 use crate::driver::Io;
 
 /// A change to the session store.
+#[derive(Debug)]
 pub enum Write {
     Put(SessionRecord),
     Delete(String),
@@ -40,25 +41,44 @@ impl Write {
     }
 }
 
+/// The browser side of one upload: its file, the app's callbacks, its store writes and lock.
+#[derive(Debug)]
 pub struct WebIo {
-    pub file: Blob,
-    pub headers: Option<Function>,
-    pub on_event: Function,
+    file: Blob,
+    headers: Option<Function>,
+    on_event: Function,
     writes: UnboundedSender<Write>,
-    /// Where the run keeps its Web Lock; emptied (released) when the upload pauses.
-    pub release_on_pause: Option<Rc<RefCell<Option<LockGuard>>>>,
+    /// The run's Web Lock; given back when the machine rests.
+    lock: RunLock,
 }
 
 /// Calls the app's event sink with `{ type: 'warning', code, message }`.
-pub fn warn(on_event: &Function, code: &str, message: &str) {
+pub fn warn(on_event: &Function, code: Code, message: &str) {
     let obj = Object::new();
     let _ = Reflect::set(&obj, &"type".into(), &"warning".into());
-    let _ = Reflect::set(&obj, &"code".into(), &code.into());
+    let _ = Reflect::set(&obj, &"code".into(), &code.as_str().into());
     let _ = Reflect::set(&obj, &"message".into(), &message.into());
     let _ = on_event.call1(&JsValue::NULL, &obj);
 }
 
+/// `performance.now()`, the monotonic timer clock (windows and workers alike); `Date.now()`
+/// where a platform lacks it.
+fn performance_now() -> f64 {
+    let global = js_sys::global();
+    let now = Reflect::get(&global, &"performance".into()).ok().and_then(|perf| {
+        let now: Function = Reflect::get(&perf, &"now".into()).ok()?.dyn_into().ok()?;
+        now.call0(&perf).ok()?.as_f64()
+    });
+    now.unwrap_or_else(js_sys::Date::now)
+}
+
+/// The timer clock as the core takes it.
+pub fn timer_now() -> Millis {
+    Millis(performance_now().max(0.0) as u64)
+}
+
 impl WebIo {
+    /// The adapter for `file`, calling `headers` for every request and `on_event` for events.
     pub fn new(file: Blob, headers: Option<Function>, on_event: Function) -> WebIo {
         WebIo::with_handle(file, headers, on_event, None)
     }
@@ -68,7 +88,24 @@ impl WebIo {
     pub fn with_handle(file: Blob, headers: Option<Function>, on_event: Function, handle: Option<JsValue>) -> WebIo {
         let (writes, queue) = unbounded();
         wasm_bindgen_futures::spawn_local(write_loop(queue, on_event.clone(), handle));
-        WebIo { file, headers, on_event, writes, release_on_pause: None }
+        WebIo { file, headers, on_event, writes, lock: RunLock::default() }
+    }
+
+    /// Shares `lock` with whoever takes it (the engine).
+    #[must_use]
+    pub fn with_lock(mut self, lock: RunLock) -> WebIo {
+        self.lock = lock;
+        self
+    }
+
+    /// The file being uploaded.
+    pub fn file(&self) -> &Blob {
+        &self.file
+    }
+
+    /// The app's event sink.
+    pub fn on_event(&self) -> &Function {
+        &self.on_event
     }
 }
 
@@ -93,12 +130,12 @@ async fn write_loop(mut queue: UnboundedReceiver<Write>, on_event: Function, han
                         warned_handle = true;
                         let why = "this browser cannot store the file handle with the session; \
                                    after a restart the user picks the file again to continue";
-                        warn(&on_event, "file_handle_unstorable", why);
+                        warn(&on_event, Code::FileHandleUnstorable, why);
                     }
                     Put::StoredWithoutHandle => {}
                     Put::InMemory(why) => {
                         if !warned {
-                            warn(&on_event, "storage_unavailable", &why);
+                            warn(&on_event, Code::StorageUnavailable, &why);
                             warned = true;
                         }
                     }
@@ -114,7 +151,11 @@ impl Io for WebIo {
     type Sleep = TimeoutFuture;
 
     fn now(&self) -> Millis {
-        Millis(js_sys::Date::now() as u64)
+        timer_now()
+    }
+
+    fn today(&self) -> UnixMillis {
+        UnixMillis(js_sys::Date::now().max(0.0) as u64)
     }
 
     fn online(&self) -> bool {
@@ -131,19 +172,18 @@ impl Io for WebIo {
     }
 
     fn emit(&self, events: Vec<Event>) {
-        if let Some(slot) = &self.release_on_pause {
-            if events.contains(&Event::State(State::Paused)) {
-                slot.borrow_mut().take();
-            }
-        }
         for event in &events {
-            if let Event::Discovered { endpoint, capabilities } = event {
-                discovered::remember(endpoint, *capabilities);
-                continue;
-            }
             // An exception in an app listener must not stop the upload.
             let _ = self.on_event.call1(&JsValue::NULL, &event_to_js(event));
         }
+    }
+
+    fn settled(&self, state: State) {
+        self.lock.follow(state);
+    }
+
+    fn learned(&self, endpoint: String, capabilities: Capabilities) {
+        discovered::remember(&endpoint, capabilities);
     }
 
     fn persist(&self, record: SessionRecord) {

@@ -3,7 +3,10 @@
 //! `acquire` asks `navigator.locks` for an exclusive lock named `ferry-upload:<key>`, either
 //! only if it is free (`wait = false`) or waiting for it. The lock is held until the returned
 //! guard is dropped. Where Web Locks do not exist, every acquire succeeds with an empty
-//! guard (nothing to coordinate with). This module does not decide what to do when busy.
+//! guard (nothing to coordinate with). [`RunLock`] is where a run keeps its guard: the
+//! engine takes it before sending bytes, and after every drain the driver hands the
+//! machine's state to [`RunLock::follow`], which gives the lock back once the machine rests
+//! (paused, failed, completed, aborted). This module does not decide what to do when busy.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,9 +15,48 @@ use futures::channel::oneshot;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
+use crate::core::State;
+
 /// Releases the lock when dropped.
+#[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LockGuard {
     release: Option<Function>,
+}
+
+impl std::fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockGuard").field("web_locks", &self.release.is_some()).finish()
+    }
+}
+
+/// The Web Lock of one upload's runs, shared by the engine and the I/O adapter.
+#[derive(Clone, Debug, Default)]
+pub struct RunLock(Rc<RefCell<Option<LockGuard>>>);
+
+impl RunLock {
+    /// Whether this run holds the lock.
+    pub fn is_held(&self) -> bool {
+        self.0.borrow().is_some()
+    }
+
+    /// Keeps `guard` until the machine rests or the run ends.
+    pub fn hold(&self, guard: LockGuard) {
+        *self.0.borrow_mut() = Some(guard);
+    }
+
+    /// Gives the lock back (another tab may take the file).
+    pub fn release(&self) {
+        // Drop the guard only after the borrow ends: its release calls into JavaScript.
+        let guard = self.0.borrow_mut().take();
+        drop(guard);
+    }
+
+    /// The machine's state after a drain: a machine that rests gives the lock back.
+    pub fn follow(&self, state: State) {
+        if matches!(state, State::Paused | State::Failed | State::Completed | State::Aborted) {
+            self.release();
+        }
+    }
 }
 
 impl Drop for LockGuard {

@@ -7,6 +7,7 @@ use crate::core::Capabilities;
 
 fn with_checksums(size: u64) -> Harness {
     let mut cfg = Config::new(ENDPOINT);
+    cfg.adaptive_chunks = false;
     cfg.chunk_size = 4_000;
     cfg.checksum = true;
     Harness::with(cfg, SourceInfo::file(size, "a", "b"))
@@ -55,7 +56,7 @@ fn a_server_without_a_usable_algorithm_gets_a_warning_and_plain_patches() {
         h.start();
         let (id, _) = h.expect(Method::Options);
         h.reply(id, res.clone());
-        assert!(h.events.iter().any(|e| matches!(e, Event::Warning { code: "checksum_unsupported", .. })), "{res:?}");
+        assert!(h.events.iter().any(|e| matches!(e, Event::Warning { code: Code::ChecksumUnsupported, .. })), "{res:?}");
         let (id, _) = h.expect(Method::Post);
         h.reply(id, created("/files/abc"));
         assert_eq!(h.expect(Method::Patch).1.checksum, None);
@@ -90,7 +91,7 @@ fn a_file_above_tus_max_size_fails_before_creating_anything() {
     h.reply(id, options("sha256").with_header("Tus-Max-Size", "9999"));
     h.finish();
     let err = h.failure().unwrap();
-    assert_eq!((err.kind, err.code), (ErrorKind::Rejected, "too_large"));
+    assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Rejected, "too_large"));
     assert!(err.message.contains("9999"));
 }
 
@@ -126,9 +127,10 @@ fn the_answer_is_announced_for_later_uploads_to_the_same_endpoint() {
     h.start();
     let (id, _) = h.expect(Method::Options);
     h.reply(id, options("sha256").with_header("Tus-Max-Size", "1000000"));
-    let announced: Vec<_> = h.events.iter().filter(|e| matches!(e, Event::Discovered { .. })).collect();
     let want = Capabilities { concatenation: false, checksum: Some(Algorithm::Sha256), max_size: Some(1_000_000) };
-    assert_eq!(announced, [&Event::Discovered { endpoint: ENDPOINT.into(), capabilities: want }]);
+    assert_eq!(h.learned, [(ENDPOINT.to_string(), want)]);
+    assert!(!h.events.iter().any(|e| matches!(e, Event::Warning { .. })), "learning is not an app event");
+    h.take(Method::Post);
 }
 
 #[test]
@@ -137,13 +139,14 @@ fn a_failed_options_answer_is_not_announced() {
     h.start();
     let (id, _) = h.expect(Method::Options);
     h.reply(id, Response::new(405));
-    assert!(!h.events.iter().any(|e| matches!(e, Event::Discovered { .. })), "{:?}", h.events);
+    assert!(h.learned.is_empty(), "{:?}", h.learned);
     h.expect(Method::Post);
 }
 
 #[test]
 fn known_capabilities_skip_the_options_request() {
     let mut cfg = Config::new(ENDPOINT);
+    cfg.adaptive_chunks = false;
     cfg.chunk_size = 4_000;
     cfg.checksum = true;
     cfg.capabilities = Some(Capabilities { concatenation: false, checksum: Some(Algorithm::Sha1), max_size: None });
@@ -152,19 +155,20 @@ fn known_capabilities_skip_the_options_request() {
     let (id, _) = h.expect(Method::Post);
     h.reply(id, created("/files/abc"));
     assert_eq!(h.expect(Method::Patch).1.checksum, Some(Algorithm::Sha1));
-    assert!(!h.events.iter().any(|e| matches!(e, Event::Discovered { .. } | Event::Warning { .. })), "{:?}", h.events);
+    assert!(h.learned.is_empty() && !h.events.iter().any(|e| matches!(e, Event::Warning { .. })), "{:?}", h.events);
 }
 
 #[test]
 fn known_capabilities_without_an_algorithm_warn_once_and_send_plain_patches() {
     let mut cfg = Config::new(ENDPOINT);
+    cfg.adaptive_chunks = false;
     cfg.chunk_size = 4_000;
     cfg.checksum = true;
     cfg.capabilities = Some(Capabilities { concatenation: true, checksum: None, max_size: None });
     let mut h = Harness::with(cfg, SourceInfo::file(10_000, "a", "b"));
     h.start();
     let (id, _) = h.expect(Method::Post);
-    let warnings = h.events.iter().filter(|e| matches!(e, Event::Warning { code: "checksum_unsupported", .. }));
+    let warnings = h.events.iter().filter(|e| matches!(e, Event::Warning { code: Code::ChecksumUnsupported, .. }));
     assert_eq!(warnings.count(), 1);
     h.reply(id, created("/files/abc"));
     assert_eq!(h.expect(Method::Patch).1.checksum, None);

@@ -102,4 +102,5 @@ fn answers_to_unknown_ids_are_ignored() {
     assert!(h.progress().is_empty() && h.failure().is_none());
     h.reply(id, accepted(4_000));
     assert_eq!(h.progress(), vec![4_000]);
+    assert_eq!(range(&h.expect(Method::Patch).1), (4_000, 8_000), "the real answer moves on");
 }

@@ -23,9 +23,14 @@ pub const MIB: u64 = 1024 * 1024;
 pub const ENDPOINT: &str = "https://tus.example/files/";
 pub const UPLOAD_URL: &str = "https://tus.example/files/abc";
 
-/// The app, the driver and the clock, played by the test.
-pub struct Harness {
-    pub up: Upload,
+/// The app, the driver and the clock, played by the test, for either machine.
+///
+/// Every input drains the machine to `Idle`. When dropped (unless the test is already
+/// failing) it checks that the test ends quiescent: nothing left undrained, every request
+/// the machine sent (and did not cancel) taken by the test, and a spurious `handle_timeout` before the next
+/// deadline producing nothing. `finish` checks more: that nothing is scheduled at all.
+pub struct Harness<M: Machine = Upload> {
+    pub up: M,
     pub now: Millis,
     pub events: Vec<Event>,
     pub sent: VecDeque<(RequestId, Request)>,
@@ -33,12 +38,14 @@ pub struct Harness {
     pub wake_at: Option<Millis>,
     /// Session writes and deletions, in order: `Ok(record)` written, `Err(key)` forgotten.
     pub store: Vec<Result<SessionRecord, String>>,
+    /// What the machine learnt about endpoints (`Output::Learned`).
+    pub learned: Vec<(String, Capabilities)>,
 }
 
-impl Harness {
+impl Harness<Upload> {
+    /// An upload of `size` bytes in fixed chunks of `chunk` bytes.
     pub fn new(size: u64, chunk: u64) -> Harness {
-        let mut cfg = Config::new(ENDPOINT);
-        cfg.chunk_size = chunk;
+        let cfg = Config::new(ENDPOINT).fixed_chunks(chunk);
         Harness::with(cfg, SourceInfo::file(size, "video.mp4", "video/mp4"))
     }
 
@@ -48,6 +55,29 @@ impl Harness {
     }
 
     pub fn from_upload(up: Upload) -> Harness {
+        Harness::of(up)
+    }
+
+    /// Fires the stall timer of the request in flight.
+    pub fn stall(&mut self) {
+        let at = self.up.timers().get(Timer::Stall).expect("no stall timer armed");
+        self.now = self.now.max(at);
+        self.up.handle_timeout(self.now);
+        self.drain();
+    }
+
+    /// Answers the POST with a Location and returns the first PATCH.
+    pub fn create(&mut self, location: &str) -> (RequestId, Request) {
+        self.start();
+        let (id, _) = self.expect(Method::Post);
+        self.reply(id, created(location));
+        self.expect(Method::Patch)
+    }
+}
+
+impl<M: Machine> Harness<M> {
+    /// Plays the app and the driver for `up`.
+    pub fn of(up: M) -> Harness<M> {
         Harness {
             up,
             now: Millis(0),
@@ -56,6 +86,7 @@ impl Harness {
             cancelled: Vec::new(),
             wake_at: None,
             store: Vec::new(),
+            learned: Vec::new(),
         }
     }
 
@@ -67,6 +98,7 @@ impl Harness {
                 Output::Event(ev) => self.events.push(ev),
                 Output::Persist(record) => self.store.push(Ok(record)),
                 Output::Forget(key) => self.store.push(Err(key)),
+                Output::Learned { endpoint, capabilities } => self.learned.push((endpoint, capabilities)),
                 Output::Idle { wake_at } => {
                     self.wake_at = wake_at;
                     return;
@@ -98,6 +130,13 @@ impl Harness {
         (id, req)
     }
 
+    /// Takes the first request using `method`, wherever it is in the queue.
+    pub fn take(&mut self, method: Method) -> (RequestId, Request) {
+        let at = self.sent.iter().position(|(_, r)| r.method == method);
+        let at = at.unwrap_or_else(|| panic!("no {method:?} in {:?}", self.sent));
+        self.sent.remove(at).expect("a position inside the queue")
+    }
+
     pub fn reply(&mut self, id: RequestId, res: Response) {
         self.up.handle_response(id, res, self.now);
         self.drain();
@@ -115,6 +154,14 @@ impl Harness {
             self.up.handle_timeout(self.now);
             self.drain();
         }
+    }
+
+    /// Fires the earliest timer.
+    pub fn fire(&mut self) {
+        let at = self.wake_at.expect("a timer is armed");
+        self.now = self.now.max(at);
+        self.up.handle_timeout(self.now);
+        self.drain();
     }
 
     /// Lets every timer fire until a request goes out (whose answer the test then plays).
@@ -146,6 +193,11 @@ impl Harness {
         assert!(self.sent.is_empty());
     }
 
+    pub fn online(&mut self, online: bool) {
+        self.up.handle_online(online, self.now);
+        self.drain();
+    }
+
     pub fn states(&self) -> Vec<State> {
         self.events.iter().filter_map(|e| if let Event::State(s) = e { Some(*s) } else { None }).collect()
     }
@@ -168,30 +220,34 @@ impl Harness {
             .collect()
     }
 
-    pub fn online(&mut self, online: bool) {
-        self.up.handle_online(online, self.now);
-        self.drain();
-    }
-
-    /// Fires the stall timer of the request in flight.
-    pub fn stall(&mut self) {
-        let at = self.up.timers().iter().find(|(t, _)| *t == Timer::Stall).and_then(|(_, at)| *at);
-        let at = at.expect("no stall timer armed");
-        self.now = self.now.max(at);
-        self.up.handle_timeout(self.now);
-        self.drain();
-    }
-
     pub fn failure(&self) -> Option<&Error> {
         self.events.iter().find_map(|e| if let Event::Failed(err) = e { Some(err) } else { None })
     }
+}
 
-    /// Answers the POST with a Location and returns the first PATCH.
-    pub fn create(&mut self, location: &str) -> (RequestId, Request) {
-        self.start();
-        let (id, _) = self.expect(Method::Post);
-        self.reply(id, created(location));
-        self.expect(Method::Patch)
+impl<M: Machine> Drop for Harness<M> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let left = self.up.poll_output();
+        assert!(matches!(left, Output::Idle { .. }), "the test left outputs undrained: {left:?}");
+        // Requests the machine cancelled again are over; every other one must have been taken.
+        let live: Vec<_> = self.sent.iter().filter(|(id, _)| !self.cancelled.contains(id)).collect();
+        assert!(live.is_empty(), "the test ignored requests the machine sent: {live:?}");
+        // A timeout before any deadline is spurious: it must change nothing.
+        let spurious = match self.wake_at {
+            Some(t) if t <= self.now => None,
+            _ => Some(self.now),
+        };
+        if let Some(at) = spurious {
+            let (events, cancelled, live_before) = (self.events.len(), self.cancelled.len(), self.sent.len());
+            self.up.handle_timeout(at);
+            self.drain();
+            assert_eq!(self.events.len(), events, "a spurious timeout produced events: {:?}", self.events);
+            assert!(self.cancelled.len() == cancelled, "a spurious timeout cancelled requests");
+            assert!(self.sent.len() == live_before, "a spurious timeout sent requests: {:?}", self.sent);
+        }
     }
 }
 

@@ -85,4 +85,5 @@ fn time_paused_does_not_lower_the_rate() {
         .find_map(|e| if let Event::Progress { bytes_per_sec, .. } = e { Some(*bytes_per_sec) } else { None })
         .unwrap();
     assert_eq!(rate, MIB, "an hour of pause must not count as slow uploading");
+    h.expect(Method::Patch);
 }

@@ -67,7 +67,7 @@ fn offsets_outside_the_chunk_are_refused() {
         h.reply(id, accepted(offset));
         h.finish();
         let err = h.failure().unwrap_or_else(|| panic!("{what}: no failure"));
-        assert_eq!((err.kind, err.code), (ErrorKind::Protocol, "offset_out_of_range"), "{what}");
+        assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Protocol, "offset_out_of_range"), "{what}");
         assert!(h.progress().is_empty(), "{what}: an unconfirmable offset was reported");
     }
     // Below the chunk start.
@@ -90,7 +90,7 @@ fn malformed_offsets_are_typed_errors() {
         h.reply(id, Response::new(204).with_header("Upload-Offset", raw));
         h.finish();
         let err = h.failure().unwrap_or_else(|| panic!("{raw:?} accepted"));
-        assert_eq!((err.kind, err.code), (ErrorKind::Protocol, "invalid_upload_offset"), "{raw:?}");
+        assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Protocol, "invalid_upload_offset"), "{raw:?}");
     }
 }
 
@@ -139,7 +139,7 @@ fn network_failure_waits_then_relearns_the_offset() {
     assert!(h.sent.is_empty(), "retried without waiting");
     assert_eq!(h.up.state(), State::Reconnecting);
     let (attempt, reason) = h.reconnecting().last().cloned().unwrap();
-    assert_eq!((attempt, reason.kind, reason.code), (1, ErrorKind::Network, "network_error"));
+    assert_eq!((attempt, reason.kind, reason.code.as_str()), (1, ErrorKind::Network, "network_error"));
     assert_eq!(h.up.url(), Some(UPLOAD_URL));
     h.settle();
     let (id, _) = h.expect(Method::Head);

@@ -13,6 +13,7 @@ fn patching() -> (Harness, RequestId) {
 
 fn known_upload() -> Harness {
     let mut cfg = Config::new(ENDPOINT);
+    cfg.adaptive_chunks = false;
     cfg.chunk_size = 4_000;
     cfg.upload_url = Some(UPLOAD_URL.into());
     Harness::with(cfg, SourceInfo::file(10_000, "video.mp4", "video/mp4"))
@@ -20,6 +21,7 @@ fn known_upload() -> Harness {
 
 fn with_key() -> Harness {
     let mut cfg = Config::new(ENDPOINT);
+    cfg.adaptive_chunks = false;
     cfg.chunk_size = 4_000;
     cfg.idempotency_key = Some("k-123".into());
     Harness::with(cfg, SourceInfo::file(10_000, "video.mp4", "video/mp4"))
@@ -35,7 +37,7 @@ fn posts(h: &Harness) -> usize {
 
 /// Waits out the current retry delay without firing anything else.
 fn wait_retry(h: &mut Harness) {
-    let until = h.up.timers().iter().find(|(t, _)| *t == Timer::Retry).and_then(|(_, at)| *at);
+    let until = h.up.timers().get(Timer::Retry);
     let until = until.expect("no retry wait armed");
     h.now = h.now.max(until);
     h.up.handle_timeout(h.now);
@@ -115,7 +117,7 @@ fn patch_404_and_410_start_over_and_say_why() {
             .iter()
             .find_map(|e| if let Event::Restarted { reason } = e { Some(reason.clone()) } else { None })
             .expect("no Restarted event");
-        assert_eq!((reason.kind, reason.code, reason.status), (ErrorKind::Expired, "upload_gone", Some(code)));
+        assert_eq!((reason.kind, reason.code.as_str(), reason.status), (ErrorKind::Expired, "upload_gone", Some(code)));
         let (id, _) = h.expect(Method::Post);
         h.reply(id, created("/files/new"));
         let (_, req) = h.expect(Method::Patch);
@@ -141,7 +143,7 @@ fn patch_401_and_403_ask_for_fresh_headers_once() {
         h.reply(id, status(code));
         h.finish();
         let err = h.failure().unwrap();
-        assert_eq!((err.kind, err.code, err.status), (ErrorKind::Rejected, "unauthorized", Some(code)));
+        assert_eq!((err.kind, err.code.as_str(), err.status), (ErrorKind::Rejected, "unauthorized", Some(code)));
         assert_eq!(h.up.url(), Some(UPLOAD_URL), "a refused token must not lose the upload");
     }
 }
@@ -181,7 +183,7 @@ fn patch_other_4xx_is_fatal_with_status_and_message_and_stays_resumable() {
         h.reply(id, status(code));
         h.finish();
         let err = h.failure().unwrap_or_else(|| panic!("{code} was not fatal"));
-        assert_eq!((err.kind, err.code, err.status), (ErrorKind::Rejected, "http_status", Some(code)));
+        assert_eq!((err.kind, err.code.as_str(), err.status), (ErrorKind::Rejected, "http_status", Some(code)));
         assert!(err.message.contains("server says no"));
         assert_eq!(h.up.url(), Some(UPLOAD_URL));
     }
@@ -328,7 +330,7 @@ fn post_401_refreshes_once_and_404_is_fatal() {
     let (id, _) = h.expect(Method::Post);
     h.reply(id, status(404));
     h.finish();
-    assert_eq!((h.failure().unwrap().code, h.failure().unwrap().status), ("http_status", Some(404)));
+    assert_eq!((h.failure().unwrap().code.as_str(), h.failure().unwrap().status), ("http_status", Some(404)));
 }
 
 // ---- backoff and budget ----------------------------------------------------------------------
@@ -336,6 +338,7 @@ fn post_401_refreshes_once_and_404_is_fatal() {
 #[test]
 fn delays_grow_with_attempts_and_the_counter_resets_when_bytes_are_confirmed() {
     let mut cfg = Config::new(ENDPOINT);
+    cfg.adaptive_chunks = false;
     cfg.chunk_size = 4_000;
     cfg.retry = RetryPolicy { base_ms: 1_000, cap_ms: 1_000_000, budget_ms: u64::MAX };
     cfg.seed = 42;
@@ -360,6 +363,7 @@ fn delays_grow_with_attempts_and_the_counter_resets_when_bytes_are_confirmed() {
 #[test]
 fn exhausting_the_budget_fails_resumably_and_start_continues() {
     let mut cfg = Config::new(ENDPOINT);
+    cfg.adaptive_chunks = false;
     cfg.chunk_size = 4_000;
     cfg.retry = RetryPolicy { base_ms: 100, cap_ms: 1_000, budget_ms: 10_000 };
     let mut h = Harness::with(cfg, SourceInfo::file(10_000, "a", "b"));
@@ -375,7 +379,7 @@ fn exhausting_the_budget_fails_resumably_and_start_continues() {
     }
     assert!(h.now.since(t0) <= 10_000, "waited past the budget");
     let err = h.failure().unwrap().clone();
-    assert_eq!((err.kind, err.code, err.status), (ErrorKind::Rejected, "retries_exhausted", Some(503)));
+    assert_eq!((err.kind, err.code.as_str(), err.status), (ErrorKind::Rejected, "retries_exhausted", Some(503)));
     assert_eq!(h.up.url(), Some(UPLOAD_URL));
     assert_eq!(h.progress(), vec![4_000]);
     h.finish();
@@ -391,6 +395,7 @@ fn jitter_depends_on_the_seed() {
     let delays = |seed| {
         let mut cfg = Config::new(ENDPOINT);
         cfg.seed = seed;
+        cfg.adaptive_chunks = false;
         cfg.chunk_size = 4_000;
         let mut h = Harness::with(cfg, SourceInfo::file(10_000, "a", "b"));
         let (id, _) = h.create("/files/abc");
@@ -417,7 +422,7 @@ fn an_upload_lost_again_and_again_gives_up() {
     }
     h.finish();
     let err = h.failure().unwrap();
-    assert_eq!((err.kind, err.code), (ErrorKind::Expired, "upload_gone"));
+    assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Expired, "upload_gone"));
 }
 
 // ---- offline -------------------------------------------------------------------------------
@@ -522,6 +527,7 @@ fn a_stalled_patch_is_cancelled_retried_and_sent_smaller() {
 #[test]
 fn the_stall_deadline_follows_the_measured_rate_with_a_floor() {
     let mut cfg = Config::new(ENDPOINT);
+    cfg.adaptive_chunks = false;
     cfg.chunk_size = 8 * MIB;
     cfg.stall_floor_ms = 5_000;
     let mut h = Harness::with(cfg, SourceInfo::file(64 * MIB, "a", "b"));
@@ -529,7 +535,7 @@ fn the_stall_deadline_follows_the_measured_rate_with_a_floor() {
     h.advance(1_000); // 8 MiB in one second
     h.reply(id, accepted(8 * MIB));
     let (_, _) = h.expect(Method::Patch);
-    let at = h.up.timers()[1].1.unwrap();
+    let at = h.up.timers().get(Timer::Stall).unwrap();
     assert_eq!(at.since(h.now), 5_000, "4 x 1 s is below the 5 s floor");
 }
 
@@ -615,7 +621,7 @@ fn requests_failing_at_once_repeatedly_raise_a_cors_warning_once() {
         .iter()
         .filter_map(|e| if let Event::Warning { code, message } = e { Some((*code, message.as_str())) } else { None })
         .inspect(|(_, m)| assert!(m.contains("PATCH") && m.contains("Access-Control-Allow-Methods"), "{m}"))
-        .map(|(c, _)| c)
+        .map(|(c, _)| c.as_str())
         .collect();
     assert_eq!(warnings, vec!["requests_blocked"]);
 }

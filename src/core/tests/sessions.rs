@@ -8,6 +8,7 @@ const KEY: &str = "f1-00112233445566778899aabbccddeeff";
 
 fn cfg() -> Config {
     let mut cfg = Config::new(ENDPOINT);
+    cfg.adaptive_chunks = false;
     cfg.chunk_size = 2_000;
     cfg.session_key = Some(KEY.into());
     cfg.metadata = vec![("album".into(), "holidays".into())];
@@ -147,6 +148,7 @@ fn upload_expires_is_recorded() {
     let (id, _) = h.expect(Method::Post);
     h.reply(id, created("/files/abc").with_header("Upload-Expires", "Wed, 25 Jun 2014 16:00:00 GMT"));
     assert_eq!(written(&h)[0].expires_at, Some(1_403_712_000_000));
+    h.expect(Method::Patch);
 }
 
 #[test]
@@ -175,6 +177,7 @@ fn a_stored_session_the_server_lost_starts_over_and_says_why() {
     let (id, _) = h.expect(Method::Post);
     h.reply(id, created("/files/new"));
     assert_eq!(written(&h).last().unwrap().upload_url, "https://tus.example/files/new");
+    assert_eq!(range(&h.expect(Method::Patch).1).0, 0, "the new upload starts from byte 0");
 }
 
 #[test]

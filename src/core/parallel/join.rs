@@ -1,0 +1,106 @@
+//! The end of a parallel upload: splitting the file (or not) once the server's
+//! capabilities are known, and the final concatenation POST, whose answers follow the
+//! `Join` row of the answer table like every other request's.
+
+use super::plan;
+use super::{Parallel, Stage};
+use crate::core::answer::{self, Context, Decision, Kind};
+use crate::core::error::{Code, Error};
+use crate::core::event::{Event, State};
+use crate::core::http::{Method, Response};
+use crate::core::machine::Machine;
+use crate::core::retry::{parse_retry_after, Delay};
+use crate::core::time::{Millis, UnixMillis};
+use crate::core::upload::phase::InFlight;
+use crate::core::upload::Upload;
+use crate::core::url;
+
+impl Parallel {
+    /// After discovery: split into parts when the server can join them (per
+    /// `cfg.capabilities`; unknown means no), else run one stream.
+    pub(super) fn begin(&mut self, now: Millis) {
+        if let Some(Err(error)) = self.v.cfg.capabilities.map(|c| c.check_size(self.v.size)) {
+            return self.fail(error);
+        }
+        if !self.v.cfg.capabilities.is_some_and(|c| c.concatenation) {
+            let message = "the server does not offer the concatenation extension; uploading over one connection";
+            self.out.emit(Event::Warning { code: Code::ParallelUnsupported, message: message.to_string() });
+            return self.run_single(now);
+        }
+        // A file too small for two parts gets one stream (nothing to gain, nothing to warn).
+        let ranges = plan::plan(self.v.size, self.v.cfg.parallel);
+        if ranges.is_empty() {
+            return self.run_single(now);
+        }
+        self.make_parts(ranges.into_iter().map(|r| (r, None)).collect(), now);
+        self.stage = Stage::Parts;
+        self.each_part(|p| p.up.start(now));
+        self.drain_parts(now);
+    }
+
+    fn run_single(&mut self, now: Millis) {
+        let mut up = Upload::from_validated(self.v.single(), now);
+        up.handle_online(self.online, now);
+        up.handle_wall_clock(self.wall);
+        // The single upload announces its own states from here on; it starts from ours.
+        if self.out.current() != State::Idle {
+            up.take_state(self.out.current());
+        }
+        up.start(now);
+        self.stage = Stage::Single(Box::new(up));
+    }
+
+    /// Creates the final upload from the completed parts.
+    pub(super) fn join(&mut self, refresh: bool, now: Millis) {
+        let urls: Vec<&str> = self.parts.iter().filter_map(|p| p.url.as_deref()).collect();
+        let mut headers = vec![("Upload-Concat", format!("final;{}", urls.join(" ")))];
+        if let Some(m) = &self.v.metadata_header {
+            headers.push(("Upload-Metadata", m.clone()));
+        }
+        let req = self.send(Method::Post, headers, refresh, now);
+        self.stage = Stage::Joining { req };
+        self.out.state(State::Creating);
+    }
+
+    pub(super) fn on_joined(&mut self, req: InFlight, res: Response, now: Millis) {
+        let today = UnixMillis(self.wall.date(now).0);
+        let retry_after = res.header("retry-after").and_then(|v| parse_retry_after(v, today));
+        let ctx = Context { refreshed: req.refreshed, keyed: false, retry_after };
+        match answer::decide(Kind::Join, &res, ctx) {
+            Decision::Advance => self.joined(&res, now),
+            Decision::Retry { delay, .. } => {
+                self.retry_join(Error::rejected("POST", res.status, &res.body), delay, now)
+            }
+            Decision::Refresh => self.join(true, now),
+            Decision::Fail(code) => self.fail(answer::error(Kind::Join, code, &res)),
+            Decision::Restart | Decision::Shrink => self.fail(answer::error(Kind::Join, Code::HttpStatus, &res)),
+        }
+    }
+
+    fn joined(&mut self, res: &Response, now: Millis) {
+        let location = res.header("location").and_then(|l| url::resolve(&self.v.cfg.endpoint, l));
+        let Some(url) = location else {
+            return self.fail(crate::core::upload::missing_header("Location", "the final POST"));
+        };
+        if let (Some(key), false) = (self.key(), self.v.cfg.keep_session) {
+            self.out.forget(key);
+        }
+        // Every byte was confirmed by the parts; make sure 100% is reported.
+        self.offer_progress(self.v.size, now);
+        self.stage = Stage::Completed { url: url.clone() };
+        self.out.settle(Event::Completed { url, total: self.v.size });
+        self.out.settle_state(State::Completed);
+    }
+
+    pub(super) fn retry_join(&mut self, cause: Error, delay: Delay, now: Millis) {
+        match self.backoff.next(&self.v.cfg.retry, &mut self.rng, delay, now) {
+            Some(ms) => {
+                self.stage = Stage::JoinWaiting { until: now.plus(ms) };
+                let attempt = self.backoff.attempt();
+                self.out.emit(Event::Reconnecting { attempt, delay_ms: ms, reason: cause });
+                self.out.state(State::Reconnecting);
+            }
+            None => self.fail(Error { code: Code::RetriesExhausted, ..cause }),
+        }
+    }
+}

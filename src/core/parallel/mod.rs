@@ -1,0 +1,420 @@
+//! Parallel uploads: one file sent as several partial uploads over separate connections, then
+//! joined by a final upload (tus concatenation extension).
+//!
+//! Rules:
+//! 1. One OPTIONS learns whether the server has `concatenation` (none when an earlier upload
+//!    to the endpoint learnt it: `Config::capabilities`). Without it the upload runs as one
+//!    ordinary [`Upload`] stream; a file too small for every part gets fewer parts, or one
+//!    stream below two parts' worth (plan.rs).
+//! 2. Each part is an ordinary [`Upload`] of bytes `start..end` of the file, created with
+//!    `Upload-Concat: partial` and the file's metadata (some servers refuse a HEAD without);
+//!    every retry, stall and offline rule of upload/ applies to it unchanged. parts.rs only
+//!    composes: it renumbers the parts' requests, sums their confirmed bytes into one
+//!    throttled progress, merges their states, and persists one session record that holds
+//!    every part's URL and offset. Stored parts are continued only when they cover the file
+//!    exactly.
+//! 3. When every part is complete, one POST with `Upload-Concat: final;<urls>` and the
+//!    file's metadata creates the upload the app gets (join.rs). Its answers follow the
+//!    `Join` row of the answer table (answer.rs); it has a stall deadline like every request.
+//! 4. A part that fails fatally pauses the others and fails the whole; `start` continues all.
+//! 5. Every command works in every stage: `pause` during discovery cancels the OPTIONS,
+//!    during the final POST or its retry wait stops it; `start` picks up from there.
+//! 6. Events pass through one outbox (outbox.rs), so rule 6 of upload/ holds here too.
+//!
+//! It does no I/O, like everything in the core.
+
+mod join;
+mod parts;
+pub mod plan;
+
+use super::config::{Config, SourceInfo, Validated};
+use super::error::{Code, Error, ErrorKind};
+use super::event::{Event, State};
+use super::http::{Body, Method, Request, RequestId, Response, TransportError};
+use super::machine::{Machine, Output};
+use super::outbox::Outbox;
+use super::rate::{progress_event, Goodput};
+use super::retry::{Backoff, Rng};
+use super::session::{PartRecord, SessionRecord, PERSIST_INTERVAL_MS};
+use super::time::{Millis, WallClock};
+use super::timer::{Timer, Timers};
+use super::upload::phase::InFlight;
+use super::upload::{Upload, TUS_VERSION};
+use super::url;
+use parts::{IdMap, Part};
+pub use plan::MIN_PART;
+
+/// Mixed into the seed so that the parts' jitter differs from the whole's.
+const PART_SEED_SALT: u64 = 0x5bd1_e995;
+
+#[derive(Debug)]
+enum Stage {
+    /// Not started (or paused before the parts existed). `stored` holds the parts of a
+    /// stored session to continue.
+    Idle { stored: Vec<PartRecord> },
+    Discovering { req: InFlight },
+    /// The server cannot concatenate (or the file is small): one ordinary upload.
+    Single(Box<Upload>),
+    /// The parts are running, paused, or (all done) waiting for `start` to join them.
+    Parts,
+    /// All parts are complete; creating the final upload.
+    Joining { req: InFlight },
+    /// The final POST failed in a way that may pass; sent again at `until`.
+    JoinWaiting { until: Millis },
+    Completed { url: String },
+    Failed { error: Error },
+    Aborted,
+}
+
+/// One file uploaded as several parts at once, then joined.
+#[derive(Debug)]
+pub struct Parallel {
+    v: Validated,
+    stage: Stage,
+    parts: Vec<Part>,
+    /// Our request ids -> (part, the part's own id).
+    ids: IdMap,
+    next_id: u64,
+    out: Outbox,
+    goodput: Goodput,
+    /// Paused by the app (the parts, or the final POST).
+    paused: bool,
+    rng: Rng,
+    backoff: Backoff,
+    online: bool,
+    wall: WallClock,
+    /// A date; `None` until the first write.
+    created_at: Option<u64>,
+    last_write: Option<Millis>,
+    dirty: bool,
+    clock: Millis,
+}
+
+impl Parallel {
+    /// Validates like [`Upload::new`]; `cfg.parallel` is the number of connections.
+    pub fn new(cfg: Config, source: SourceInfo, now: Millis) -> Result<Parallel, Error> {
+        Ok(Parallel::from_validated(cfg.validate(&source)?, now))
+    }
+
+    /// Prepares a parallel upload from checked options.
+    #[must_use]
+    pub fn from_validated(v: Validated, now: Millis) -> Parallel {
+        Parallel {
+            rng: Rng::new(v.cfg.seed ^ PART_SEED_SALT),
+            out: Outbox::new(v.cfg.progress_interval_ms),
+            v,
+            stage: Stage::Idle { stored: Vec::new() },
+            parts: Vec::new(),
+            ids: IdMap::default(),
+            next_id: 0,
+            goodput: Goodput::default(),
+            paused: false,
+            backoff: Backoff::default(),
+            online: true,
+            wall: WallClock::same(now),
+            created_at: None,
+            last_write: None,
+            dirty: false,
+            clock: now,
+        }
+    }
+
+    /// Continues the parts of a stored parallel session (each is asked with HEAD).
+    pub fn resume(cfg: Config, record: SessionRecord, source: SourceInfo, now: Millis) -> Result<Parallel, Error> {
+        Ok(Parallel::resume_validated(cfg.validate(&source)?, record, now))
+    }
+
+    /// [`Parallel::resume`] from checked options. A record whose parts do not cover the
+    /// file exactly is not continued (its join would leave a hole): the upload starts anew.
+    #[must_use]
+    pub fn resume_validated(v: Validated, record: SessionRecord, now: Millis) -> Parallel {
+        let key = Some(record.key.clone());
+        let mut p = Parallel::from_validated(v.with_session_key(key), now);
+        let ranges: Vec<_> = record.parts.iter().map(|r| r.start..r.end).collect();
+        let fits = record.size == p.v.size
+            && plan::tiles(&ranges, p.v.size)
+            && record.parts.iter().all(|r| url::is_absolute_http(&r.url));
+        if fits {
+            p.created_at = Some(record.created_at);
+            p.stage = Stage::Idle { stored: record.parts };
+        }
+        p
+    }
+
+    /// The timer table; `Timer::Parts` is the earliest timer of any part.
+    #[must_use]
+    pub fn timers(&self) -> Timers {
+        let (stall, retry) = match &self.stage {
+            Stage::Discovering { req } | Stage::Joining { req } => (Some(req.stall_at), None),
+            Stage::JoinWaiting { until } => (None, Some(*until)),
+            _ => (None, None),
+        };
+        let persist = if self.dirty { self.last_write.map(|t| t.plus(PERSIST_INTERVAL_MS)) } else { None };
+        let parts = self.parts.iter().filter_map(|p| p.up.next_wake()).min();
+        Timers::default()
+            .with(Timer::Progress, self.out.deadline())
+            .with(Timer::Stall, stall)
+            .with(Timer::Retry, retry)
+            .with(Timer::Persist, persist)
+            .with(Timer::Parts, parts)
+    }
+
+    fn key(&self) -> Option<String> {
+        self.v.cfg.session_key.clone()
+    }
+
+    /// Queues one of our own requests (OPTIONS, the final POST), with its stall deadline.
+    fn send(&mut self, method: Method, mut headers: Vec<(&'static str, String)>, refresh: bool, now: Millis) -> InFlight {
+        self.next_id += 1;
+        let id = RequestId(self.next_id);
+        headers.insert(0, ("Tus-Resumable", TUS_VERSION.to_string()));
+        let url = self.v.cfg.endpoint.clone();
+        let req = Request { method, url, headers, body: Body::Empty, refresh_auth: refresh, checksum: None };
+        self.out.send(id, req);
+        InFlight { id, sent_at: now, stall_at: now.plus(self.v.cfg.stall_floor_ms), refreshed: refresh }
+    }
+
+    fn discover(&mut self, now: Millis) {
+        let req = self.send(Method::Options, Vec::new(), false, now);
+        self.stage = Stage::Discovering { req };
+        self.out.state(State::Creating);
+    }
+
+    fn fail(&mut self, error: Error) {
+        self.stage = Stage::Failed { error: error.clone() };
+        self.out.settle(Event::Failed(error));
+        self.out.settle_state(State::Failed);
+    }
+
+    /// Offers the parts' summed bytes to the throttle.
+    fn offer_progress(&mut self, total: u64, now: Millis) {
+        let (size, goodput) = (self.v.size, &self.goodput);
+        self.out.offer(total, now, |v| progress_event(goodput, size, v));
+    }
+
+    /// The progress timer: the trailing edge, then what waited for it.
+    fn flush_progress(&mut self, now: Millis) {
+        let (size, goodput) = (self.v.size, &self.goodput);
+        self.out.on_timeout(now, |v| progress_event(goodput, size, v));
+    }
+}
+
+impl Machine for Parallel {
+    fn start(&mut self, now: Millis) {
+        self.clock = now;
+        self.paused = false;
+        match &mut self.stage {
+            Stage::Idle { stored } if !stored.is_empty() => {
+                let stored = std::mem::take(stored);
+                self.make_parts(stored.into_iter().map(|r| (r.start..r.end, Some(r.url))).collect(), now);
+                self.stage = Stage::Parts;
+                self.each_part(|p| p.up.start(now));
+            }
+            Stage::Idle { .. } if self.v.cfg.capabilities.is_some() => self.begin(now),
+            Stage::Idle { .. } => self.discover(now),
+            Stage::Single(up) => up.start(now),
+            Stage::Parts | Stage::Failed { .. } if !self.parts.is_empty() && self.parts.iter().all(|p| p.done) => {
+                self.join(false, now)
+            }
+            Stage::Parts | Stage::Failed { .. } if !self.parts.is_empty() => {
+                self.stage = Stage::Parts;
+                self.backoff.reset();
+                self.each_part(|p| p.up.start(now));
+            }
+            // During a retry wait: try at once.
+            Stage::JoinWaiting { .. } => self.join(false, now),
+            _ => {}
+        }
+        self.drain_parts(now);
+    }
+
+    fn pause(&mut self, now: Millis) {
+        self.clock = now;
+        match &mut self.stage {
+            Stage::Single(up) => return up.pause(now),
+            Stage::Discovering { req } => {
+                self.out.cancel(req.id);
+                self.stage = Stage::Idle { stored: Vec::new() };
+            }
+            Stage::Parts => {
+                self.each_part(|p| p.up.pause(now));
+                self.drain_parts(now);
+            }
+            Stage::Joining { req } => {
+                self.out.cancel(req.id);
+                self.stage = Stage::Parts;
+            }
+            Stage::JoinWaiting { .. } => self.stage = Stage::Parts,
+            _ => return,
+        }
+        self.paused = true;
+        self.write_session(now);
+        self.out.settle_state(State::Paused);
+    }
+
+    fn abort(&mut self, terminate: bool, now: Millis) {
+        self.clock = now;
+        match &mut self.stage {
+            Stage::Single(up) => return up.abort(terminate, now),
+            Stage::Completed { .. } | Stage::Aborted => return,
+            Stage::Discovering { req } | Stage::Joining { req } => self.out.cancel(req.id),
+            _ => {}
+        }
+        self.each_part(|p| p.up.abort(terminate, now));
+        self.drain_parts(now);
+        self.stage = Stage::Aborted;
+        if let Some(key) = self.key() {
+            self.out.forget(key);
+        }
+        self.out.settle_state(State::Aborted);
+    }
+
+    fn handle_response(&mut self, id: RequestId, res: Response, now: Millis) {
+        self.clock = now;
+        if let Stage::Single(up) = &mut self.stage {
+            return up.handle_response(id, res, now);
+        }
+        if let Some((i, local)) = self.ids.take(id) {
+            if let Some(p) = self.parts.get_mut(i) {
+                p.up.handle_response(local, res, now);
+            }
+            return self.drain_parts(now);
+        }
+        match &self.stage {
+            Stage::Discovering { req } if req.id == id => {
+                // Parts and the single-stream fallback inherit what was learnt: no more OPTIONS.
+                let caps = super::Capabilities::from_options(&res);
+                if let Some(capabilities) = caps {
+                    self.out.learned(self.v.cfg.endpoint.clone(), capabilities);
+                }
+                self.v.cfg.capabilities = caps;
+                self.begin(now);
+            }
+            Stage::Joining { req } if req.id == id => {
+                let req = *req;
+                self.on_joined(req, res, now);
+            }
+            _ => {}
+        }
+    }
+
+    fn handle_failure(&mut self, id: RequestId, err: TransportError, now: Millis) {
+        self.clock = now;
+        if let Stage::Single(up) = &mut self.stage {
+            return up.handle_failure(id, err, now);
+        }
+        if let Some((i, local)) = self.ids.take(id) {
+            if let Some(p) = self.parts.get_mut(i) {
+                p.up.handle_failure(local, err, now);
+            }
+            return self.drain_parts(now);
+        }
+        match &self.stage {
+            // Without an answer, assume no concatenation: one stream always works.
+            Stage::Discovering { req } if req.id == id => self.begin(now),
+            Stage::Joining { req } if req.id == id => {
+                let cause = match err {
+                    TransportError::Headers(msg) => {
+                        return self
+                            .fail(Error::usage(Code::HeadersFailed, format!("the headers callback failed: {msg}")))
+                    }
+                    TransportError::Network(msg) => Error::network(msg),
+                    TransportError::Timeout => Error::new(
+                        ErrorKind::Network,
+                        Code::Stalled,
+                        "the final upload got no answer within its stall timeout and was abandoned",
+                    ),
+                };
+                self.retry_join(cause, super::retry::Delay::Backoff, now);
+            }
+            _ => {}
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Millis) {
+        self.clock = now;
+        if let Stage::Single(up) = &mut self.stage {
+            up.handle_timeout(now);
+        }
+        let due: Vec<Timer> = self.timers().due(now).collect();
+        for timer in due {
+            match (timer, &self.stage) {
+                (Timer::Progress, _) => self.flush_progress(now),
+                (Timer::Stall, Stage::Discovering { req } | Stage::Joining { req }) => {
+                    let id = req.id;
+                    self.out.cancel(id);
+                    self.handle_failure(id, TransportError::Timeout, now);
+                }
+                (Timer::Retry, Stage::JoinWaiting { .. }) => self.join(false, now),
+                (Timer::Parts, _) => {
+                    self.each_part(|p| p.up.handle_timeout(now));
+                    self.drain_parts(now);
+                }
+                (Timer::Persist, _) => self.write_session(now),
+                _ => {}
+            }
+        }
+        self.flush_progress(now);
+    }
+
+    fn handle_online(&mut self, online: bool, now: Millis) {
+        self.clock = now;
+        self.online = online;
+        if let Stage::Single(up) = &mut self.stage {
+            return up.handle_online(online, now);
+        }
+        self.each_part(|p| p.up.handle_online(online, now));
+        self.drain_parts(now);
+    }
+
+    fn handle_lock(&mut self, held: bool, now: Millis) {
+        self.clock = now;
+        match &mut self.stage {
+            Stage::Single(up) => up.handle_lock(held, now),
+            _ => self.out.lock(held),
+        }
+    }
+
+    fn handle_wall_clock(&mut self, clock: WallClock) {
+        self.wall = clock;
+        if let Stage::Single(up) = &mut self.stage {
+            up.handle_wall_clock(clock);
+        }
+        self.each_part(|p| p.up.handle_wall_clock(clock));
+    }
+
+    fn poll_output(&mut self) -> Output {
+        if !self.out.is_empty() {
+            return self.out.pop(None);
+        }
+        if let Stage::Single(up) = &mut self.stage {
+            return up.poll_output();
+        }
+        self.out.pop(self.timers().next())
+    }
+
+    fn state(&self) -> State {
+        match &self.stage {
+            Stage::Single(up) => up.state(),
+            _ => self.out.current(),
+        }
+    }
+
+    fn outcome(&self) -> Option<Result<String, Error>> {
+        if !self.out.quiet() {
+            return None;
+        }
+        match &self.stage {
+            Stage::Single(up) => up.outcome(),
+            Stage::Completed { url } => Some(Ok(url.clone())),
+            Stage::Failed { error } => Some(Err(error.clone())),
+            // Parts that were told to terminate finish their DELETE first.
+            Stage::Aborted if self.parts.iter().all(|p| p.up.outcome().is_some()) => Some(Err(Error::aborted())),
+            _ => None,
+        }
+    }
+
+    fn bytes_total(&self) -> u64 {
+        self.v.size
+    }
+}

@@ -1,0 +1,302 @@
+//! Reading the server's answers: each one is looked up in the answer table (answer.rs),
+//! then applied; successful answers are read here (Location, Upload-Offset, Upload-Length,
+//! what OPTIONS taught). Requests that got no answer at all are handled here too.
+
+use super::phase::{InFlight, Next, Phase};
+use super::{Upload, FAST_FAILURE_MS, MIN_STALL_CHUNK};
+use crate::core::answer::{self, Context, Decision, Kind};
+use crate::core::capabilities::Capabilities;
+use crate::core::config::MIN_CHUNK_SIZE;
+use crate::core::error::{quote, Code, Error};
+use crate::core::event::{Event, State};
+use crate::core::header;
+use crate::core::http::Response;
+use crate::core::retry::{parse_retry_after, Delay};
+use crate::core::time::{Millis, UnixMillis};
+use crate::core::url;
+
+const _: () = assert!(MIN_STALL_CHUNK >= MIN_CHUNK_SIZE);
+
+impl Upload {
+    /// The answer to the request in flight, `req`.
+    pub(super) fn on_answer(&mut self, req: InFlight, res: Response, now: Millis) {
+        let (kind, url, then_pause) = match &self.phase {
+            Phase::Discovering { then, .. } => {
+                let then = then.clone();
+                return self.on_discovered(then, &res, now);
+            }
+            Phase::Terminating { .. } => return self.finish_abort(),
+            Phase::Creating { then_pause, .. } => (Kind::Create, None, *then_pause),
+            Phase::Probing { url, .. } | Phase::Patching { url, .. } => {
+                let kind = if matches!(self.phase, Phase::Probing { .. }) { Kind::Probe } else { Kind::Patch };
+                (kind, Some(url.clone()), false)
+            }
+            _ => return,
+        };
+        self.note_expiry(&res);
+        let retry_after = res.header("retry-after").and_then(|v| parse_retry_after(v, UnixMillis(self.date(now))));
+        let ctx = Context { refreshed: req.refreshed, keyed: self.cfg.idempotency_key.is_some(), retry_after };
+        match answer::decide(kind, &res, ctx) {
+            Decision::Advance => self.on_success(kind, url, req, res, then_pause, now),
+            Decision::Restart => self.restart(Error::expired(kind.method(), res.status), now),
+            Decision::Retry { delay, shrink } => {
+                if shrink {
+                    self.chunks.on_failure();
+                }
+                if then_pause {
+                    // Paused during the POST: nothing was created, nothing to wait for.
+                    self.phase = Phase::Paused { url: None };
+                    return;
+                }
+                let cause = Error::rejected(kind.method(), res.status, &res.body);
+                self.retry_later(Next::known(url), cause, delay, now);
+            }
+            Decision::Refresh => self.resend(true, now),
+            Decision::Shrink => match (&self.phase, url) {
+                (Phase::Patching { start, end, .. }, Some(url)) if self.chunks.on_too_large(end - start, MIN_CHUNK_SIZE) => {
+                    // The server refused the body's size: the chunk was halved; re-learn the offset.
+                    self.probe(url, false, now);
+                }
+                (_, url) => self.fail(url, answer::error(kind, Code::TooLarge, &res)),
+            },
+            Decision::Fail(code) => self.fail(url, answer::error(kind, code, &res)),
+        }
+    }
+
+    /// Sends the request in flight again (with fresh credentials when `refresh`).
+    fn resend(&mut self, refresh: bool, now: Millis) {
+        match self.phase.clone() {
+            Phase::Creating { then_pause, .. } => self.create(refresh, then_pause, now),
+            Phase::Probing { url, .. } => self.probe(url, refresh, now),
+            Phase::Patching { url, start, end, .. } => self.patch_range(url, start, end, refresh, now),
+            _ => {}
+        }
+    }
+
+    fn on_success(&mut self, kind: Kind, url: Option<String>, req: InFlight, res: Response, then_pause: bool, now: Millis) {
+        match (kind, url, self.phase.clone()) {
+            (Kind::Create, _, _) => self.on_created(res, then_pause, now),
+            (Kind::Probe, Some(url), _) => self.on_probed(url, res, now),
+            (Kind::Patch, Some(url), Phase::Patching { start, end, .. }) => {
+                self.on_patched(url, start, end, req.sent_at, res, now)
+            }
+            _ => {}
+        }
+    }
+
+    /// The request in flight got no answer (`cause`); `stalled`: its deadline passed.
+    pub(super) fn on_no_answer(&mut self, req: InFlight, cause: Error, stalled: bool, now: Millis) {
+        match self.phase.clone() {
+            Phase::Terminating { .. } => self.finish_abort(),
+            // Paused during the POST: its fate is unknown; start() creates anew.
+            Phase::Creating { then_pause: true, .. } => self.phase = Phase::Paused { url: None },
+            Phase::Creating { .. } => {
+                // The POST's fate is unknown. Send it again only if that cannot make a second
+                // upload the server keeps: offline (it never left) or under an Idempotency-Key.
+                if !self.online || self.cfg.idempotency_key.is_some() {
+                    self.retry_later(Next::Create, cause, Delay::Backoff, now);
+                } else {
+                    let message = format!(
+                        "{}; the creation may or may not have reached the server, so it was not sent again \
+                         (call start() to create the upload anew)",
+                        cause.message
+                    );
+                    self.fail(None, Error { message, ..cause });
+                }
+            }
+            Phase::Probing { url, .. } => self.retry_later(Next::Probe(url), cause, Delay::Backoff, now),
+            Phase::Discovering { then, .. } => self.retry_later(Next::Discover(then), cause, Delay::Backoff, now),
+            Phase::Patching { url, start, end, .. } => {
+                // A stall, or a body refused before it was read (some browsers report an early
+                // 413 and connection close as a network error): send less next time.
+                if stalled || now.since(req.sent_at) < FAST_FAILURE_MS {
+                    self.chunks.on_stall(end - start, MIN_STALL_CHUNK);
+                } else {
+                    self.chunks.on_failure();
+                }
+                self.retry_later(Next::Probe(url), cause, Delay::Backoff, now);
+            }
+            _ => {}
+        }
+    }
+
+    /// The OPTIONS answer (any status): passed on for later uploads when it is one, then applied.
+    fn on_discovered(&mut self, then: Option<String>, res: &Response, now: Millis) {
+        let caps = Capabilities::from_options(res);
+        if let Some(capabilities) = caps {
+            self.out.learned(self.cfg.endpoint.clone(), capabilities);
+        }
+        let answer = format!("OPTIONS answered {}", res.status);
+        self.apply_capabilities(then, caps, &answer, now);
+    }
+
+    /// What the server supports (learnt now or by an earlier upload to this endpoint): the
+    /// checksum algorithm, and whether the file fits.
+    pub(super) fn apply_capabilities(
+        &mut self,
+        then: Option<String>,
+        caps: Option<Capabilities>,
+        answer: &str,
+        now: Millis,
+    ) {
+        self.discovered = true;
+        if let Some(caps) = caps {
+            if let Err(error) = caps.check_size(self.size) {
+                return self.fail(then, error);
+            }
+            self.checksum = caps.checksum;
+        }
+        if self.checksum.is_none() {
+            let message = format!(
+                "checksums were requested, but the server ({answer}) offers neither sha256 nor sha1 in \
+                 Tus-Checksum-Algorithm (or CORS does not expose it); uploading without them"
+            );
+            self.out.emit(Event::Warning { code: Code::ChecksumUnsupported, message });
+        }
+        self.go(Next::known(then), now);
+    }
+
+    fn on_created(&mut self, res: Response, then_pause: bool, now: Millis) {
+        let Some(location) = res.header("location") else {
+            return self.fail(None, missing_header("Location", "POST"));
+        };
+        let Some(url) = url::resolve(&self.cfg.endpoint, location) else {
+            return self.fail(
+                None,
+                Error::protocol(
+                    Code::InvalidLocation,
+                    format!("the server's Location {} is not a usable http(s) URL", quote(location)),
+                ),
+            );
+        };
+        self.offset = 0;
+        self.backoff.reset();
+        self.fast_failures = 0;
+        self.goodput.sample(0, now.0);
+        self.out.emit(Event::Created { url: url.clone() });
+        self.write_session(&url, now);
+        if then_pause {
+            self.phase = Phase::Paused { url: Some(url) };
+        } else if self.size == 0 {
+            self.complete(url, now);
+        } else {
+            self.patch_next(url, now);
+        }
+    }
+
+    fn on_probed(&mut self, url: String, res: Response, now: Millis) {
+        if let Some(length) = res.header("upload-length") {
+            if header::parse_u64(length) != Some(self.size) {
+                let message = format!(
+                    "the server says this upload is {} bytes long, but the file has {} bytes",
+                    quote(length),
+                    self.size
+                );
+                return self.fail(Some(url), Error::protocol(Code::UploadLengthMismatch, message));
+            }
+        }
+        let offset = match read_offset(&res, "HEAD", 0, self.size) {
+            Ok(o) => o,
+            Err(e) => return self.fail(Some(url), e),
+        };
+        if offset > self.offset {
+            self.backoff.reset();
+        }
+        self.confirm(offset, now);
+        self.session_progress(&url, now);
+        if offset == self.size {
+            self.complete(url, now);
+        } else {
+            self.patch_next(url, now);
+        }
+    }
+
+    fn on_patched(&mut self, url: String, start: u64, end: u64, sent_at: Millis, res: Response, now: Millis) {
+        let offset = match read_offset(&res, "PATCH", start, end) {
+            Ok(o) => o,
+            Err(e) => return self.fail(Some(url), e),
+        };
+        if offset == start && end > start {
+            // A success that accepted nothing: sending the same bytes again at once could loop.
+            let cause = Error::protocol(
+                Code::NoProgress,
+                format!("the server answered PATCH with {} but accepted none of its bytes", res.status),
+            );
+            return self.retry_later(Next::Probe(url), cause, Delay::Backoff, now);
+        }
+        self.fast_failures = 0;
+        self.throughput.sample(offset - start, now.since(sent_at));
+        self.chunks.on_success(offset - start, now.since(sent_at));
+        self.backoff.reset();
+        self.confirm(offset, now);
+        self.session_progress(&url, now);
+        if offset == self.size {
+            self.complete(url, now);
+        } else {
+            self.patch_next(url, now);
+        }
+    }
+
+    /// The server confirmed `offset`.
+    fn confirm(&mut self, offset: u64, now: Millis) {
+        self.offset = offset;
+        self.goodput.sample(offset, now.0);
+        let (size, goodput) = (self.size, &self.goodput);
+        self.out.offer(offset, now, |v| crate::core::rate::progress_event(goodput, size, v));
+    }
+
+    /// Counts network errors that came back at once and warns when they look like CORS.
+    pub(super) fn note_fast_failure(&mut self, req: InFlight, now: Millis) {
+        if !self.online || now.since(req.sent_at) >= FAST_FAILURE_MS {
+            self.fast_failures = 0;
+            return;
+        }
+        self.fast_failures += 1;
+        if self.fast_failures < super::BLOCKED_AFTER || self.warned_blocked {
+            return;
+        }
+        self.warned_blocked = true;
+        let method = self.phase.method();
+        let message = format!(
+            "{method} requests fail at once without an answer while the browser is online: if the TUS server is \
+             on another origin, check that its CORS configuration allows the {method} method and every header \
+             sent (Access-Control-Allow-Methods, Access-Control-Allow-Headers, e.g. Idempotency-Key)"
+        );
+        self.out.emit(Event::Warning { code: Code::RequestsBlocked, message });
+    }
+
+    pub(super) fn set_state(&mut self, state: State) {
+        self.out.state(state);
+    }
+}
+
+/// Reads `Upload-Offset` and checks it lies in `[lo, hi]`.
+fn read_offset(res: &Response, method: &str, lo: u64, hi: u64) -> Result<u64, Error> {
+    let raw = res.header("upload-offset").ok_or_else(|| missing_header("Upload-Offset", method))?;
+    let offset = header::parse_u64(raw).ok_or_else(|| {
+        Error::protocol(
+            Code::InvalidUploadOffset,
+            format!("the server's Upload-Offset {} is not a non-negative integer", quote(raw)),
+        )
+    })?;
+    if offset < lo || offset > hi {
+        return Err(Error::protocol(
+            Code::OffsetOutOfRange,
+            format!("the server confirmed offset {offset} after {method}, outside the possible range {lo}..={hi}"),
+        ));
+    }
+    Ok(offset)
+}
+
+/// A required response header is absent. In browsers the usual cause is CORS: the server
+/// sends it but does not list it in `Access-Control-Expose-Headers`.
+pub(crate) fn missing_header(name: &str, method: &str) -> Error {
+    let code = if name == "Location" { Code::MissingLocation } else { Code::MissingUploadOffset };
+    Error::protocol(
+        code,
+        format!(
+            "the server's answer to {method} has no readable {name} header; if the server sends it, \
+             add {name} to Access-Control-Expose-Headers in its CORS configuration"
+        ),
+    )
+}

@@ -1,0 +1,254 @@
+//! The upload's transitions: every change of phase goes through one of these functions,
+//! and each one sets the phase it leads to (no placeholder phases). Also what each phase
+//! sends, and the session record's writes.
+
+use super::phase::{InFlight, Next, Phase};
+use super::{Upload, MAX_RESTARTS, TUS_VERSION};
+use crate::core::error::{Code, Error, ErrorKind};
+use crate::core::event::{Event, State};
+use crate::core::http::{Body, Method, Request, RequestId, Response};
+use crate::core::rate::Goodput;
+use crate::core::retry::Delay;
+use crate::core::session::{SessionRecord, PERSIST_INTERVAL_MS};
+use crate::core::time::Millis;
+
+impl Upload {
+    /// Waits for the `online` event (`handle_online`), then does `next`; spends no retries.
+    pub(super) fn wait_offline(&mut self, next: Next) {
+        self.phase = Phase::Offline { next };
+        self.set_state(State::Offline);
+    }
+
+    /// Does `next` now, or waits for the network if the browser is offline.
+    pub(super) fn go(&mut self, next: Next, now: Millis) {
+        if !self.online {
+            return self.wait_offline(next);
+        }
+        let next = match next {
+            Next::Create if self.needs_discovery() => Next::Discover(None),
+            Next::Probe(url) if self.needs_discovery() => Next::Discover(Some(url)),
+            other => other,
+        };
+        match next {
+            Next::Create => self.create(false, false, now),
+            Next::Probe(url) => self.probe(url, false, now),
+            Next::Discover(then) => self.discover(then, now),
+        }
+    }
+
+    fn needs_discovery(&self) -> bool {
+        self.cfg.checksum && !self.discovered
+    }
+
+    fn discover(&mut self, then: Option<String>, now: Millis) {
+        if let Some(caps) = self.cfg.capabilities {
+            return self.apply_capabilities(then, Some(caps), "an earlier OPTIONS to this endpoint", now);
+        }
+        let endpoint = self.cfg.endpoint.clone();
+        let req = self.send(Method::Options, endpoint, Vec::new(), Body::Empty, false, now);
+        let state = if then.is_some() { State::Resuming } else { State::Creating };
+        self.phase = Phase::Discovering { req, then };
+        self.set_state(state);
+    }
+
+    /// A failure that may pass: wait (or go offline), then do `next`; fail when the
+    /// episode's budget is spent.
+    pub(super) fn retry_later(&mut self, next: Next, cause: Error, delay: Delay, now: Millis) {
+        if !self.online && cause.kind == ErrorKind::Network {
+            return self.wait_offline(next);
+        }
+        match self.backoff.next(&self.cfg.retry, &mut self.rng, delay, now) {
+            Some(ms) => {
+                let attempt = self.backoff.attempt();
+                self.phase = Phase::Waiting { next, until: now.plus(ms) };
+                self.out.emit(Event::Reconnecting { attempt, delay_ms: ms, reason: cause });
+                self.set_state(State::Reconnecting);
+            }
+            None => {
+                let attempts = self.backoff.attempt();
+                let url = next.url().map(str::to_string);
+                let message = format!("gave up after {attempts} attempts within the retry budget: {}", cause.message);
+                self.fail(url, Error { code: Code::RetriesExhausted, message, ..cause });
+            }
+        }
+    }
+
+    /// The server no longer knows the upload: start a new one from byte 0 and say why.
+    pub(super) fn restart(&mut self, reason: Error, now: Millis) {
+        self.restarts += 1;
+        if self.restarts > MAX_RESTARTS {
+            let message = format!("{} (the upload was lost {} times in a row)", reason.message, self.restarts);
+            return self.fail(None, Error { message, ..reason });
+        }
+        self.out.emit(Event::Restarted { reason });
+        self.offset = 0;
+        self.out.reset_progress(self.cfg.progress_interval_ms);
+        self.goodput = Goodput::default();
+        self.backoff.reset();
+        self.go(Next::Create, now);
+    }
+
+    /// Sends the creation POST; `then_pause`: the app paused meanwhile (state stays paused).
+    pub(super) fn create(&mut self, refresh: bool, then_pause: bool, now: Millis) {
+        let mut headers = vec![("Upload-Length", self.size.to_string())];
+        if self.cfg.part_offset.is_some() {
+            headers.push(("Upload-Concat", "partial".to_string()));
+        }
+        // Parts carry the metadata too: some servers refuse a HEAD on an upload without it.
+        if let Some(m) = &self.metadata_header {
+            headers.push(("Upload-Metadata", m.clone()));
+        }
+        if let Some(key) = &self.cfg.idempotency_key {
+            headers.push(("Idempotency-Key", key.clone()));
+        }
+        let endpoint = self.cfg.endpoint.clone();
+        let req = self.send(Method::Post, endpoint, headers, Body::Empty, refresh, now);
+        self.phase = Phase::Creating { req, then_pause };
+        if !then_pause {
+            self.set_state(State::Creating);
+        }
+    }
+
+    pub(super) fn probe(&mut self, url: String, refresh: bool, now: Millis) {
+        let req = self.send(Method::Head, url.clone(), Vec::new(), Body::Empty, refresh, now);
+        self.phase = Phase::Probing { req, url };
+        self.set_state(State::Resuming);
+    }
+
+    pub(super) fn patch_next(&mut self, url: String, now: Millis) {
+        if !self.online {
+            // The browser went offline while the last request was answered: wait, then re-learn.
+            return self.wait_offline(Next::Probe(url));
+        }
+        let start = self.offset;
+        let end = start.saturating_add(self.chunks.next()).min(self.size);
+        self.patch_range(url, start, end, false, now);
+    }
+
+    pub(super) fn patch_range(&mut self, url: String, start: u64, end: u64, refresh: bool, now: Millis) {
+        let headers =
+            vec![("Upload-Offset", start.to_string()), ("Content-Type", "application/offset+octet-stream".to_string())];
+        let base = self.cfg.part_offset.unwrap_or(0);
+        let body = Body::Source { start: base + start, end: base + end };
+        let req = self.send(Method::Patch, url.clone(), headers, body, refresh, now);
+        self.phase = Phase::Patching { req, url, start, end };
+        self.set_state(State::Uploading);
+    }
+
+    /// Asks the server to delete the upload (abort with `terminate`).
+    pub(super) fn terminate(&mut self, url: String, now: Millis) {
+        let req = self.send(Method::Delete, url, Vec::new(), Body::Empty, false, now);
+        self.phase = Phase::Terminating { req };
+    }
+
+    /// Queues a request and returns what belongs to it, stall deadline included.
+    fn send(
+        &mut self,
+        method: Method,
+        url: String,
+        mut headers: Vec<(&'static str, String)>,
+        body: Body,
+        refresh: bool,
+        now: Millis,
+    ) -> InFlight {
+        self.next_id += 1;
+        let id = RequestId(self.next_id);
+        headers.insert(0, ("Tus-Resumable", TUS_VERSION.to_string()));
+        let body_bytes = match body {
+            Body::Source { start, end } => end.saturating_sub(start),
+            Body::Empty => 0,
+        };
+        let stall_at = now.plus(self.throughput.stall_timeout(body_bytes, self.cfg.stall_floor_ms));
+        let checksum = if method == Method::Patch { self.checksum } else { None };
+        self.out.send(id, Request { method, url, headers, body, refresh_auth: refresh, checksum });
+        InFlight { id, sent_at: now, stall_at, refreshed: refresh }
+    }
+
+    pub(super) fn complete(&mut self, url: String, now: Millis) {
+        // A zero-byte upload never went through `confirm`; make sure 100% is reported.
+        if self.size == 0 {
+            let event = crate::core::rate::progress_event(&self.goodput, 0, 0);
+            self.out.force_progress(event);
+        }
+        if self.cfg.keep_session {
+            self.write_session(&url, now);
+        } else {
+            self.forget_session();
+        }
+        self.phase = Phase::Completed { url: url.clone() };
+        self.out.settle(Event::Completed { url, total: self.size });
+        self.out.settle_state(State::Completed);
+    }
+
+    pub(super) fn fail(&mut self, url: Option<String>, error: Error) {
+        if let (Some(u), true) = (&url, self.session.as_ref().is_some_and(|s| s.dirty)) {
+            let u = u.clone();
+            self.write_session(&u, self.clock);
+        }
+        self.phase = Phase::Failed { url, error: error.clone() };
+        self.out.settle(Event::Failed(error));
+        self.out.settle_state(State::Failed);
+    }
+
+    pub(super) fn finish_abort(&mut self) {
+        self.phase = Phase::Aborted;
+        self.out.settle_state(State::Aborted);
+    }
+
+    // ---- session record ------------------------------------------------------------------
+
+    pub(super) fn note_expiry(&mut self, res: &Response) {
+        let at = res.header("upload-expires").and_then(crate::core::date::parse_http_date);
+        if let (Some(s), Some(at)) = (&mut self.session, at) {
+            s.expires_at = Some(at);
+        }
+    }
+
+    /// New bytes were confirmed: write now, or once the write interval has passed.
+    pub(super) fn session_progress(&mut self, url: &str, now: Millis) {
+        let Some(s) = &mut self.session else { return };
+        match s.last_write {
+            Some(t) if now.since(t) < PERSIST_INTERVAL_MS => s.dirty = true,
+            _ => self.write_session(url, now),
+        }
+    }
+
+    /// Writes a pending update, if any (the persist timer, pause).
+    pub(super) fn flush_session(&mut self, now: Millis) {
+        let dirty = self.session.as_ref().is_some_and(|s| s.dirty);
+        if let (true, Some(url)) = (dirty, self.url().map(str::to_string)) {
+            self.write_session(&url, now);
+        }
+    }
+
+    pub(super) fn write_session(&mut self, url: &str, now: Millis) {
+        let today = self.date(now);
+        let Some(s) = &mut self.session else { return };
+        s.dirty = false;
+        s.last_write = Some(now);
+        let record = SessionRecord {
+            key: s.key.clone(),
+            upload_url: url.to_string(),
+            endpoint: self.cfg.endpoint.clone(),
+            size: self.size,
+            name: self.source.name.clone(),
+            mime_type: self.source.mime_type.clone(),
+            last_modified: self.source.last_modified,
+            metadata: self.cfg.metadata.clone(),
+            bytes_confirmed: self.offset,
+            chunk_size: self.chunks.next(),
+            created_at: *s.created_at.get_or_insert(today),
+            updated_at: today,
+            expires_at: s.expires_at,
+            parts: Vec::new(),
+        };
+        self.out.persist(record);
+    }
+
+    pub(super) fn forget_session(&mut self) {
+        if let Some(s) = &mut self.session {
+            s.dirty = false;
+            self.out.forget(s.key.clone());
+        }
+    }
+}
