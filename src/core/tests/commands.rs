@@ -104,3 +104,42 @@ fn answers_to_unknown_ids_are_ignored() {
     assert_eq!(h.progress(), vec![4_000]);
     assert_eq!(range(&h.expect(Method::Patch).1), (4_000, 8_000), "the real answer moves on");
 }
+
+#[test]
+fn another_tab_holding_the_lock_shows_locked_until_the_run_continues() {
+    let mut h = Harness::new(10_000, 4_000);
+    h.up.handle_lock(false, h.now);
+    h.drain();
+    assert_eq!(h.up.state(), State::Locked);
+    h.up.handle_lock(true, h.now);
+    h.drain();
+    h.start();
+    h.expect(Method::Post);
+    assert_eq!(h.states(), [State::Locked, State::Creating]);
+}
+
+#[test]
+fn a_paused_upload_waiting_for_the_lock_resumes_from_locked() {
+    let mut h = Harness::new(10_000, 4_000);
+    let (id, _) = h.create("/files/abc");
+    h.pause();
+    assert!(h.cancelled.contains(&id));
+    h.up.handle_lock(false, h.now);
+    h.drain();
+    h.start();
+    h.up.handle_lock(true, h.now);
+    h.drain();
+    h.expect(Method::Head);
+    assert_eq!(h.states(), [State::Creating, State::Uploading, State::Paused, State::Locked, State::Resuming]);
+    assert_eq!(h.up.state(), State::Resuming, "a lock given after start changes nothing");
+}
+
+#[test]
+fn a_running_upload_is_never_shown_locked() {
+    let mut h = Harness::new(10_000, 4_000);
+    h.create("/files/abc");
+    h.up.handle_lock(false, h.now);
+    h.drain();
+    assert_eq!(h.up.state(), State::Uploading);
+    assert!(h.events.iter().all(|e| e != &Event::State(State::Locked)));
+}

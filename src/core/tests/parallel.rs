@@ -412,3 +412,20 @@ fn a_stored_session_whose_parts_leave_a_hole_is_not_continued() {
     assert!(h.sent.iter().all(|(_, r)| r.method != Method::Head), "parts with a gap would join a file with a hole");
     h.take(Method::Options);
 }
+
+#[test]
+fn a_paused_parallel_upload_shows_locked_while_another_tab_has_the_file() {
+    let mut h = P::new(SIZE, 2);
+    h.uploading();
+    h.pause();
+    assert_eq!(h.up.state(), State::Paused);
+    h.up.handle_lock(false, h.now);
+    h.drain();
+    assert_eq!(h.up.state(), State::Locked);
+    h.start();
+    h.up.handle_lock(true, h.now);
+    h.drain();
+    assert_eq!(h.take(Method::Head).1.url, part_urls()[0]);
+    assert_eq!(h.take(Method::Head).1.url, part_urls()[1]);
+    assert_eq!(h.states().last(), Some(&State::Resuming));
+}
