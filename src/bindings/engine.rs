@@ -155,7 +155,12 @@ fn wait_for_lock(lock: RunLock, key: String, sender: UnboundedSender<Command>) {
 }
 
 /// One run: build the machine (the first time), take the lock, drive the upload.
-async fn run(job: &mut Job, command: Command, sender: UnboundedSender<Command>, lock: &RunLock) -> Result<String, Error> {
+async fn run(
+    job: &mut Job,
+    command: Command,
+    sender: UnboundedSender<Command>,
+    lock: &RunLock,
+) -> Result<String, Error> {
     if job.upload.is_none() || (command == Command::Start && job.pending.is_some()) {
         let machine = match job.pending.take() {
             Some(prepare) if command == Command::Start => prepare_session(job, prepare).await,

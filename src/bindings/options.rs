@@ -122,7 +122,9 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     let mut config = Config::new(endpoint);
     // `chunkSize`: a number fixes it; 'auto' or nothing adapts it to the link.
     if get(options, "chunkSize").as_string().as_deref() != Some("auto") {
-        if let Some(chunk) = opt_u64(options, "chunkSize").map_err(|_| bad("chunkSize", "'auto' or a number of bytes"))? {
+        if let Some(chunk) =
+            opt_u64(options, "chunkSize").map_err(|_| bad("chunkSize", "'auto' or a number of bytes"))?
+        {
             config = config.fixed_chunks(chunk);
         }
     }

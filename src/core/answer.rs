@@ -245,8 +245,12 @@ fn describe(kind: Kind, action: Action) -> String {
     match action {
         Action::Advance => "goes on".to_string(),
         Action::Restart => "`restarted` event, then a new upload from byte 0".to_string(),
-        Action::Refresh => "calls `headers` with `refused: true` and sends it again once; then `unauthorized`".to_string(),
-        Action::Shrink => "halves the chunk (down to 1 KiB), learns the offset, continues; then `too_large`".to_string(),
+        Action::Refresh => {
+            "calls `headers` with `refused: true` and sends it again once; then `unauthorized`".to_string()
+        }
+        Action::Shrink => {
+            "halves the chunk (down to 1 KiB), learns the offset, continues; then `too_large`".to_string()
+        }
         Action::Fail(code) => format!("fails: `{}`", code.as_str()),
         Action::Retry { wait, when, shrink } => {
             let wait = match wait {
@@ -331,8 +335,14 @@ mod tests {
     #[test]
     fn the_final_post_follows_the_same_rules_as_other_requests() {
         let after = Context { retry_after: Some(5_000), ..ctx() };
-        assert_eq!(decide(Kind::Join, &Response::new(503), after), Decision::Retry { delay: Delay::After(5_000), shrink: false });
-        assert_eq!(decide(Kind::Join, &Response::new(423), ctx()), Decision::Retry { delay: Delay::Backoff, shrink: false });
+        assert_eq!(
+            decide(Kind::Join, &Response::new(503), after),
+            Decision::Retry { delay: Delay::After(5_000), shrink: false }
+        );
+        assert_eq!(
+            decide(Kind::Join, &Response::new(423), ctx()),
+            Decision::Retry { delay: Delay::Backoff, shrink: false }
+        );
         assert_eq!(decide(Kind::Join, &Response::new(410), ctx()), Decision::Fail(Code::UploadGone));
         assert_eq!(decide(Kind::Join, &Response::new(400), ctx()), Decision::Fail(Code::HttpStatus));
         assert_eq!(error(Kind::Join, Code::UploadGone, &Response::new(410)).kind, crate::core::ErrorKind::Expired);
@@ -342,9 +352,18 @@ mod tests {
     fn patch_answers_shrink_restart_or_reprobe() {
         assert_eq!(decide(Kind::Patch, &Response::new(413), ctx()), Decision::Shrink);
         assert_eq!(decide(Kind::Patch, &Response::new(404), ctx()), Decision::Restart);
-        assert_eq!(decide(Kind::Patch, &Response::new(409), ctx()), Decision::Retry { delay: Delay::ImmediateOnce, shrink: false });
-        assert_eq!(decide(Kind::Patch, &Response::new(460), ctx()), Decision::Retry { delay: Delay::Backoff, shrink: true });
+        assert_eq!(
+            decide(Kind::Patch, &Response::new(409), ctx()),
+            Decision::Retry { delay: Delay::ImmediateOnce, shrink: false }
+        );
+        assert_eq!(
+            decide(Kind::Patch, &Response::new(460), ctx()),
+            Decision::Retry { delay: Delay::Backoff, shrink: true }
+        );
         assert_eq!(decide(Kind::Probe, &Response::new(404), ctx()), Decision::Restart);
-        assert_eq!(decide(Kind::Probe, &Response::new(409), ctx()), Decision::Retry { delay: Delay::Backoff, shrink: false });
+        assert_eq!(
+            decide(Kind::Probe, &Response::new(409), ctx()),
+            Decision::Retry { delay: Delay::Backoff, shrink: false }
+        );
     }
 }

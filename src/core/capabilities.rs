@@ -14,6 +14,7 @@ use super::header;
 use super::http::Response;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a server's OPTIONS answer says it supports.
 pub struct Capabilities {
     /// `Tus-Extension` lists `concatenation`.
     pub concatenation: bool,

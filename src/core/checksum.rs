@@ -10,12 +10,16 @@ use super::sha1::Sha1;
 use super::sha256::Sha256;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A checksum algorithm both sides know.
 pub enum Algorithm {
+    /// SHA-256 (preferred).
     Sha256,
+    /// SHA-1.
     Sha1,
 }
 
 impl Algorithm {
+    /// The name in `Upload-Checksum` and `Tus-Checksum-Algorithm`.
     pub fn name(self) -> &'static str {
         match self {
             Algorithm::Sha256 => "sha256",
@@ -34,11 +38,14 @@ impl Algorithm {
 /// An incremental digest of one chunk.
 #[derive(Clone, Debug)]
 pub enum Digest {
+    /// A SHA-256 in progress.
     Sha256(Sha256),
+    /// A SHA-1 in progress.
     Sha1(Sha1),
 }
 
 impl Digest {
+    /// A fresh digest of `algorithm`.
     pub fn new(algorithm: Algorithm) -> Digest {
         match algorithm {
             Algorithm::Sha256 => Digest::Sha256(Sha256::default()),
@@ -46,6 +53,7 @@ impl Digest {
         }
     }
 
+    /// Hashes `data`.
     pub fn update(&mut self, data: &[u8]) {
         match self {
             Digest::Sha256(h) => h.update(data),

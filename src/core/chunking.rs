@@ -26,9 +26,19 @@ pub const TARGET_MS: u64 = 3_000;
 pub const GRAIN: u64 = 64 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How PATCH bodies are sized.
 pub enum ChunkPolicy {
+    /// Always this many bytes (halved only when refused or stalled).
     Fixed(u64),
-    Auto { initial: u64, min: u64, max: u64 },
+    /// Adapted to the link: from `initial`, within `min..=max`.
+    Auto {
+        /// The first PATCH's size.
+        initial: u64,
+        /// The smallest size.
+        min: u64,
+        /// The largest size.
+        max: u64,
+    },
 }
 
 impl ChunkPolicy {
@@ -37,6 +47,7 @@ impl ChunkPolicy {
 }
 
 #[derive(Clone, Debug)]
+/// The size of the next PATCH body, as the policy and the link say.
 pub struct ChunkSizer {
     policy: ChunkPolicy,
     current: u64,
@@ -45,6 +56,7 @@ pub struct ChunkSizer {
 }
 
 impl ChunkSizer {
+    /// Sizes chunks by `policy`.
     pub fn new(policy: ChunkPolicy) -> ChunkSizer {
         let current = match policy {
             ChunkPolicy::Fixed(n) => n,

@@ -13,15 +13,22 @@ use super::checksum::Algorithm;
 pub struct RequestId(pub u64);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The HTTP methods TUS uses.
 pub enum Method {
+    /// Creation (and the final concatenation).
     Post,
+    /// Bytes.
     Patch,
+    /// The offset.
     Head,
+    /// Termination.
     Delete,
+    /// Discovery.
     Options,
 }
 
 impl Method {
+    /// The method's name.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Post => "POST",
@@ -36,19 +43,27 @@ impl Method {
 /// What goes in the request body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Body {
+    /// No body.
     Empty,
     /// Bytes `start..end` of the source.
     Source {
+        /// First byte.
         start: u64,
+        /// One past the last byte.
         end: u64,
     },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// One request for the driver to perform.
 pub struct Request {
+    /// The method.
     pub method: Method,
+    /// An absolute URL.
     pub url: String,
+    /// Protocol headers (app headers are added by the driver).
     pub headers: Vec<(&'static str, String)>,
+    /// What to send.
     pub body: Body,
     /// The previous attempt of this request was refused (401/403): the driver must ask the
     /// app for fresh credentials (its `headers` callback gets `refused: true`).
@@ -81,6 +96,7 @@ pub const RESPONSE_HEADERS: &[&str] = &[
 /// An HTTP answer, as much of it as the core needs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Response {
+    /// The HTTP status.
     pub status: u16,
     /// Header names in lowercase. Only names from [`RESPONSE_HEADERS`] are consulted.
     pub headers: Vec<(String, String)>,
@@ -89,6 +105,7 @@ pub struct Response {
 }
 
 impl Response {
+    /// An answer with `status`, no headers and no body.
     pub fn new(status: u16) -> Response {
         Response { status, headers: Vec::new(), body: String::new() }
     }
@@ -99,6 +116,7 @@ impl Response {
         self
     }
 
+    /// Builder: the body text.
     pub fn with_body(mut self, body: &str) -> Response {
         self.body = body.to_string();
         self
@@ -109,6 +127,7 @@ impl Response {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// A 2xx status.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }

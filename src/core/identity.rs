@@ -13,9 +13,13 @@ pub const SAMPLE: u64 = 64 * 1024;
 /// Describes the file being identified.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileFacts<'a> {
+    /// `File.name`.
     pub name: &'a str,
+    /// `File.size`.
     pub size: u64,
+    /// `File.type`.
     pub mime_type: &'a str,
+    /// `File.lastModified`.
     pub last_modified: u64,
 }
 

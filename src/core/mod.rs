@@ -16,6 +16,10 @@
 //! rule 6), [`answer`] (every status rule, as a table), [`timer`] (named timer slots),
 //! [`config`] (options, checked once). The rest are parsers and policies.
 
+// Nothing here may panic on input (a panic poisons the wasm instance): enforced outside tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+#![deny(missing_docs, missing_debug_implementations)]
+
 pub mod answer;
 pub mod blocks;
 pub mod capabilities;

@@ -10,6 +10,7 @@
 use super::time::Millis;
 
 #[derive(Clone, Debug)]
+/// At most one progress value per interval, never decreasing.
 pub struct Throttle {
     interval: u64,
     last_emit: Option<Millis>,
@@ -18,6 +19,7 @@ pub struct Throttle {
 }
 
 impl Throttle {
+    /// A throttle letting one value through per `interval_ms`.
     pub fn new(interval_ms: u64) -> Throttle {
         Throttle { interval: interval_ms, last_emit: None, reported: 0, pending: None }
     }
@@ -62,6 +64,7 @@ impl Throttle {
         }
     }
 
+    /// A value waits for the interval to end.
     pub fn has_pending(&self) -> bool {
         self.pending.is_some()
     }

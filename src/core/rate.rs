@@ -58,6 +58,7 @@ pub struct Goodput {
 }
 
 impl Goodput {
+    /// The smoothed rate, 0 until measured.
     pub fn bytes_per_sec(&self) -> u64 {
         self.bytes_per_sec
     }

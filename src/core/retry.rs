@@ -35,10 +35,12 @@ pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator from `seed`.
     pub fn new(seed: u64) -> Rng {
         Rng(seed)
     }
 
+    /// The next value.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -181,7 +183,11 @@ mod tests {
         assert_eq!(parse_retry_after(" 0 ", now), Some(0));
         assert_eq!(parse_retry_after("999999999999", now), Some(MAX_RETRY_AFTER_MS));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(10_000));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", UnixMillis(now.0 + 60_000)), Some(0), "a past date");
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", UnixMillis(now.0 + 60_000)),
+            Some(0),
+            "a past date"
+        );
         assert_eq!(parse_retry_after("-1", now), None);
         assert_eq!(parse_retry_after("1.5", now), None);
         assert_eq!(parse_retry_after("tomorrow", now), None);

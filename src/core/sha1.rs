@@ -3,7 +3,7 @@
 //! Only used to let a server verify a chunk arrived intact (tus checksum extension), never
 //! for anything security-related. Hashes the bytes it is handed; reading them is not its job.
 
-use super::blocks::Blocks;
+use super::blocks::{word, words, Blocks};
 
 /// An incremental SHA-1.
 #[derive(Clone, Debug)]
@@ -19,11 +19,13 @@ impl Default for Sha1 {
 }
 
 impl Sha1 {
+    /// Hashes `data`.
     pub fn update(&mut self, data: &[u8]) {
         let state = &mut self.state;
         self.blocks.update(data, &mut |block| compress(state, block));
     }
 
+    /// The digest.
     pub fn finish(self) -> [u8; 20] {
         let mut state = self.state;
         self.blocks.finish(&mut |block| compress(&mut state, block));
@@ -36,12 +38,12 @@ impl Sha1 {
 }
 
 fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
-    let mut w = [0u32; 80];
-    for (i, chunk) in block.chunks_exact(4).enumerate() {
-        w[i] = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-    }
+    let mut w: [u32; 80] = words(block);
     for i in 16..80 {
-        w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        let next = (word(&w, i - 3) ^ word(&w, i - 8) ^ word(&w, i - 14) ^ word(&w, i - 16)).rotate_left(1);
+        if let Some(slot) = w.get_mut(i) {
+            *slot = next;
+        }
     }
     let [mut a, mut b, mut c, mut d, mut e] = *state;
     for (i, wi) in w.iter().enumerate() {

@@ -3,7 +3,7 @@
 //! Only hashes bytes it is handed; reading them from a file is the web adapter's job. Not
 //! constant-time and not meant for secrets: inputs here are public file contents.
 
-use super::blocks::Blocks;
+use super::blocks::{word, words, Blocks};
 
 const K: [u32; 64] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
@@ -32,11 +32,13 @@ impl Default for Sha256 {
 }
 
 impl Sha256 {
+    /// Hashes `data`.
     pub fn update(&mut self, data: &[u8]) {
         let state = &mut self.state;
         self.blocks.update(data, &mut |block| compress(state, block));
     }
 
+    /// The digest.
     pub fn finish(self) -> [u8; 32] {
         let mut state = self.state;
         self.blocks.finish(&mut |block| compress(&mut state, block));
@@ -57,30 +59,31 @@ pub fn digest(data: &[u8]) -> [u8; 32] {
 
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
+        for nibble in [b >> 4, b & 15] {
+            s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
     }
     s
 }
 
 fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
-    let mut w = [0u32; 64];
-    for (i, chunk) in block.chunks_exact(4).enumerate() {
-        w[i] = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-    }
+    let mut w: [u32; 64] = words(block);
     for i in 16..64 {
-        let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-        let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
+        let (w15, w2) = (word(&w, i - 15), word(&w, i - 2));
+        let s0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
+        let s1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
+        let next = word(&w, i - 16).wrapping_add(s0).wrapping_add(word(&w, i - 7)).wrapping_add(s1);
+        if let Some(slot) = w.get_mut(i) {
+            *slot = next;
+        }
     }
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
-    for i in 0..64 {
+    for (k, wi) in K.iter().zip(w) {
         let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
         let ch = (e & f) ^ (!e & g);
-        let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
+        let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(*k).wrapping_add(wi);
         let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
         let maj = (a & b) ^ (a & c) ^ (b & c);
         let t2 = s0.wrapping_add(maj);

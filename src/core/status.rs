@@ -29,6 +29,7 @@ pub enum Verdict {
     Fatal,
 }
 
+/// The meaning of `status`.
 pub fn classify(status: u16) -> Verdict {
     match status {
         200..=299 => Verdict::Success,

@@ -11,6 +11,10 @@
 //! requests, timers or events are carried out (an [`Io`] implementation does: `web` in
 //! browsers, a scripted one in tests). Dropping a request future must abort the request.
 
+// Nothing here may panic on input (a panic poisons the wasm instance): enforced outside tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+#![deny(missing_docs, missing_debug_implementations)]
+
 #[cfg(test)]
 mod tests;
 
@@ -85,7 +89,11 @@ type InFlight<F> = Vec<(RequestId, F)>;
 
 /// Step 1 and 2: drains `machine` until `Idle`, performing what it asks, then hands the
 /// events to the app and the state to the platform. Returns `Idle`'s `wake_at`.
-pub fn drain<I: Io, M: Machine + ?Sized>(io: &I, machine: &mut M, in_flight: &mut InFlight<I::Fetch>) -> Option<Millis> {
+pub fn drain<I: Io, M: Machine + ?Sized>(
+    io: &I,
+    machine: &mut M,
+    in_flight: &mut InFlight<I::Fetch>,
+) -> Option<Millis> {
     let mut events = Vec::new();
     let wake_at = loop {
         match machine.poll_output() {

@@ -12,8 +12,8 @@ use futures::channel::mpsc::unbounded;
 
 use super::{run, Command, Io};
 use crate::core::{
-    Capabilities, Config, Event, Method, Millis, Request, Response, SessionRecord, SourceInfo, State,
-    TransportError, UnixMillis, Upload,
+    Capabilities, Config, Event, Method, Millis, Request, Response, SessionRecord, SourceInfo, State, TransportError,
+    UnixMillis, Upload,
 };
 
 /// 2023-11-14T22:13:20Z at timer instant 0.

@@ -22,7 +22,9 @@ use super::discovered;
 use super::fetch::perform;
 use super::lock::RunLock;
 use super::store::{Put, Store};
-use crate::core::{Capabilities, Code, Event, Millis, Request, Response, SessionRecord, State, TransportError, UnixMillis};
+use crate::core::{
+    Capabilities, Code, Event, Millis, Request, Response, SessionRecord, State, TransportError, UnixMillis,
+};
 use crate::driver::Io;
 
 /// A change to the session store.

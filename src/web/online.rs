@@ -19,13 +19,21 @@ pub fn is_online() -> bool {
 }
 
 /// Listens for `online` and `offline` on the global object until dropped.
+#[must_use = "the listeners are removed as soon as the watch is dropped"]
 pub struct OnlineWatch {
     target: Option<EventTarget>,
     online: Closure<dyn FnMut()>,
     offline: Closure<dyn FnMut()>,
 }
 
+impl std::fmt::Debug for OnlineWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnlineWatch").finish_non_exhaustive()
+    }
+}
+
 impl OnlineWatch {
+    /// Calls `on_change(online)` on every change while the watch lives.
     pub fn new(on_change: impl Fn(bool) + Clone + 'static) -> OnlineWatch {
         let up = on_change.clone();
         let online = Closure::<dyn FnMut()>::new(move || up(true));

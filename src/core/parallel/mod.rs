@@ -51,18 +51,30 @@ const PART_SEED_SALT: u64 = 0x5bd1_e995;
 enum Stage {
     /// Not started (or paused before the parts existed). `stored` holds the parts of a
     /// stored session to continue.
-    Idle { stored: Vec<PartRecord> },
-    Discovering { req: InFlight },
+    Idle {
+        stored: Vec<PartRecord>,
+    },
+    Discovering {
+        req: InFlight,
+    },
     /// The server cannot concatenate (or the file is small): one ordinary upload.
     Single(Box<Upload>),
     /// The parts are running, paused, or (all done) waiting for `start` to join them.
     Parts,
     /// All parts are complete; creating the final upload.
-    Joining { req: InFlight },
+    Joining {
+        req: InFlight,
+    },
     /// The final POST failed in a way that may pass; sent again at `until`.
-    JoinWaiting { until: Millis },
-    Completed { url: String },
-    Failed { error: Error },
+    JoinWaiting {
+        until: Millis,
+    },
+    Completed {
+        url: String,
+    },
+    Failed {
+        error: Error,
+    },
     Aborted,
 }
 
@@ -164,7 +176,13 @@ impl Parallel {
     }
 
     /// Queues one of our own requests (OPTIONS, the final POST), with its stall deadline.
-    fn send(&mut self, method: Method, mut headers: Vec<(&'static str, String)>, refresh: bool, now: Millis) -> InFlight {
+    fn send(
+        &mut self,
+        method: Method,
+        mut headers: Vec<(&'static str, String)>,
+        refresh: bool,
+        now: Millis,
+    ) -> InFlight {
         self.next_id += 1;
         let id = RequestId(self.next_id);
         headers.insert(0, ("Tus-Resumable", TUS_VERSION.to_string()));

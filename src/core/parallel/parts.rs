@@ -78,8 +78,7 @@ impl Parallel {
     pub(super) fn drain_parts(&mut self, now: Millis) {
         let mut changed = false;
         for i in 0..self.parts.len() {
-            loop {
-                let Some(part) = self.parts.get_mut(i) else { break };
+            while let Some(part) = self.parts.get_mut(i) {
                 match part.up.poll_output() {
                     Output::Send(local, req) => {
                         self.next_id += 1;

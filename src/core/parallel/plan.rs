@@ -78,7 +78,7 @@ mod tests {
         assert!(tiles(&[5..10, 0..5], 10));
         assert!(!tiles(&[0..5, 6..10], 10), "a gap");
         assert!(!tiles(&[0..6, 5..10], 10), "an overlap");
-        assert!(!tiles(&[0..5], 10), "short");
+        assert!(!tiles(std::slice::from_ref(&(0..5)), 10), "short");
         assert!(!tiles(&[0..5, 5..5, 5..10], 10), "an empty part");
         assert!(!tiles(&[], 0));
     }

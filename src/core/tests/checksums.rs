@@ -56,7 +56,10 @@ fn a_server_without_a_usable_algorithm_gets_a_warning_and_plain_patches() {
         h.start();
         let (id, _) = h.expect(Method::Options);
         h.reply(id, res.clone());
-        assert!(h.events.iter().any(|e| matches!(e, Event::Warning { code: Code::ChecksumUnsupported, .. })), "{res:?}");
+        assert!(
+            h.events.iter().any(|e| matches!(e, Event::Warning { code: Code::ChecksumUnsupported, .. })),
+            "{res:?}"
+        );
         let (id, _) = h.expect(Method::Post);
         h.reply(id, created("/files/abc"));
         assert_eq!(h.expect(Method::Patch).1.checksum, None);

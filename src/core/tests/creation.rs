@@ -71,7 +71,10 @@ fn unusable_location_is_a_protocol_error() {
         h.reply(id, created(bad));
         h.finish();
         let code = h.failure().map(|e| e.code);
-        assert!(matches!(code.map(Code::as_str), Some("invalid_location") | Some("missing_location")), "Location {bad:?} gave {code:?}");
+        assert!(
+            matches!(code.map(Code::as_str), Some("invalid_location") | Some("missing_location")),
+            "Location {bad:?} gave {code:?}"
+        );
     }
 }
 

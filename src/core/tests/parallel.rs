@@ -23,8 +23,10 @@ impl Harness<Parallel> {
         let (id, opt) = self.take(Method::Options);
         assert_eq!(opt.url, ENDPOINT);
         self.reply(id, Response::new(204).with_header("Tus-Extension", "creation,termination,concatenation"));
-        std::iter::from_fn(|| self.sent.iter().position(|(_, r)| r.method == Method::Post).and_then(|at| self.sent.remove(at)))
-            .collect()
+        std::iter::from_fn(|| {
+            self.sent.iter().position(|(_, r)| r.method == Method::Post).and_then(|at| self.sent.remove(at))
+        })
+        .collect()
     }
 }
 

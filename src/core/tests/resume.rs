@@ -47,7 +47,10 @@ fn gone_upload_is_recreated_with_a_reason() {
         let reason =
             h.events.iter().find_map(|e| if let Event::Restarted { reason } = e { Some(reason.clone()) } else { None });
         let reason = reason.expect("restart announced");
-        assert_eq!((reason.kind, reason.code.as_str(), reason.status), (ErrorKind::Expired, "upload_gone", Some(status)));
+        assert_eq!(
+            (reason.kind, reason.code.as_str(), reason.status),
+            (ErrorKind::Expired, "upload_gone", Some(status))
+        );
         let (id, _) = h.expect(Method::Post);
         h.reply(id, created("/files/new"));
         let (_, patch) = h.expect(Method::Patch);

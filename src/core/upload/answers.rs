@@ -53,7 +53,9 @@ impl Upload {
             }
             Decision::Refresh => self.resend(true, now),
             Decision::Shrink => match (&self.phase, url) {
-                (Phase::Patching { start, end, .. }, Some(url)) if self.chunks.on_too_large(end - start, MIN_CHUNK_SIZE) => {
+                (Phase::Patching { start, end, .. }, Some(url))
+                    if self.chunks.on_too_large(end - start, MIN_CHUNK_SIZE) =>
+                {
                     // The server refused the body's size: the chunk was halved; re-learn the offset.
                     self.probe(url, false, now);
                 }
@@ -73,7 +75,15 @@ impl Upload {
         }
     }
 
-    fn on_success(&mut self, kind: Kind, url: Option<String>, req: InFlight, res: Response, then_pause: bool, now: Millis) {
+    fn on_success(
+        &mut self,
+        kind: Kind,
+        url: Option<String>,
+        req: InFlight,
+        res: Response,
+        then_pause: bool,
+        now: Millis,
+    ) {
         match (kind, url, self.phase.clone()) {
             (Kind::Create, _, _) => self.on_created(res, then_pause, now),
             (Kind::Probe, Some(url), _) => self.on_probed(url, res, now),

@@ -46,18 +46,46 @@ impl Next {
 #[derive(Clone, Debug)]
 pub(crate) enum Phase {
     Idle,
-    Discovering { req: InFlight, then: Option<String> },
+    Discovering {
+        req: InFlight,
+        then: Option<String>,
+    },
     /// `then_pause`: paused while the POST is in flight (it is let finish, so that its upload
     /// URL is not lost).
-    Creating { req: InFlight, then_pause: bool },
-    Probing { req: InFlight, url: String },
-    Patching { req: InFlight, url: String, start: u64, end: u64 },
-    Waiting { next: Next, until: Millis },
-    Offline { next: Next },
-    Paused { url: Option<String> },
-    Terminating { req: InFlight },
-    Completed { url: String },
-    Failed { url: Option<String>, error: Error },
+    Creating {
+        req: InFlight,
+        then_pause: bool,
+    },
+    Probing {
+        req: InFlight,
+        url: String,
+    },
+    Patching {
+        req: InFlight,
+        url: String,
+        start: u64,
+        end: u64,
+    },
+    Waiting {
+        next: Next,
+        until: Millis,
+    },
+    Offline {
+        next: Next,
+    },
+    Paused {
+        url: Option<String>,
+    },
+    Terminating {
+        req: InFlight,
+    },
+    Completed {
+        url: String,
+    },
+    Failed {
+        url: Option<String>,
+        error: Error,
+    },
     Aborted,
 }
 
