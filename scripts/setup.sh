@@ -17,6 +17,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# --- Rust: clippy and rustfmt for the lint tier (scripts/lint.mjs) ------------------------
+for component in clippy rustfmt; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    log "adding the $component component"
+    rustup component add "$component"
+  fi
+done
+
 # --- Rust: the pinned nightly that builds the release wasm -----------------------------
 # Only the release build uses it: rebuilding the standard library with panic=immediate-abort
 # (-Zbuild-std) drops the panic and formatting machinery, about 14% of the gzipped wasm.
