@@ -5,17 +5,69 @@
 use super::plan;
 use super::{Parallel, Stage};
 use crate::core::answer::{self, Context, Decision, Kind};
-use crate::core::error::{Code, Error};
+use crate::core::capabilities::Capabilities;
+use crate::core::error::{Code, Error, ErrorKind};
 use crate::core::event::{Event, State};
-use crate::core::http::{Method, Response};
+use crate::core::http::{Body, Method, Request, RequestId, Response, TransportError};
 use crate::core::machine::Machine;
 use crate::core::retry::{parse_retry_after, Delay};
 use crate::core::time::{Millis, UnixMillis};
 use crate::core::upload::phase::InFlight;
 use crate::core::upload::Upload;
+use crate::core::upload::TUS_VERSION;
 use crate::core::url;
 
 impl Parallel {
+    /// Queues one of our own requests (OPTIONS, the final POST), with its stall deadline.
+    pub(super) fn send(
+        &mut self,
+        method: Method,
+        mut headers: Vec<(&'static str, String)>,
+        refresh: bool,
+        now: Millis,
+    ) -> InFlight {
+        self.next_id += 1;
+        let id = RequestId(self.next_id);
+        headers.insert(0, ("Tus-Resumable", TUS_VERSION.to_string()));
+        let url = self.v.cfg.endpoint.clone();
+        let req = Request { method, url, headers, body: Body::Empty, refresh_auth: refresh, checksum: None };
+        self.out.send(id, req);
+        InFlight { id, sent_at: now, stall_at: now.plus(self.v.cfg.stall_floor_ms), refreshed: refresh }
+    }
+
+    pub(super) fn discover(&mut self, now: Millis) {
+        let req = self.send(Method::Options, Vec::new(), false, now);
+        self.stage = Stage::Discovering { req };
+        self.out.state(State::Creating);
+    }
+
+    /// The OPTIONS answer (any status): parts and the single-stream fallback inherit what
+    /// was learnt, so no more OPTIONS are sent.
+    pub(super) fn on_discovered(&mut self, res: &Response, now: Millis) {
+        let caps = Capabilities::from_options(res);
+        if let Some(capabilities) = caps {
+            self.out.learned(self.v.cfg.endpoint.clone(), capabilities);
+        }
+        self.v.cfg.capabilities = caps;
+        self.begin(now);
+    }
+
+    /// The final POST got no HTTP answer: sent again after backoff (the parts stay).
+    pub(super) fn on_join_failure(&mut self, err: TransportError, now: Millis) {
+        let cause = match err {
+            TransportError::Headers(msg) => {
+                return self.fail(Error::usage(Code::HeadersFailed, format!("the headers callback failed: {msg}")))
+            }
+            TransportError::Network(msg) => Error::network(msg),
+            TransportError::Timeout => Error::new(
+                ErrorKind::Network,
+                Code::Stalled,
+                "the final upload got no answer within its stall timeout and was abandoned",
+            ),
+        };
+        self.retry_join(cause, Delay::Backoff, now);
+    }
+
     /// After discovery: split into parts when the server can join them (per
     /// `cfg.capabilities`; unknown means no), else run one stream.
     pub(super) fn begin(&mut self, now: Millis) {

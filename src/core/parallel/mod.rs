@@ -28,9 +28,9 @@ mod parts;
 pub mod plan;
 
 use super::config::{Config, SourceInfo, Validated};
-use super::error::{Code, Error, ErrorKind};
+use super::error::Error;
 use super::event::{Event, State};
-use super::http::{Body, Method, Request, RequestId, Response, TransportError};
+use super::http::{RequestId, Response, TransportError};
 use super::machine::{Machine, Output};
 use super::outbox::Outbox;
 use super::rate::{progress_event, Goodput};
@@ -39,7 +39,7 @@ use super::session::{PartRecord, SessionRecord, PERSIST_INTERVAL_MS};
 use super::time::{Millis, WallClock};
 use super::timer::{Timer, Timers};
 use super::upload::phase::InFlight;
-use super::upload::{Upload, TUS_VERSION};
+use super::upload::Upload;
 use super::url;
 use parts::{IdMap, Part};
 pub use plan::MIN_PART;
@@ -175,29 +175,6 @@ impl Parallel {
         self.v.cfg.session_key.clone()
     }
 
-    /// Queues one of our own requests (OPTIONS, the final POST), with its stall deadline.
-    fn send(
-        &mut self,
-        method: Method,
-        mut headers: Vec<(&'static str, String)>,
-        refresh: bool,
-        now: Millis,
-    ) -> InFlight {
-        self.next_id += 1;
-        let id = RequestId(self.next_id);
-        headers.insert(0, ("Tus-Resumable", TUS_VERSION.to_string()));
-        let url = self.v.cfg.endpoint.clone();
-        let req = Request { method, url, headers, body: Body::Empty, refresh_auth: refresh, checksum: None };
-        self.out.send(id, req);
-        InFlight { id, sent_at: now, stall_at: now.plus(self.v.cfg.stall_floor_ms), refreshed: refresh }
-    }
-
-    fn discover(&mut self, now: Millis) {
-        let req = self.send(Method::Options, Vec::new(), false, now);
-        self.stage = Stage::Discovering { req };
-        self.out.state(State::Creating);
-    }
-
     fn fail(&mut self, error: Error) {
         self.stage = Stage::Failed { error: error.clone() };
         self.out.settle(Event::Failed(error));
@@ -299,15 +276,7 @@ impl Machine for Parallel {
             return self.drain_parts(now);
         }
         match &self.stage {
-            Stage::Discovering { req } if req.id == id => {
-                // Parts and the single-stream fallback inherit what was learnt: no more OPTIONS.
-                let caps = super::Capabilities::from_options(&res);
-                if let Some(capabilities) = caps {
-                    self.out.learned(self.v.cfg.endpoint.clone(), capabilities);
-                }
-                self.v.cfg.capabilities = caps;
-                self.begin(now);
-            }
+            Stage::Discovering { req } if req.id == id => self.on_discovered(&res, now),
             Stage::Joining { req } if req.id == id => {
                 let req = *req;
                 self.on_joined(req, res, now);
@@ -330,21 +299,7 @@ impl Machine for Parallel {
         match &self.stage {
             // Without an answer, assume no concatenation: one stream always works.
             Stage::Discovering { req } if req.id == id => self.begin(now),
-            Stage::Joining { req } if req.id == id => {
-                let cause = match err {
-                    TransportError::Headers(msg) => {
-                        return self
-                            .fail(Error::usage(Code::HeadersFailed, format!("the headers callback failed: {msg}")))
-                    }
-                    TransportError::Network(msg) => Error::network(msg),
-                    TransportError::Timeout => Error::new(
-                        ErrorKind::Network,
-                        Code::Stalled,
-                        "the final upload got no answer within its stall timeout and was abandoned",
-                    ),
-                };
-                self.retry_join(cause, super::retry::Delay::Backoff, now);
-            }
+            Stage::Joining { req } if req.id == id => self.on_join_failure(err, now),
             _ => {}
         }
     }

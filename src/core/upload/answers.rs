@@ -7,10 +7,10 @@ use super::{Upload, FAST_FAILURE_MS, MIN_STALL_CHUNK};
 use crate::core::answer::{self, Context, Decision, Kind};
 use crate::core::capabilities::Capabilities;
 use crate::core::config::MIN_CHUNK_SIZE;
-use crate::core::error::{quote, Code, Error};
+use crate::core::error::{quote, Code, Error, ErrorKind};
 use crate::core::event::{Event, State};
 use crate::core::header;
-use crate::core::http::Response;
+use crate::core::http::{Response, TransportError};
 use crate::core::retry::{parse_retry_after, Delay};
 use crate::core::time::{Millis, UnixMillis};
 use crate::core::url;
@@ -18,6 +18,33 @@ use crate::core::url;
 const _: () = assert!(MIN_STALL_CHUNK >= MIN_CHUNK_SIZE);
 
 impl Upload {
+    /// The request in flight, `req`, got no HTTP answer.
+    pub(super) fn on_transport_error(&mut self, req: InFlight, err: TransportError, now: Millis) {
+        let (cause, stalled) = match err {
+            TransportError::Network(msg) => {
+                self.note_fast_failure(req, now);
+                (Error::network(msg), false)
+            }
+            TransportError::Timeout => (
+                Error::new(
+                    ErrorKind::Network,
+                    Code::Stalled,
+                    "the request got no answer within its stall timeout and was abandoned",
+                ),
+                true,
+            ),
+            TransportError::Headers(msg) => {
+                if matches!(self.phase, Phase::Terminating { .. }) {
+                    return self.finish_abort();
+                }
+                let url = self.url().map(str::to_string);
+                let error = Error::usage(Code::HeadersFailed, format!("the headers callback failed: {msg}"));
+                return self.fail(url, error);
+            }
+        };
+        self.on_no_answer(req, cause, stalled, now);
+    }
+
     /// The answer to the request in flight, `req`.
     pub(super) fn on_answer(&mut self, req: InFlight, res: Response, now: Millis) {
         let (kind, url, then_pause) = match &self.phase {

@@ -45,7 +45,7 @@ mod transitions;
 use super::checksum::Algorithm;
 use super::chunking::ChunkSizer;
 use super::config::{Config, SourceInfo, Validated};
-use super::error::{Code, Error, ErrorKind};
+use super::error::Error;
 use super::event::State;
 use super::http::{RequestId, Response, TransportError};
 use super::machine::{Machine, Output};
@@ -57,7 +57,7 @@ use super::time::{Millis, WallClock};
 use super::timer::{Timer, Timers};
 use super::url;
 pub(crate) use answers::missing_header;
-use phase::{Next, Phase};
+use phase::Phase;
 
 /// The protocol version this client speaks.
 pub const TUS_VERSION: &str = "1.0.0";
@@ -265,69 +265,14 @@ impl Machine for Upload {
     /// A no-op while a request is in flight.
     fn start(&mut self, now: Millis) {
         self.tick(now);
-        let next = match &self.phase {
-            Phase::Idle => match self.restored.take() {
-                Some(url) => {
-                    let expired = self.session.as_ref().and_then(|s| s.expires_at).filter(|t| *t <= self.date(now));
-                    if let Some(at) = expired {
-                        let reason = Error {
-                            status: None,
-                            message: format!("the stored upload {url} expired at {at} (its Upload-Expires)"),
-                            ..Error::expired("HEAD", 410)
-                        };
-                        return self.restart(reason, now);
-                    }
-                    Next::Probe(url)
-                }
-                None => Next::known(self.cfg.upload_url.clone()),
-            },
-            Phase::Paused { url } | Phase::Failed { url, .. } => {
-                let next = Next::known(url.clone());
-                self.backoff.reset();
-                self.restarts = 0;
-                next
-            }
-            Phase::Waiting { next, .. } => next.clone(),
-            Phase::Offline { next } => {
-                // The app knows better than navigator.onLine (which can be wrong): try now.
-                self.online = true;
-                next.clone()
-            }
-            Phase::Creating { req, then_pause: true } => {
-                self.phase = Phase::Creating { req: *req, then_pause: false };
-                self.out.state(State::Creating);
-                return;
-            }
-            _ => return,
-        };
-        self.go(next, now);
+        self.on_start(now);
     }
 
     /// Pauses: aborts the request in flight; `start` continues later from the server's offset.
     /// A creation in flight is allowed to finish so that its upload URL is not lost.
     fn pause(&mut self, now: Millis) {
         self.tick(now);
-        // Time spent paused is not slow uploading.
-        self.goodput.unmark();
-        let url = match &self.phase {
-            Phase::Creating { req, .. } => {
-                self.phase = Phase::Creating { req: *req, then_pause: true };
-                return self.out.settle_state(State::Paused);
-            }
-            Phase::Discovering { req, then } => {
-                self.out.cancel(req.id);
-                then.clone()
-            }
-            Phase::Probing { req, url } | Phase::Patching { req, url, .. } => {
-                self.out.cancel(req.id);
-                Some(url.clone())
-            }
-            Phase::Waiting { next, .. } | Phase::Offline { next } => next.url().map(str::to_string),
-            _ => return,
-        };
-        self.phase = Phase::Paused { url };
-        self.flush_session(now);
-        self.out.settle_state(State::Paused);
+        self.on_pause(now);
     }
 
     /// Ends the upload. With `terminate`, asks the server to delete it (TUS termination).
@@ -358,29 +303,7 @@ impl Machine for Upload {
     fn handle_failure(&mut self, id: RequestId, err: TransportError, now: Millis) {
         self.tick(now);
         let Some(req) = self.phase.in_flight().filter(|r| r.id == id) else { return };
-        let (cause, stalled) = match err {
-            TransportError::Network(msg) => {
-                self.note_fast_failure(req, now);
-                (Error::network(msg), false)
-            }
-            TransportError::Timeout => (
-                Error::new(
-                    ErrorKind::Network,
-                    Code::Stalled,
-                    "the request got no answer within its stall timeout and was abandoned",
-                ),
-                true,
-            ),
-            TransportError::Headers(msg) => {
-                if matches!(self.phase, Phase::Terminating { .. }) {
-                    return self.finish_abort();
-                }
-                let url = self.url().map(str::to_string);
-                let error = Error::usage(Code::HeadersFailed, format!("the headers callback failed: {msg}"));
-                return self.fail(url, error);
-            }
-        };
-        self.on_no_answer(req, cause, stalled, now);
+        self.on_transport_error(req, err, now);
     }
 
     /// Delivers timed work: throttled progress, stall deadlines, the end of retry waits.

@@ -13,6 +13,71 @@ use crate::core::session::{SessionRecord, PERSIST_INTERVAL_MS};
 use crate::core::time::Millis;
 
 impl Upload {
+    /// `start`: continues after a pause or failure; during a retry wait, tries at once.
+    pub(super) fn on_start(&mut self, now: Millis) {
+        let next = match &self.phase {
+            Phase::Idle => match self.restored.take() {
+                Some(url) => {
+                    let expired = self.session.as_ref().and_then(|s| s.expires_at).filter(|t| *t <= self.date(now));
+                    if let Some(at) = expired {
+                        let reason = Error {
+                            status: None,
+                            message: format!("the stored upload {url} expired at {at} (its Upload-Expires)"),
+                            ..Error::expired("HEAD", 410)
+                        };
+                        return self.restart(reason, now);
+                    }
+                    Next::Probe(url)
+                }
+                None => Next::known(self.cfg.upload_url.clone()),
+            },
+            Phase::Paused { url } | Phase::Failed { url, .. } => {
+                let next = Next::known(url.clone());
+                self.backoff.reset();
+                self.restarts = 0;
+                next
+            }
+            Phase::Waiting { next, .. } => next.clone(),
+            Phase::Offline { next } => {
+                // The app knows better than navigator.onLine (which can be wrong): try now.
+                self.online = true;
+                next.clone()
+            }
+            Phase::Creating { req, then_pause: true } => {
+                self.phase = Phase::Creating { req: *req, then_pause: false };
+                self.out.state(State::Creating);
+                return;
+            }
+            _ => return,
+        };
+        self.go(next, now);
+    }
+
+    /// `pause`: aborts the request in flight (a creation is let finish).
+    pub(super) fn on_pause(&mut self, now: Millis) {
+        // Time spent paused is not slow uploading.
+        self.goodput.unmark();
+        let url = match &self.phase {
+            Phase::Creating { req, .. } => {
+                self.phase = Phase::Creating { req: *req, then_pause: true };
+                return self.out.settle_state(State::Paused);
+            }
+            Phase::Discovering { req, then } => {
+                self.out.cancel(req.id);
+                then.clone()
+            }
+            Phase::Probing { req, url } | Phase::Patching { req, url, .. } => {
+                self.out.cancel(req.id);
+                Some(url.clone())
+            }
+            Phase::Waiting { next, .. } | Phase::Offline { next } => next.url().map(str::to_string),
+            _ => return,
+        };
+        self.phase = Phase::Paused { url };
+        self.flush_session(now);
+        self.out.settle_state(State::Paused);
+    }
+
     /// Waits for the `online` event (`handle_online`), then does `next`; spends no retries.
     pub(super) fn wait_offline(&mut self, next: Next) {
         self.phase = Phase::Offline { next };
