@@ -99,6 +99,9 @@ impl Engine {
                 // A resting run gave its lock back: take it again before continuing.
                 Some(key) if command == Command::Start && !self.lock.is_held() => {
                     let (lock, sender) = (self.lock.clone(), self.sender.clone());
+                    if !lock.begin_wait() {
+                        return None;
+                    }
                     wasm_bindgen_futures::spawn_local(async move {
                         match acquire(&key, false).await {
                             Ok(Some(guard)) => lock.hold(guard),
@@ -109,6 +112,7 @@ impl Engine {
                             // Web Locks refused (e.g. an opaque origin): carry on without coordination.
                             Err(_) => {}
                         }
+                        lock.end_wait();
                         let _ = sender.unbounded_send(Command::Start);
                     });
                 }
@@ -145,10 +149,12 @@ impl Engine {
 /// Waits for the lock another tab or worker holds (the machine shows `locked` meanwhile),
 /// then continues the run.
 fn wait_for_lock(lock: RunLock, key: String, sender: UnboundedSender<Command>) {
+    lock.begin_wait();
     wasm_bindgen_futures::spawn_local(async move {
         if let Ok(Some(guard)) = acquire(&key, true).await {
             lock.hold(guard);
         }
+        lock.end_wait();
         let _ = sender.unbounded_send(Command::Start);
         let _ = sender.unbounded_send(Command::Lock(true));
     });

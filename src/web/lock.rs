@@ -31,12 +31,23 @@ impl std::fmt::Debug for LockGuard {
 
 /// The Web Lock of one upload's runs, shared by the engine and the I/O adapter.
 #[derive(Clone, Debug, Default)]
-pub struct RunLock(Rc<RefCell<Option<LockGuard>>>);
+pub struct RunLock(Rc<RefCell<Option<LockGuard>>>, Rc<std::cell::Cell<bool>>);
 
 impl RunLock {
     /// Whether this run holds the lock.
     pub fn is_held(&self) -> bool {
         self.0.borrow().is_some()
+    }
+
+    /// Marks that a request for the lock is under way; `false` if one already is (a second
+    /// `start()` while waiting must not queue a second request).
+    pub fn begin_wait(&self) -> bool {
+        !self.1.replace(true)
+    }
+
+    /// The request for the lock has been answered.
+    pub fn end_wait(&self) {
+        self.1.set(false);
     }
 
     /// Keeps `guard` until the machine rests or the run ends.

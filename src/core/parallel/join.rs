@@ -8,13 +8,12 @@ use crate::core::answer::{self, Context, Decision, Kind};
 use crate::core::capabilities::Capabilities;
 use crate::core::error::{Code, Error, ErrorKind};
 use crate::core::event::{Event, State};
-use crate::core::http::{Body, Method, Request, RequestId, Response, TransportError};
+use crate::core::http::{Body, Method, Request, Response, TransportError};
 use crate::core::machine::Machine;
 use crate::core::retry::{parse_retry_after, Delay};
 use crate::core::time::{Millis, UnixMillis};
 use crate::core::upload::phase::InFlight;
 use crate::core::upload::Upload;
-use crate::core::upload::TUS_VERSION;
 use crate::core::url;
 
 impl Parallel {
@@ -22,17 +21,15 @@ impl Parallel {
     pub(super) fn send(
         &mut self,
         method: Method,
-        mut headers: Vec<(&'static str, String)>,
+        headers: Vec<(&'static str, String)>,
         refresh: bool,
         now: Millis,
     ) -> InFlight {
-        self.next_id += 1;
-        let id = RequestId(self.next_id);
-        headers.insert(0, ("Tus-Resumable", TUS_VERSION.to_string()));
         let url = self.v.cfg.endpoint.clone();
         let req = Request { method, url, headers, body: Body::Empty, refresh_auth: refresh, checksum: None };
-        self.out.send(id, req);
-        InFlight { id, sent_at: now, stall_at: now.plus(self.v.cfg.stall_floor_ms), refreshed: refresh }
+        let (flight, req) = InFlight::open(&mut self.next_id, req, now, self.v.cfg.stall_floor_ms);
+        self.out.send(flight.id, req);
+        flight
     }
 
     pub(super) fn discover(&mut self, now: Millis) {

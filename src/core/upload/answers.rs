@@ -239,13 +239,7 @@ impl Upload {
         if offset > self.offset {
             self.backoff.reset();
         }
-        self.confirm(offset, now);
-        self.session_progress(&url, now);
-        if offset == self.size {
-            self.complete(url, now);
-        } else {
-            self.patch_next(url, now);
-        }
+        self.go_on_from(url, offset, now);
     }
 
     fn on_patched(&mut self, url: String, start: u64, end: u64, sent_at: Millis, res: Response, now: Millis) {
@@ -265,6 +259,12 @@ impl Upload {
         self.throughput.sample(offset - start, now.since(sent_at));
         self.chunks.on_success(offset - start, now.since(sent_at));
         self.backoff.reset();
+        self.go_on_from(url, offset, now);
+    }
+
+    /// The server confirmed `offset` of the upload at `url`: record it, then complete or
+    /// send the next chunk.
+    fn go_on_from(&mut self, url: String, offset: u64, now: Millis) {
         self.confirm(offset, now);
         self.session_progress(&url, now);
         if offset == self.size {

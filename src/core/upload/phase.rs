@@ -3,8 +3,9 @@
 //! ([`Next`]). Data only: the transitions are in transitions.rs.
 
 use crate::core::error::Error;
-use crate::core::http::RequestId;
+use crate::core::http::{Request, RequestId};
 use crate::core::time::Millis;
+use crate::core::upload::TUS_VERSION;
 
 /// The request in flight and what belongs to it alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +16,22 @@ pub(crate) struct InFlight {
     pub(crate) stall_at: Millis,
     /// It was sent with fresh credentials (after a 401/403).
     pub(crate) refreshed: bool,
+}
+
+impl InFlight {
+    /// Gives `req` the next id of `next_id` and its protocol header; what belongs to it
+    /// (sent now, stalled after `stall_ms`) comes back with it.
+    pub(crate) fn open(next_id: &mut u64, mut req: Request, now: Millis, stall_ms: u64) -> (InFlight, Request) {
+        *next_id += 1;
+        req.headers.insert(0, ("Tus-Resumable", TUS_VERSION.to_string()));
+        let flight = InFlight {
+            id: RequestId(*next_id),
+            sent_at: now,
+            stall_at: now.plus(stall_ms),
+            refreshed: req.refresh_auth,
+        };
+        (flight, req)
+    }
 }
 
 /// What to do when a wait ends.

@@ -3,10 +3,10 @@
 //! sends, and the session record's writes.
 
 use super::phase::{InFlight, Next, Phase};
-use super::{Upload, MAX_RESTARTS, TUS_VERSION};
+use super::{Upload, MAX_RESTARTS};
 use crate::core::error::{Code, Error, ErrorKind};
 use crate::core::event::{Event, State};
-use crate::core::http::{Body, Method, Request, RequestId, Response};
+use crate::core::http::{Body, Method, Request, Response};
 use crate::core::rate::Goodput;
 use crate::core::retry::Delay;
 use crate::core::session::{SessionRecord, PERSIST_INTERVAL_MS};
@@ -211,22 +211,21 @@ impl Upload {
         &mut self,
         method: Method,
         url: String,
-        mut headers: Vec<(&'static str, String)>,
+        headers: Vec<(&'static str, String)>,
         body: Body,
         refresh: bool,
         now: Millis,
     ) -> InFlight {
-        self.next_id += 1;
-        let id = RequestId(self.next_id);
-        headers.insert(0, ("Tus-Resumable", TUS_VERSION.to_string()));
         let body_bytes = match body {
             Body::Source { start, end } => end.saturating_sub(start),
             Body::Empty => 0,
         };
-        let stall_at = now.plus(self.throughput.stall_timeout(body_bytes, self.cfg.stall_floor_ms));
+        let stall_ms = self.throughput.stall_timeout(body_bytes, self.cfg.stall_floor_ms);
         let checksum = if method == Method::Patch { self.checksum } else { None };
-        self.out.send(id, Request { method, url, headers, body, refresh_auth: refresh, checksum });
-        InFlight { id, sent_at: now, stall_at, refreshed: refresh }
+        let req = Request { method, url, headers, body, refresh_auth: refresh, checksum };
+        let (flight, req) = InFlight::open(&mut self.next_id, req, now, stall_ms);
+        self.out.send(flight.id, req);
+        flight
     }
 
     pub(super) fn complete(&mut self, url: String, now: Millis) {
