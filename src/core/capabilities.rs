@@ -1,12 +1,12 @@
 //! What a TUS server says about itself in its OPTIONS answer: the extensions the client uses
 //! (`concatenation`), the best checksum algorithm both sides know, and `Tus-Max-Size`.
 //!
-//! Learnt once per endpoint: an upload that learns them emits [`Event::Discovered`] and the
-//! platform hands them to later uploads to the same endpoint in `Config::capabilities`, so a
-//! queue of parallel or checksummed uploads sends one OPTIONS, not one per file. Only a
+//! Learnt once per endpoint: an upload that learns them says so with [`Output::Learned`] and
+//! the platform hands them to later uploads to the same endpoint in `Config::capabilities`, so
+//! a queue of parallel or checksummed uploads sends one OPTIONS, not one per file. Only a
 //! successful answer is worth remembering. Nothing here sends a request or keeps a cache.
 //!
-//! [`Event::Discovered`]: super::event::Event::Discovered
+//! [`Output::Learned`]: super::machine::Output::Learned
 
 use super::checksum::Algorithm;
 use super::error::{Code, Error, ErrorKind};

@@ -2,7 +2,7 @@
 //!
 //! A hostile or broken server must never crash the client or trick it into a wrong offset:
 //! numbers are digits only (no sign, no spaces inside, no exponent), must fit in u64, and
-//! anything else is `None`. This module parses; deciding what a value means is upload.rs's job.
+//! anything else is `None`. This module parses; deciding what a value means is the machines' job (upload/, answer.rs).
 
 /// Longest decimal u64 ("18446744073709551615").
 const MAX_DIGITS: usize = 20;

@@ -5,8 +5,6 @@
 //! This module holds the contract (the trait and [`Output`]) and the choice of machine; it
 //! holds no protocol rules.
 
-use std::fmt;
-
 use super::capabilities::Capabilities;
 use super::config::Validated;
 use super::error::Error;
@@ -53,7 +51,10 @@ pub enum Output {
 /// Every input takes `now` on the timer clock (monotonic, see time.rs). Spurious
 /// `handle_timeout` calls are no-ops, and answers to requests no longer in flight are
 /// ignored, so races between commands and answers are harmless.
-pub trait Machine: fmt::Debug {
+///
+/// (Not `Debug` as a supertrait: a `dyn Machine` vtable would then keep every `Debug`
+/// implementation of both machines in the wasm.)
+pub trait Machine {
     /// Starts, or continues after a pause or failure; during a retry wait, tries at once.
     fn start(&mut self, now: Millis);
     /// Stops sending; `start` continues from the server's offset.

@@ -3,7 +3,7 @@
 //!
 //! Pure arithmetic on `Millis` and a seeded generator: the driver supplies the seed, tests
 //! supply a fixed one. This module decides *when* to try again, never *what* to send;
-//! upload.rs decides that.
+//! answer.rs and the machines decide that.
 
 use super::date::parse_http_date;
 use super::header;

@@ -1,6 +1,6 @@
 //! What an HTTP status means for a TUS client: the status matrix as data.
 //!
-//! `classify` maps a status to a [`Verdict`]; upload.rs decides what each verdict does for
+//! `classify` maps a status to a [`Verdict`]; answer.rs decides what each verdict does for
 //! the request that got it (the same 404 restarts a PATCH but is fatal for a POST). Nothing
 //! here looks at headers or bodies.
 
