@@ -431,3 +431,42 @@ fn a_paused_parallel_upload_shows_locked_while_another_tab_has_the_file() {
     assert_eq!(h.take(Method::Head).1.url, part_urls()[1]);
     assert_eq!(h.states().last(), Some(&State::Resuming));
 }
+
+#[test]
+fn the_final_post_asks_for_fresh_credentials_once_then_fails_unauthorized() {
+    let mut h = P::new(SIZE, 2);
+    let first = h.uploading();
+    h.sent.extend(first);
+    let (fin, req) = h.complete_parts();
+    assert!(!req.refresh_auth);
+    h.reply(fin, Response::new(401));
+    let (again, req) = h.take(Method::Post);
+    assert!(req.refresh_auth, "the headers callback is asked again with refused: true");
+    assert!(req.header("Upload-Concat").is_some_and(|v| v.starts_with("final;")));
+    h.reply(again, Response::new(403));
+    h.settle();
+    assert_eq!(h.up.outcome().map(|r| r.unwrap_err().code.as_str()), Some("unauthorized"));
+}
+
+#[test]
+fn the_final_post_honours_retry_after_and_a_lost_part_fails_it() {
+    let mut h = P::new(SIZE, 2);
+    let first = h.uploading();
+    h.sent.extend(first);
+    let (fin, _) = h.complete_parts();
+    h.reply(fin, Response::new(503).with_header("Retry-After", "7"));
+    let delays: Vec<u64> = h
+        .events
+        .iter()
+        .filter_map(|e| if let Event::Reconnecting { delay_ms, .. } = e { Some(*delay_ms) } else { None })
+        .collect();
+    assert_eq!(delays, [7_000]);
+    let at = h.now;
+    h.settle();
+    assert_eq!(h.now, at.plus(7_000));
+    let (again, _) = h.take(Method::Post);
+    h.reply(again, Response::new(410));
+    h.settle();
+    let err = h.up.outcome().unwrap().unwrap_err();
+    assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Expired, "upload_gone"));
+}
