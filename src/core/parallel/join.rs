@@ -99,8 +99,11 @@ impl Parallel {
         self.stage = Stage::Single(Box::new(up));
     }
 
-    /// Creates the final upload from the completed parts.
+    /// Creates the final upload from the completed parts (once online).
     pub(super) fn join(&mut self, refresh: bool, now: Millis) {
+        if !self.online {
+            return self.join_offline();
+        }
         let urls: Vec<&str> = self.parts.iter().filter_map(|p| p.url.as_deref()).collect();
         let mut headers = vec![("Upload-Concat", format!("final;{}", urls.join(" ")))];
         if let Some(m) = &self.v.metadata_header {
@@ -141,7 +144,16 @@ impl Parallel {
         self.out.settle_state(State::Completed);
     }
 
+    /// Waits for the `online` event before the final POST; spends no retries.
+    pub(super) fn join_offline(&mut self) {
+        self.stage = Stage::JoinOffline;
+        self.out.state(State::Offline);
+    }
+
     pub(super) fn retry_join(&mut self, cause: Error, delay: Delay, now: Millis) {
+        if !self.online && cause.kind == ErrorKind::Network {
+            return self.join_offline();
+        }
         match self.backoff.next(&self.v.cfg.retry, &mut self.rng, delay, now) {
             Some(ms) => {
                 self.stage = Stage::JoinWaiting { until: now.plus(ms) };

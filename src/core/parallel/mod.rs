@@ -20,6 +20,8 @@
 //! 5. Every command works in every stage: `pause` during discovery cancels the OPTIONS,
 //!    during the final POST or its retry wait stops it; `start` picks up from there.
 //! 6. Events pass through one outbox (outbox.rs), so rule 6 of upload/ holds here too.
+//! 7. While the browser is offline the final POST waits (state `offline`) and spends no
+//!    retries, like every request of upload/.
 //!
 //! It does no I/O, like everything in the core.
 
@@ -69,6 +71,8 @@ enum Stage {
     JoinWaiting {
         until: Millis,
     },
+    /// The final POST waits for the browser to be online (spending no retries).
+    JoinOffline,
     Completed {
         url: String,
     },
@@ -216,8 +220,13 @@ impl Machine for Parallel {
                 self.backoff.reset();
                 self.each_part(|p| p.up.start(now));
             }
-            // During a retry wait: try at once.
+            // During a retry wait: try at once. Offline: the app knows better than
+            // navigator.onLine (which can be wrong).
             Stage::JoinWaiting { .. } => self.join(false, now),
+            Stage::JoinOffline => {
+                self.online = true;
+                self.join(false, now);
+            }
             _ => {}
         }
         self.drain_parts(now);
@@ -239,7 +248,7 @@ impl Machine for Parallel {
                 self.out.cancel(req.id);
                 self.stage = Stage::Parts;
             }
-            Stage::JoinWaiting { .. } => self.stage = Stage::Parts,
+            Stage::JoinWaiting { .. } | Stage::JoinOffline => self.stage = Stage::Parts,
             _ => return,
         }
         self.paused = true;
@@ -333,8 +342,14 @@ impl Machine for Parallel {
     fn handle_online(&mut self, online: bool, now: Millis) {
         self.clock = now;
         self.online = online;
-        if let Stage::Single(up) = &mut self.stage {
-            return up.handle_online(online, now);
+        match &mut self.stage {
+            Stage::Single(up) => return up.handle_online(online, now),
+            Stage::JoinWaiting { .. } if !online => self.join_offline(),
+            Stage::JoinOffline if online => {
+                self.backoff.reset();
+                self.join(false, now);
+            }
+            _ => {}
         }
         self.each_part(|p| p.up.handle_online(online, now));
         self.drain_parts(now);

@@ -470,3 +470,22 @@ fn the_final_post_honours_retry_after_and_a_lost_part_fails_it() {
     let err = h.up.outcome().unwrap().unwrap_err();
     assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Expired, "upload_gone"));
 }
+
+#[test]
+fn the_final_post_waits_offline_without_spending_retries() {
+    let mut h = P::new(SIZE, 2);
+    let first = h.uploading();
+    h.sent.extend(first);
+    let (fin, _) = h.complete_parts();
+    h.online(false);
+    h.fail(fin, TransportError::Network("offline".into()));
+    assert_eq!(h.up.state(), State::Offline);
+    assert!(h.reconnecting().is_empty(), "offline spends no retries");
+    h.now = h.now.plus(3_600_000);
+    h.up.handle_timeout(h.now);
+    h.drain();
+    assert!(h.sent.is_empty(), "nothing is sent offline: {:?}", h.sent);
+    h.online(true);
+    let (_, again) = h.take(Method::Post);
+    assert!(again.header("Upload-Concat").is_some_and(|v| v.starts_with("final;")));
+}
