@@ -4,10 +4,10 @@
 //! (from the server's `Tus-Checksum-Algorithm`); the web adapter reads the chunk's bytes and
 //! feeds them to [`Digest`]. Opt-in, because it is the one place file bytes enter wasm memory.
 
-use super::header;
-use super::metadata::base64;
 use super::sha1::Sha1;
 use super::sha256::Sha256;
+use crate::core::header;
+use crate::core::metadata::base64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 /// A checksum algorithm both sides know.
