@@ -18,9 +18,9 @@
 // A screenshot of each key moment goes to test-output/demo/<browser>-<scenario>-<moment>.png
 // (gitignored). Needs `node scripts/build.mjs` first.
 //
-// Uploads are slowed by a small bandwidth-limiting reverse proxy defined here (127.0.0.1): the
-// page is loaded through it, so PATCH bodies reach the server at a chosen rate in both
-// browsers alike; it can also answer one chosen request with a status of its own (scenario 7).
+// Uploads are slowed by tests/support/fault-proxy.mjs's throttle (127.0.0.1): the page is
+// loaded through it, so PATCH bodies reach the server at a chosen rate in both browsers
+// alike; it also answers one chosen request with a status of its own (scenario 7).
 // It does not mock the TUS server, does not touch the SDK or its options beyond the page's own
 // chunk-size select, does not test the SDK's protocol edge cases (the other e2e files do), and
 // stops only the browsers and servers it starts.
@@ -28,90 +28,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../scripts/serve.mjs';
-import { BROWSERS, launch, sha256File, uploadId, writeRandomFile } from './helpers.mjs';
+import { startFaultProxy } from '../support/fault-proxy.mjs';
+import { PUPPETEER_ENGINES as BROWSERS, launchPuppeteer as launch } from '../support/browsers.mjs';
+import { sha256File, writeRandomFile } from '../support/files.mjs';
+import { MiB, sleep, uploadId } from '../support/util.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHOTS = path.join(ROOT, 'test-output', 'demo');
-const MiB = 1024 * 1024;
 const TIMEOUT = 60_000;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---- a bandwidth-limited reverse proxy in front of the real server -----------------------
-
-/**
- * Forwards every request to `upstream` (Host kept, so @tus/server's Location names the proxy)
- * and feeds request bodies through one shared token bucket of `proxy.rate` bytes per second,
- * like a slow uplink. `proxy.failNext({ method, status, headers })` answers the next matching
- * request itself (after reading its body) instead of forwarding it.
- */
-async function startThrottle(upstream) {
-  const up = new URL(upstream);
-  const agent = new http.Agent({ keepAlive: true });
-  let nextFree = 0;
-  const faults = [];
-  const proxy = { rate: Infinity, requests: [] };
-  proxy.failNext = (f) => faults.push(f);
-
-  /** Resolves when `n` more bytes may pass at the shared rate. */
-  const take = (n) => {
-    if (!Number.isFinite(proxy.rate)) return Promise.resolve();
-    const now = Date.now();
-    const start = Math.max(now, nextFree);
-    nextFree = start + (1000 * n) / proxy.rate;
-    return sleep(nextFree - now);
-  };
-
-  const server = http.createServer((req, res) => {
-    const pathname = req.url.split('?')[0];
-    const fi = faults.findIndex((f) => f.method === req.method && pathname.startsWith('/files'));
-    if (fi >= 0) {
-      const [f] = faults.splice(fi, 1);
-      proxy.requests.push({ method: req.method, path: pathname, fault: f.status, at: Date.now() });
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(f.status, { 'Tus-Resumable': '1.0.0', 'Content-Type': 'text/plain', ...f.headers });
-        res.end(`injected ${f.status}\n`);
-      });
-      return;
-    }
-    proxy.requests.push({ method: req.method, path: pathname, at: Date.now() });
-    const headers = { ...req.headers };
-    delete headers.connection;
-    delete headers['keep-alive'];
-    const out = http.request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers, agent }, (upRes) => {
-      res.writeHead(upRes.statusCode, upRes.headers);
-      upRes.pipe(res);
-      upRes.on('error', () => res.destroy());
-    });
-    out.on('error', () => res.destroy());
-    // The browser went away (pause, reload, abort): the server must see a cut request too.
-    res.on('close', () => { if (!res.writableFinished) out.destroy(); });
-    (async () => {
-      for await (const chunk of req) {
-        for (let i = 0; i < chunk.length; i += 64 * 1024) {
-          const piece = chunk.subarray(i, i + 64 * 1024);
-          await take(piece.length);
-          if (out.destroyed) return;
-          if (!out.write(piece)) await new Promise((r) => { out.once('drain', r); out.once('close', r); });
-        }
-      }
-      out.end();
-    })().catch(() => out.destroy());
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${server.address().port}/`;
-  proxy.close = () => new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-    agent.destroy();
-  });
-  return proxy;
-}
 
 // ---- fixtures ----------------------------------------------------------------------------
 
@@ -124,10 +52,10 @@ before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-demo-'));
   await fsp.mkdir(SHOTS, { recursive: true });
   srv = await startServer({ port: 0 });
-  proxy = await startThrottle(srv.url);
+  proxy = await startFaultProxy({ upstream: srv.url });
   const make = async (key, name, size) => {
     const p = path.join(tmp, name);
-    files[key] = { path: p, name, size, sha256: await writeRandomFile(p, size) };
+    files[key] = { path: p, name, size, sha256: (await writeRandomFile(p, size)).sha256 };
   };
   await make('big', 'holiday-video.bin', 24 * MiB);
   await make('small', 'notes.bin', 8 * MiB);
@@ -265,7 +193,7 @@ const postsSince = (t, size) => srv.log.filter((e) => e.method === 'POST' && e.s
 const entriesOf = (id, since = 0) => srv.log.filter((e) => e.id === id && e.startedAt >= since).sort((a, b) => a.startedAt - b.startedAt);
 
 /** Requests for upload `id` that reached the proxy at or after `t` (logged on arrival). */
-const arrivedSince = (id, t) => proxy.requests.filter((r) => r.at >= t && r.path === `/files/${id}`).map((r) => r.method);
+const arrivedSince = (id, t) => proxy.log.filter((r) => r.startedAt >= t && r.path === `/files/${id}`).map((r) => r.method);
 
 /** The one upload created for `source` since `t`. */
 function createdFor(source, t) {
@@ -327,7 +255,7 @@ for (const name of BROWSERS) {
     test('1. two files picked with the file input: two rows, bars reach 100, completed, speed and ETA shown, stored byte for byte', { timeout: TIMEOUT }, async () => {
       const [big, small] = [files.big, files.small];
       const page = await openDemo(browser);
-      proxy.rate = 12 * MiB;
+      proxy.throttle({ bytesPerSec: 12 * MiB });
       const t0 = Date.now();
       await pick(page, big, small);
       await page.waitForFunction(() => document.querySelectorAll('#uploads .upload').length >= 2, { polling: 20, timeout: 10_000 });
@@ -358,7 +286,7 @@ for (const name of BROWSERS) {
       const source = files.pause;
       const page = await openDemo(browser);
       await chooseChunk(page, MiB);
-      proxy.rate = 6 * MiB;
+      proxy.throttle({ bytesPerSec: 6 * MiB });
       const t0 = Date.now();
       await pick(page, source);
       await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 15, 'some progress');
@@ -400,7 +328,7 @@ for (const name of BROWSERS) {
       const source = files.offline;
       const page = await openDemo(browser);
       await chooseChunk(page, MiB);
-      proxy.rate = 6 * MiB;
+      proxy.throttle({ bytesPerSec: 6 * MiB });
       const t0 = Date.now();
       await pick(page, source);
       await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 15, 'some progress');
@@ -437,7 +365,7 @@ for (const name of BROWSERS) {
       const [a, b] = [files.reloadA, files.reloadB];
       const page = await openDemo(browser);
       await chooseChunk(page, MiB);
-      proxy.rate = 6 * MiB;
+      proxy.throttle({ bytesPerSec: 6 * MiB });
       const t0 = Date.now();
       await pick(page, a, b);
       await waitRow(page, a.name, (r) => r.value >= 20, 'A at 20%');
@@ -515,7 +443,7 @@ for (const name of BROWSERS) {
 
     test('5. drag-and-drop: a synthetic drop with a DataTransfer built in the page from a File made in the page', { timeout: TIMEOUT }, async () => {
       const page = await openDemo(browser);
-      proxy.rate = 8 * MiB;
+      proxy.throttle({ bytesPerSec: 8 * MiB });
       const t0 = Date.now();
       const fileName = `dropped-${name}.bin`;
       const size = 6 * MiB + 12345;
@@ -554,7 +482,7 @@ for (const name of BROWSERS) {
       const source = files.cancel;
       const page = await openDemo(browser);
       await chooseChunk(page, MiB);
-      proxy.rate = 4 * MiB;
+      proxy.throttle({ bytesPerSec: 4 * MiB });
       const t0 = Date.now();
       await pick(page, source);
       const mid = await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 10, 'some progress');
@@ -585,11 +513,11 @@ for (const name of BROWSERS) {
       const source = files.retry;
       const page = await openDemo(browser);
       await chooseChunk(page, MiB);
-      proxy.rate = 4 * MiB;
+      proxy.throttle({ bytesPerSec: 4 * MiB });
       const t0 = Date.now();
       await pick(page, source);
       await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 10, 'some progress');
-      proxy.failNext({ method: 'PATCH', status: 503, headers: { 'Retry-After': '3' } });
+      proxy.inject({ method: 'PATCH', action: 'status', status: 503, headers: { 'Retry-After': '3' } });
       const waiting = await waitRow(page, source.name, (r) => r.state === 'reconnecting' && /in [23] s/.test(r.badge), 'a countdown', 15_000);
       await shot(page, name, '7-reconnecting', 'countdown');
       assert.match(waiting.badge, /^reconnecting in [23] s \(attempt 1\)$/);
@@ -603,7 +531,7 @@ for (const name of BROWSERS) {
       assert.equal(goneOn.error, '', 'the reason is cleared once it goes on');
 
       // A long Retry-After: "Retry now" tries at once.
-      proxy.failNext({ method: 'PATCH', status: 503, headers: { 'Retry-After': '120' } });
+      proxy.inject({ method: 'PATCH', action: 'status', status: 503, headers: { 'Retry-After': '120' } });
       const long = await waitRow(page, source.name, (r) => r.state === 'reconnecting' && /in 1[12]\d s/.test(r.badge), 'a long countdown', 15_000);
       assert.ok(long.value < 100, 'the long wait came before the end');
       const clickedAt = Date.now();
@@ -615,7 +543,7 @@ for (const name of BROWSERS) {
       assertCompletedRow(done, source);
       assert.equal(done.error, '');
       const id = createdFor(source, t0);
-      const injected = proxy.requests.filter((r) => r.fault === 503 && r.at >= t0 && r.path === `/files/${id}`);
+      const injected = proxy.log.filter((r) => r.fault === 'status 503' && r.startedAt >= t0 && r.path === `/files/${id}`);
       assert.equal(injected.length, 2, 'both 503s were answered to this upload');
       await assertStored(id, source);
       assert.deepEqual(page.errors, []);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { startServer } from '../../scripts/serve.mjs';
-import { launch } from '../e2e/helpers.mjs';
+import { launchPuppeteer as launch } from '../support/browsers.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -11,8 +11,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { startServer } from '../../scripts/serve.mjs';
 import { mulberry32, startFaultProxy } from './fault-proxy.mjs';
+import { MiB } from './util.mjs';
 
-const MiB = 1024 * 1024;
 let srv;
 let proxy;
 
