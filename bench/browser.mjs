@@ -1,7 +1,7 @@
 // Drives headless Chromium for the benchmark: launches it the way every browser script of the
 // project does (tests/support/browsers.mjs's arguments, puppeteer-core), but with no CDP timeout so a
 // long upload can be awaited in one page.evaluate; opens a fresh page of the benchmark page
-// (bench/page) per run, picks the file through <input type=file> and runs one client there.
+// (tests/support/page/) per run, picks the file through <input type=file> and runs one client there.
 // With `sample`, it polls CDP Performance.getMetrics (JS heap) every ~250 ms during the run
 // and reads the size of every WebAssembly.Memory at the end (Runtime.queryObjects).
 // It does not judge results; it returns what the page saw.

@@ -5,7 +5,7 @@
 // events), which is the automation's cost, not the client's. See BENCHMARKS.md.
 // Starts geckodriver with tests/support/webdriver.mjs's startDriver (its own process group,
 // stopped by its PID). One session; every run navigates to the benchmark page afresh, picks the
-// file through <input type=file> and runs one client there (bench/page/harness.js).
+// file through <input type=file> and runs one client there (tests/support/page/bench.js).
 // It does not judge results, sample heap metrics (no DevTools protocol) or start any server.
 import { WEBDRIVER_ENGINES } from '../tests/support/browsers.mjs';
 import { Session, startDriver } from '../tests/support/webdriver.mjs';

@@ -2,8 +2,7 @@
 // wasm memory, the browsers' resident memory and long tasks were measured, one table row per
 // client for Chromium and one for Firefox. It measures nothing and writes no file.
 import { longTaskSummary, median } from './stats.mjs';
-import { f0, mib, ms, size, stamp } from './report-common.mjs';
-import { HEADINGS } from './report-headings.mjs';
+import { f0, mib, ms, size, stamp, HEADINGS } from './report-common.mjs';
 
 export function renderMemory(r, meta) {
   const rows = r.rows.map((row) => {

@@ -4,8 +4,7 @@
 // the progress-event table. It measures nothing and writes no file.
 import { tusJsClientVersion } from './page-root.mjs';
 import { GiB } from './stats.mjs';
-import { f0, f2, medianOf, met, PROGRESS_HEAD, PROGRESS_TEXT, progressRows, runsList, size, stamp } from './report-common.mjs';
-import { HEADINGS } from './report-headings.mjs';
+import { f0, f2, medianOf, met, PROGRESS_HEAD, PROGRESS_TEXT, progressRows, runsList, size, stamp, HEADINGS } from './report-common.mjs';
 
 const MODE_LABEL = { 'per-connection': '50 Mbit/s per connection', shared: '50 Mbit/s shared by all connections' };
 

@@ -7,9 +7,9 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from './page-root.mjs';
-import { HEADINGS } from './report-headings.mjs';
 import { renderLoopback } from './report-loopback.mjs';
 import { renderMemory } from './report-memory.mjs';
+import { HEADINGS } from './report-common.mjs';
 import { renderThrottled } from './report-throttled.mjs';
 
 export { ferryBuild, machineFacts } from './report-common.mjs';

@@ -7,6 +7,7 @@
 // Web Storage, and counts the page's Blob reads. It asserts nothing and changes no SDK
 // behaviour beyond the options it is given.
 import { createUpload, FerryError, forgetUpload, listResumableUploads } from '/dist/index.js';
+import './bench.js';
 
 const runs = {};
 const uploads = {};
