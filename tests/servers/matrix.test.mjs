@@ -28,7 +28,6 @@
 // only and stops only the processes and browsers it starts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +38,7 @@ import { listSessions, setDelay, startRun, until } from '../support/recorder.mjs
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { LABELS, MiB, SERVER_KEYS, nodeUpload, startMatrixServers } from './harness.mjs';
 import { writeDocs } from './report.mjs';
+import { writeRandomFile } from '../support/files.mjs';
 import { sleep } from '../support/util.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -85,18 +85,7 @@ function scenarioTest(key, browser, scenario, title, fn) {
 async function randomFile(name, size) {
   const p = path.join(tmp, 'files', name);
   await fsp.mkdir(path.dirname(p), { recursive: true });
-  const hash = crypto.createHash('sha256');
-  const out = await fsp.open(p, 'w');
-  const block = Buffer.allocUnsafe(Math.min(size, 8 * MiB));
-  for (let left = size; left > 0;) {
-    const n = Math.min(left, block.length);
-    crypto.randomFillSync(block, 0, n);
-    hash.update(block.subarray(0, n));
-    await out.write(block, 0, n);
-    left -= n;
-  }
-  await out.close();
-  return { path: p, name, size, sha256: hash.digest('hex') };
+  return { ...(await writeRandomFile(p, size)), name };
 }
 
 /** A sparse file of `size` zero bytes (for uploads a server refuses by size). */

@@ -1,9 +1,12 @@
 // The one page driver every browser test drives, in Chromium, Firefox and WebKit alike:
 //   const driver = await launch('webkit', { profile })   // { engine, version, can, why }
-//   const page = await driver.open(url)    // a new tab, once the page sets data-ready
+//   const page = await driver.open(url)    // a new tab, once the page sets data-ready (or `ready`)
 //   await page.pick(file)                   // <input id=file>, checked to hold the file
+//   await page.setFiles(target, files, ...args)  // a file input: a selector or fn(...args) -> element
 //   await page.evaluate(fn, ...args)        // fn is sent as source: no closures
 //   await page.waitFor(fn, { timeout, polling }, ...args)
+//   await page.click(target, ...args); await page.select(selector, value); await page.reload()
+//   await page.screenshot(file)
 //   await page.setOffline(true)             // only where can.offline
 //   await page.front(); await page.close()
 //   await driver.relaunch()                 // quit and start again on the same profile
@@ -81,12 +84,12 @@ async function pickedFile() {
   return { count: 1, size: f[0].size, head: Array.from(head, (b) => b.toString(16).padStart(2, '0')).join('') };
 }
 
-/** The shared half of a page: pick() and the load wait, over the engine's evaluate/waitFor. */
+/** The shared half of a page: pick(), select() and the load wait, over the engine's own calls. */
 class Page {
-  async load(url) {
+  async load(url, ready) {
     await this.goto(url);
     try {
-      await this.waitFor(READY, { timeout: 20_000, polling: 50 });
+      await this.waitFor(ready, { timeout: 20_000, polling: 50 });
     } catch (err) {
       throw new Error(`the page ${url} did not load (is dist/ built?): ${this.errors.join('; ') || err.message}`);
     }
@@ -96,11 +99,26 @@ class Page {
   /** Picks `file` in #file (emptied first: Firefox keeps a file of the same name otherwise). */
   async pick(file) {
     await this.evaluate(() => { document.getElementById('file').value = ''; });
-    await this.setFile(file);
+    await this.setFiles('#file', [file]);
     const { size } = await fsp.stat(file);
     assert.deepEqual(await this.evaluate(pickedFile), { count: 1, size, head: await headHex(file) }, `the page holds ${file}`);
   }
+
+  /** Chooses `value` in the <select> `selector` as a user would (input and change events). */
+  async select(selector, value) {
+    const chosen = await this.evaluate((s, v) => {
+      const el = document.querySelector(s);
+      el.value = v;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+      return el.value;
+    }, selector, value);
+    assert.equal(chosen, value, `${selector} offers ${value}`);
+  }
 }
+
+/** A CSS selector as a function of the page that finds the element. */
+const finder = (target) => (typeof target === 'function' ? target : `(s) => document.querySelector(s)`);
 
 class PuppeteerPage extends Page {
   constructor(page) {
@@ -111,7 +129,17 @@ class PuppeteerPage extends Page {
   }
 
   goto(url) { return this.page.goto(url); }
-  async setFile(file) { await (await this.page.$('#file')).uploadFile(file); }
+  reload() { return this.page.reload(); }
+  screenshot(file) { return this.page.screenshot({ path: file, fullPage: true }); }
+  async element(target, args) {
+    const handle = typeof target === 'function' ? await this.page.evaluateHandle(target, ...args) : await this.page.$(target);
+    const el = handle?.asElement();
+    assert.ok(el, `the page has ${target}`);
+    return el;
+  }
+
+  async setFiles(target, files, ...args) { await (await this.element(target, args)).uploadFile(...files); }
+  async click(target, ...args) { await (await this.element(target, args)).click(); }
   evaluate(fn, ...args) { return this.page.evaluate(fn, ...args); }
   async waitFor(fn, { timeout = 30_000, polling = 100 } = {}, ...args) {
     const handle = await this.page.waitForFunction(fn, { timeout, polling }, ...args);
@@ -136,7 +164,7 @@ class PuppeteerBrowser {
     this.version = await this.browser.version();
   }
 
-  async open(url) { return new PuppeteerPage(await this.browser.newPage()).load(url); }
+  async open(url, { ready = READY } = {}) { return new PuppeteerPage(await this.browser.newPage()).load(url, ready); }
 
   async relaunch() {
     await this.browser.close();
@@ -169,7 +197,18 @@ class WebDriverPage extends Page {
   }
 
   goto(url) { return this.run((s) => s.navigate(url)); }
-  setFile(file) { return this.run(async (s) => s.sendKeys(await s.findElement('#file'), file)); }
+  reload() { return this.run((s) => s.cmd('POST', '/refresh', {})); }
+  screenshot(file) { return this.run(async (s) => fsp.writeFile(file, Buffer.from(await s.cmd('GET', '/screenshot'), 'base64'))); }
+  /** The WebDriver id of the element `target` (a selector, or fn(...args) -> element) finds. */
+  async element(s, target, args) {
+    const found = await s.execute(`return (${finder(target)})(...arguments);`, typeof target === 'function' ? args : [target]);
+    const id = found && Object.values(found)[0];
+    assert.ok(id, `the page has ${target}`);
+    return id;
+  }
+
+  setFiles(target, files, ...args) { return this.run(async (s) => s.sendKeys(await this.element(s, target, args), files.join('\n'))); }
+  click(target, ...args) { return this.run(async (s) => s.cmd('POST', `/element/${await this.element(s, target, args)}/click`, {})); }
   evaluate(fn, ...args) { return this.run((s) => s.evaluate(`(${fn})(...args)`, ...args)); }
   async waitFor(fn, { timeout = 30_000, polling = 100 } = {}, ...args) {
     const deadline = Date.now() + timeout;
@@ -221,7 +260,7 @@ class WebDriverBrowser {
     this.spare = this.current; // the window a new session opens with, not yet a page's
   }
 
-  async open(url) {
+  async open(url, { ready = READY } = {}) {
     let handle = this.spare;
     this.spare = null;
     if (!handle) {
@@ -229,7 +268,7 @@ class WebDriverBrowser {
       this.queue = p.catch(() => {});
       handle = await p;
     }
-    return new WebDriverPage(this, handle).load(url);
+    return new WebDriverPage(this, handle).load(url, ready);
   }
 
   async relaunch() {
