@@ -1,9 +1,9 @@
 // The Uppy test page: @uppy/core with @uppy/dashboard from npm, uploading with ferry's plugin
 // (ferry-upload/uppy, from the built package) or, for comparison, with @uppy/tus. The query
-// string picks the uploader (`?uploader=ferry|tus`), the endpoint, a fixed `chunkSize` and
-// whether GoldenRetriever is used (`&golden`). It records what Uppy reports in
-// `window.harness.events`; the tests drive the Dashboard itself (its file input and buttons).
-// It asserts nothing.
+// string picks the uploader (`?uploader=ferry|tus`), the endpoint, a fixed `chunkSize`, Uppy's
+// id (`store`, which names GoldenRetriever's storage) and whether GoldenRetriever is used
+// (`&golden`). It records what Uppy reports in `window.harness.events`; the tests drive the
+// Dashboard itself (its file input and buttons). It asserts nothing.
 import Uppy from '@uppy/core';
 import Dashboard from '@uppy/dashboard';
 import GoldenRetriever from '@uppy/golden-retriever';
@@ -17,7 +17,7 @@ const uploader = params.get('uploader') ?? 'ferry';
 const endpoint = params.get('endpoint') ?? '/files/';
 const chunkSize = params.has('chunkSize') ? Number(params.get('chunkSize')) : undefined;
 
-const uppy = new Uppy({ id: 'uppy-test' });
+const uppy = new Uppy({ id: params.get('store') ?? 'uppy-test' }); // GoldenRetriever's store name
 uppy.use(Dashboard, { inline: true, target: '#uppy', height: 480, proudlyDisplayPoweredByUppy: false, showProgressDetails: true });
 if (uploader === 'tus') uppy.use(Tus, { endpoint, ...(chunkSize ? { chunkSize } : {}) });
 else uppy.use(Ferry, { endpoint, ...(chunkSize ? { chunkSize } : {}) });

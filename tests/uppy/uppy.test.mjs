@@ -12,7 +12,7 @@ import { serveBundle } from '../support/bundle.mjs';
 import { assertMonotonic, assertStored, confirmedOffsets, entriesOf, settled as serverSettled } from '../support/checks.mjs';
 import { writeRandomFile } from '../support/files.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
-import { engines, launch } from '../support/page-driver.mjs';
+import { engines, launch, needs } from '../support/page-driver.mjs';
 import { MiB, ROOT, sleep, uploadId } from '../support/util.mjs';
 
 const CHUNK = 1 * MiB;
@@ -58,10 +58,19 @@ after(async () => {
   }
 });
 
-/** Opens the page with `uploader` ('ferry' or 'tus'); fresh storage unless `keep`. */
-async function open(driver, uploader, { keep = false } = {}) {
-  const p = await driver.open(`${proxy.url}?uploader=${uploader}&chunkSize=${CHUNK}`);
-  if (!keep) await p.evaluate(async () => { localStorage.clear(); for (const db of await indexedDB.databases?.() ?? []) indexedDB.deleteDatabase(db.name); });
+let opens = 0;
+
+/**
+ * Opens the page with `uploader` ('ferry' or 'tus'), GoldenRetriever if `golden`, with a store
+ * of its own for Uppy's state, and no ferry or tus-js-client session left from an earlier page.
+ */
+async function open(driver, uploader, { golden = false } = {}) {
+  const p = await driver.open(`${proxy.url}?uploader=${uploader}&chunkSize=${CHUNK}&store=s${++opens}${golden ? '&golden' : ''}`);
+  await p.evaluate(() => new Promise((resolve) => {
+    localStorage.clear(); // tus-js-client's stored upload URLs
+    const req = indexedDB.deleteDatabase('ferry-upload'); // not opened before the first upload
+    req.onsuccess = req.onerror = req.onblocked = () => resolve();
+  }));
   return p;
 }
 
@@ -184,6 +193,26 @@ async function reloadAndAddAgain(driver, uploader) {
   }
 }
 
+async function goldenReload(driver, uploader) {
+  // GoldenRetriever keeps files up to 10 MiB with their bytes; the 4th PATCH is never answered.
+  const stall = proxy.inject({ method: 'PATCH', nth: 4, action: 'stall' });
+  const p = await open(driver, uploader, { golden: true });
+  try {
+    await addAndUpload(p, [files.b]);
+    await waitUntil(() => stall.fired > 0, 30_000);
+    await sleep(300);
+    proxy.clearFaults();
+    await p.reload();
+    await p.waitFor(() => Boolean(window.harness.uppy.getState().recoveredState), { timeout: 10_000 });
+    // The Dashboard's Upload button confirms the restore; GoldenRetriever then resumes the upload.
+    await p.waitFor(click, { timeout: 10_000 }, BUTTON.upload);
+    const done = await settled(p, 90_000);
+    return done['b.bin'].complete && done;
+  } finally {
+    await p.close();
+  }
+}
+
 async function waitUntil(fn, timeout) {
   const deadline = Date.now() + timeout;
   while (!fn()) {
@@ -263,6 +292,18 @@ for (const engine of engines()) {
       assert.ok(bytesPerByte * files.big.size <= files.big.size + CHUNK, `re-sent ${bytesPerByte * files.big.size - files.big.size} bytes, more than one chunk`);
       record(driver, 'reload, file added again', since, files.big.size);
       await compareWithTus(driver, 'reload, file added again', reloadAndAddAgain, files.big.size);
+    });
+
+    // GoldenRetriever keeps the file's bytes in IndexedDB as a Blob.
+    test('with GoldenRetriever: a reload mid-upload, restored and confirmed in the Dashboard, continues on the same upload', needs(engine, 'blobInIndexedDB'), async () => {
+      const since = proxy.log.length;
+      const done = await goldenReload(driver, 'ferry');
+      await assertUploaded(done['b.bin'], files.b);
+      const { posts, bytesPerByte } = cost(since, files.b.size);
+      assert.equal(posts, 1, 'one upload created');
+      assert.ok(bytesPerByte * files.b.size <= files.b.size + CHUNK, `re-sent ${bytesPerByte * files.b.size - files.b.size} bytes, more than one chunk`);
+      record(driver, 'GoldenRetriever reload', since, files.b.size);
+      await compareWithTus(driver, 'GoldenRetriever reload', goldenReload, files.b.size);
     });
   });
 }
