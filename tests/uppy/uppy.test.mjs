@@ -22,6 +22,8 @@ const comparison = [];
 const BUTTON = {
   upload: '.uppy-StatusBar-actionBtn--upload',
   pauseResume: '[data-cy="togglePauseResume"]',
+  retry: '[data-cy="retry"]',
+  cancel: '[data-cy="cancel"]',
 };
 
 function click(selector) {
@@ -292,6 +294,46 @@ for (const engine of engines()) {
       assert.ok(bytesPerByte * files.big.size <= files.big.size + CHUNK, `re-sent ${bytesPerByte * files.big.size - files.big.size} bytes, more than one chunk`);
       record(driver, 'reload, file added again', since, files.big.size);
       await compareWithTus(driver, 'reload, file added again', reloadAndAddAgain, files.big.size);
+    });
+
+    test('a failed upload retried from the Dashboard continues on the same upload', async () => {
+      const since = proxy.log.length;
+      // Refused twice: ferry asks the headers function again once, then fails with `unauthorized`.
+      proxy.inject({ method: 'PATCH', nth: 3, action: 'status', status: 403, times: 2 });
+      const p = await open(driver, 'ferry');
+      try {
+        await addAndUpload(p, [files.big]);
+        const failed = await p.waitFor(() => window.harness.events.find((e) => e.type === 'error'), { timeout: 30_000 });
+        assert.equal(failed.code, 'unauthorized', `upload-error carries the FerryError: ${JSON.stringify(failed)}`);
+        proxy.clearFaults();
+        await p.waitFor(click, { timeout: 10_000 }, BUTTON.retry);
+        const done = await settled(p, 90_000);
+        await assertUploaded(done['big.bin'], files.big);
+        const { posts, bytesPerByte } = cost(since, files.big.size);
+        assert.equal(posts, 1, 'one upload created');
+        assert.ok(bytesPerByte * files.big.size <= files.big.size + CHUNK, 'at most one chunk re-sent');
+      } finally {
+        await p.close();
+      }
+    });
+
+    test('cancel from the Dashboard stops sending and terminates the upload on the server', async () => {
+      const stall = proxy.inject({ method: 'PATCH', nth: 3, action: 'stall', durationMs: 5_000 });
+      const p = await open(driver, 'ferry');
+      try {
+        await addAndUpload(p, [files.big]);
+        await waitUntil(() => stall.fired > 0, 30_000);
+        const url = await p.waitFor(() => Object.values(window.harness.uppy.getState().files)[0]?.tus?.uploadUrl, { timeout: 10_000 });
+        await p.waitFor(click, { timeout: 10_000 }, BUTTON.cancel);
+        await p.waitFor(() => window.harness.uppy.getFiles().length === 0, { timeout: 10_000 });
+        await waitUntil(() => proxy.log.some((e) => e.method === 'DELETE' && e.path.endsWith(uploadId(url)) && e.status === 204), 10_000);
+        const after = proxy.log.length;
+        await sleep(500);
+        assert.equal(proxy.log.slice(after).filter((e) => e.method === 'PATCH').length, 0, 'nothing sent after cancel');
+      } finally {
+        proxy.clearFaults();
+        await p.close();
+      }
     });
 
     // GoldenRetriever keeps the file's bytes in IndexedDB as a Blob.
