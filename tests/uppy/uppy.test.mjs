@@ -317,6 +317,26 @@ for (const engine of engines()) {
       }
     });
 
+    test('while ferry reconnects, Uppy shows it (upload-stalled, an info message), then the file completes', async () => {
+      const since = proxy.log.length;
+      proxy.inject({ method: 'PATCH', nth: 2, action: 'status', status: 503, headers: { 'Retry-After': '1' } });
+      const p = await open(driver, 'ferry');
+      try {
+        await addAndUpload(p, [files.a]);
+        const stalled = await p.waitFor(() => window.harness.events.find((e) => e.type === 'stalled'), { timeout: 30_000 });
+        assert.match(stalled.message, /^Reconnecting \(attempt 1, next try in \d+ s\)$/);
+        assert.deepEqual(stalled.names, ['a.bin']);
+        const info = await p.waitFor(() => window.harness.events.find((e) => e.type === 'info' && e.info.some((m) => m.startsWith('Reconnecting'))), { timeout: 10_000 });
+        assert.ok(info, 'Uppy showed an info message');
+        const done = await settled(p, 60_000);
+        await assertUploaded(done['a.bin'], files.a);
+        assert.equal(cost(since, 1).posts, 1, 'one upload created');
+      } finally {
+        proxy.clearFaults();
+        await p.close();
+      }
+    });
+
     test('cancel from the Dashboard stops sending and terminates the upload on the server', async () => {
       const stall = proxy.inject({ method: 'PATCH', nth: 3, action: 'stall', durationMs: 5_000 });
       const p = await open(driver, 'ferry');
