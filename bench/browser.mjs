@@ -1,12 +1,12 @@
 // Drives headless Chromium for the benchmark: launches it the way every browser script of the
-// project does (scripts/browsers.mjs's arguments, puppeteer-core), but with no CDP timeout so a
+// project does (tests/support/browsers.mjs's arguments, puppeteer-core), but with no CDP timeout so a
 // long upload can be awaited in one page.evaluate; opens a fresh page of the benchmark page
-// (bench/page) per run, picks the file through <input type=file> and runs one client there.
+// (tests/support/page/) per run, picks the file through <input type=file> and runs one client there.
 // With `sample`, it polls CDP Performance.getMetrics (JS heap) every ~250 ms during the run
 // and reads the size of every WebAssembly.Memory at the end (Runtime.queryObjects).
 // It does not judge results; it returns what the page saw.
 import puppeteer from 'puppeteer-core';
-import { CHROMIUM_ARGS } from '../scripts/browsers.mjs';
+import { CHROMIUM_ARGS } from '../tests/support/browsers.mjs';
 
 export function launchChromium() {
   return puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, protocolTimeout: 0 });

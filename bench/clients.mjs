@@ -32,7 +32,7 @@ function exec(cmd, args) {
 }
 
 /** The upload id a URL ends with (what @tus/server's FileStore names the stored file). */
-export const lastSegment = (url) => decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop());
+export { uploadId as lastSegment } from '../tests/support/util.mjs';
 
 /**
  * TUS with curl: POST (Upload-Length), then one PATCH carrying the whole file, streamed from

@@ -5,22 +5,17 @@
 // events), which is the automation's cost, not the client's. See BENCHMARKS.md.
 // Starts geckodriver with tests/support/webdriver.mjs's startDriver (its own process group,
 // stopped by its PID). One session; every run navigates to the benchmark page afresh, picks the
-// file through <input type=file> and runs one client there (bench/page/harness.js).
+// file through <input type=file> and runs one client there (tests/support/page/bench.js).
 // It does not judge results, sample heap metrics (no DevTools protocol) or start any server.
-import { FIREFOX_PREFS } from '../scripts/browsers.mjs';
+import { WEBDRIVER_ENGINES } from '../tests/support/browsers.mjs';
 import { Session, startDriver } from '../tests/support/webdriver.mjs';
-
-const GECKODRIVER = `${process.env.HOME}/.cargo/bin/geckodriver`;
 
 /** Starts geckodriver and a headless Firefox session; resolves to { session, pid, version, close }. */
 export async function startFirefox() {
-  const driver = await startDriver({ program: GECKODRIVER, argsFor: (port) => ['--port', String(port), '--host', '127.0.0.1'] });
+  const driver = await startDriver('firefox');
   let session;
   try {
-    session = await Session.create(driver.url, {
-      browserName: 'firefox',
-      'moz:firefoxOptions': { binary: '/usr/bin/firefox-esr', args: ['-headless'], prefs: FIREFOX_PREFS },
-    });
+    session = await Session.create(driver.url, WEBDRIVER_ENGINES.firefox.capabilities());
     await session.setTimeouts({ script: 1_800_000, pageLoad: 60_000, implicit: 0 });
   } catch (err) {
     await driver.stop();

@@ -7,7 +7,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
-import { sha256File, writeRandomFile } from '../tests/e2e/helpers.mjs';
+import { sha256File, writeRandomFile } from '../tests/support/files.mjs';
 import { CURL, FERRY_16M, FERRY_DEFAULT, FETCH, FETCH_64M, TUSJS_16M, TUSJS_DEFAULT, runClient } from './clients.mjs';
 import { mbps } from './stats.mjs';
 
@@ -17,7 +17,7 @@ export const LOOPBACK_CLIENTS = [CURL, FETCH, FETCH_64M, TUSJS_DEFAULT, TUSJS_16
 export async function runLoopback({ browser, tmp, pageRoot, size, reps, log }) {
   const file = path.join(tmp, 'loopback.bin');
   log(`loopback: writing ${size} random bytes`);
-  const sha256 = await writeRandomFile(file, size);
+  const { sha256 } = await writeRandomFile(file, size);
   const srv = await startServer({ port: 0, root: pageRoot });
   const rows = LOOPBACK_CLIENTS.map((client) => ({ client, runs: [] }));
   try {

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
-import { sha256File, writeRandomFile } from '../tests/e2e/helpers.mjs';
+import { sha256File, writeRandomFile } from '../tests/support/files.mjs';
 import { FERRY_DEFAULT, FETCH, TUSJS_DEFAULT, lastSegment, runClient } from './clients.mjs';
 import { runInFirefox, startFirefox } from './firefox.mjs';
 import { GiB, mbps } from './stats.mjs';
@@ -72,7 +72,7 @@ export async function runMemory({ browser, tmp, pageRoot, size, reps, log }) {
   if (free < need) throw new Error(`memory: ${(free / GiB).toFixed(1)} GiB free in ${tmp}, need ${(need / GiB).toFixed(1)} GiB (the file and its stored copy)`);
   log(`memory: ${(free / GiB).toFixed(1)} GiB free; writing ${size} random bytes`);
   const file = path.join(tmp, 'memory.bin');
-  const sha256 = await writeRandomFile(file, size);
+  const { sha256 } = await writeRandomFile(file, size);
   const srv = await startServer({ port: 0, root: pageRoot });
   const rows = MEMORY_CLIENTS.map((client) => ({ client, runs: [] }));
   const firefoxRows = MEMORY_CLIENTS.map((client) => ({ client, runs: [] }));

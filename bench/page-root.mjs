@@ -1,8 +1,7 @@
 // Prepares the benchmark page in a temp dir laid out the way scripts/serve.mjs serves it
-// (`root` option): <dir>/www holds bench/page/* and tus-js-client 4.3.1 bundled for the
+// (`root` option): <dir>/www holds the test page (tests/support/page/) and tus-js-client 4.3.1 bundled for the
 // browser with esbuild (its "browser" build, platform 'browser', ES module), <dir>/dist is a
-// symlink to the repo's built dist/. Also a small static handler for the same dir, used by
-// bench/throttle-proxy.mjs to serve the page from its own origin.
+// symlink to the repo's built dist/ (startServer({ root: dir }) serves both).
 // It does not build dist/ (npm run bench does), write into the repo, or serve anything itself.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -18,7 +17,7 @@ export async function preparePageRoot(dir) {
   await fsp.mkdir(www, { recursive: true });
   if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) throw new Error('dist/ is not built: run `node scripts/build.mjs` first');
   await fsp.symlink(path.join(ROOT, 'dist'), path.join(dir, 'dist'), 'dir');
-  for (const f of ['index.html', 'harness.js']) await fsp.copyFile(path.join(ROOT, 'bench', 'page', f), path.join(www, f));
+  for (const f of ['index.html', 'recorder.js', 'bench.js']) await fsp.copyFile(path.join(ROOT, 'tests', 'support', 'page', f), path.join(www, f));
   await esbuild.build({
     stdin: { contents: "export { Upload } from 'tus-js-client';", resolveDir: ROOT, loader: 'js' },
     bundle: true, platform: 'browser', format: 'esm', minify: true, target: 'es2020',
@@ -30,20 +29,4 @@ export async function preparePageRoot(dir) {
 /** The installed tus-js-client version (from its package.json). */
 export function tusJsClientVersion() {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'tus-js-client', 'package.json'), 'utf8')).version;
-}
-
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm' };
-
-/** Serves GET <dir>/dist/* at /dist/* and <dir>/www/* at /*; answers false if it is not a page path. */
-export function staticHandler(dir) {
-  return async (req, res) => {
-    const pathname = decodeURIComponent((req.url || '/').split('?')[0]);
-    const [base, rel] = pathname.startsWith('/dist/') ? [path.join(dir, 'dist'), pathname.slice(6)] : [path.join(dir, 'www'), pathname.slice(1) || 'index.html'];
-    const file = path.resolve(base, rel);
-    if (!file.startsWith(base + path.sep) || req.method !== 'GET') { res.writeHead(404); res.end(); return; }
-    const stat = await fsp.stat(file).catch(() => null);
-    if (!stat?.isFile()) { res.writeHead(404); res.end(); return; }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Length': stat.size, 'Cache-Control': 'no-store' });
-    fs.createReadStream(file).pipe(res);
-  };
 }

@@ -10,6 +10,10 @@ import path from 'node:path';
 import { ROOT, tusJsClientVersion } from './page-root.mjs';
 import { GiB, MiB, longTaskSummary, median, smoothness } from './stats.mjs';
 
+// The "## " headings that mark each benchmark group's section in BENCHMARKS.md (a section is
+// recognised by its heading's start, so the rest of the heading can say what was measured).
+export const HEADINGS = { loopback: '## Loopback: ', throttled: '## Throttled link: ', memory: '## Memory and main thread: ' };
+
 export const f0 = (x) => x.toFixed(0);
 export const f2 = (x) => x.toFixed(2);
 export const size = (b) => (b >= GiB && b % GiB === 0 ? `${b / GiB} GiB` : `${+(b / MiB).toFixed(1)} MiB`);

@@ -3,8 +3,7 @@
 // the best tus-js-client configuration), the issue targets stated beside the figures (never
 // asserted), and the progress-event table. It measures nothing and writes no file.
 import { tusJsClientVersion } from './page-root.mjs';
-import { f0, f2, medianOf, met, PROGRESS_HEAD, PROGRESS_TEXT, progressRows, runsList, size, stamp } from './report-common.mjs';
-import { HEADINGS } from './report-headings.mjs';
+import { f0, f2, medianOf, met, PROGRESS_HEAD, PROGRESS_TEXT, progressRows, runsList, size, stamp, HEADINGS } from './report-common.mjs';
 
 export function renderLoopback(r, meta) {
   const byKey = Object.fromEntries(r.rows.map((row) => [row.client.key, row]));

@@ -2,8 +2,7 @@
 // wasm memory, the browsers' resident memory and long tasks were measured, one table row per
 // client for Chromium and one for Firefox. It measures nothing and writes no file.
 import { longTaskSummary, median } from './stats.mjs';
-import { f0, mib, ms, size, stamp } from './report-common.mjs';
-import { HEADINGS } from './report-headings.mjs';
+import { f0, mib, ms, size, stamp, HEADINGS } from './report-common.mjs';
 
 export function renderMemory(r, meta) {
   const rows = r.rows.map((row) => {
@@ -37,7 +36,7 @@ The same file, uploaded ${r.reps} time${r.reps > 1 ? 's' : ''} by each client in
 browser for the group, the benchmark page loaded afresh for every run. Firefox is driven over
 classic WebDriver (geckodriver, bench/firefox.mjs), not over WebDriver BiDi as in the test
 suites: under BiDi (the same uploads through bench/browser.mjs's \`runInPage\` in a Firefox from
-scripts/browsers.mjs's \`launchBrowser\`) Firefox's anonymous memory grew with the bytes
+tests/support/browsers.mjs's \`launchPuppeteer\`) Firefox's anonymous memory grew with the bytes
 uploaded, to about 13 GB for 6 GiB, for plain fetch, XMLHttpRequest and ferry alike, and every
 client ran about three times slower; most likely the automation keeps request bodies for its
 network events. Over classic WebDriver it stayed flat. Firefox has no DevTools-protocol heap metrics or

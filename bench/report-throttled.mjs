@@ -4,8 +4,7 @@
 // the progress-event table. It measures nothing and writes no file.
 import { tusJsClientVersion } from './page-root.mjs';
 import { GiB } from './stats.mjs';
-import { f0, f2, medianOf, met, PROGRESS_HEAD, PROGRESS_TEXT, progressRows, runsList, size, stamp } from './report-common.mjs';
-import { HEADINGS } from './report-headings.mjs';
+import { f0, f2, medianOf, met, PROGRESS_HEAD, PROGRESS_TEXT, progressRows, runsList, size, stamp, HEADINGS } from './report-common.mjs';
 
 const MODE_LABEL = { 'per-connection': '50 Mbit/s per connection', shared: '50 Mbit/s shared by all connections' };
 
@@ -30,7 +29,7 @@ ${stamp(meta)}
 
 One file of ${size(r.size)} of random bytes uploaded from headless Chromium (picked through \`<input type=file>\`,
 a fresh page per run) to rustus ${r.rustus} on 127.0.0.1 through a throttling proxy of the
-project's own (bench/throttle-proxy.mjs), which also serves the page (same-origin, no CORS).
+project's own (tests/support/fault-proxy.mjs's throttle), which also serves the page (same-origin, no CORS).
 The proxy lets request bodies through at ${r.link.rate / 1e6} Mbit/s (${f2(linkMBps)} MB/s) and delays
 request heads and body bytes by ${r.link.delayMs} ms on the way in and response heads by ${r.link.delayMs} ms on the
 way back (${2 * r.link.delayMs} ms per request/response round trip; a new connection's first request waits one

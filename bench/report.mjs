@@ -7,9 +7,9 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from './page-root.mjs';
-import { HEADINGS } from './report-headings.mjs';
 import { renderLoopback } from './report-loopback.mjs';
 import { renderMemory } from './report-memory.mjs';
+import { HEADINGS } from './report-common.mjs';
 import { renderThrottled } from './report-throttled.mjs';
 
 export { ferryBuild, machineFacts } from './report-common.mjs';
@@ -41,7 +41,7 @@ npm run size                           # builds, then prints the download-size t
 \`\`\`
 
 \`npm run bench\` runs bench/upload.mjs, which starts every server it needs on 127.0.0.1
-(@tus/server through scripts/serve.mjs, rustus, the throttling proxy bench/throttle-proxy.mjs),
+(@tus/server through scripts/serve.mjs, rustus, the throttling proxy tests/support/fault-proxy.mjs),
 one headless Chromium, and writes files of random bytes to a temp dir; it deletes them and
 stops what it started when it ends. Every group uploads each file several times per client,
 interleaved, checks every stored upload by SHA-256 against the source, and reports medians and

@@ -1,8 +1,7 @@
 // Small numeric helpers shared by the benchmark groups: median, MB/s, progress-event
 // smoothness. Pure functions; no I/O, no thresholds, no pass/fail.
 
-export const MiB = 1024 * 1024;
-export const GiB = 1024 * MiB;
+export { GiB, MiB } from '../tests/support/util.mjs';
 
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -17,10 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './serve.mjs';
 import { mulberry32, startFaultProxy } from '../tests/support/fault-proxy.mjs';
-import {
-  MiB, checkUpload, launchBrowser, median, openPage, resumeTimes, setOffline, startUpload, uploadId,
-  writeSourceFile,
-} from '../tests/support/fault-harness.mjs';
+import { checkUpload, median, resumeTimes } from '../tests/support/checks.mjs';
+import { writeRandomFile } from '../tests/support/files.mjs';
+import { launch } from '../tests/support/page-driver.mjs';
+import { getRun, startRun, untilDone } from '../tests/support/recorder.mjs';
+import { MiB, sleep, uploadId } from '../tests/support/util.mjs';
 
 function parseArgs(argv) {
   const o = { runs: 10, seed: 1, rate: 0.2, sizeMib: 48, chunkMib: 4, json: null, offlineShare: 0.7, timeoutS: 120 };
@@ -64,9 +65,8 @@ if (args.help) {
 const SIZE = Math.round(args.sizeMib * MiB);
 const CHUNK = Math.round(args.chunkMib * MiB);
 const OPTIONS = {
-  endpoint: '/files/', chunkSize: CHUNK, retry: { baseDelay: 100, maxDelay: 1000 }, stallTimeout: 2000, progressInterval: 10,
+  endpoint: '/files/', chunkSize: CHUNK, retry: { baseDelay: 100, maxDelay: 1000 }, stallTimeout: 2000, progressInterval: 10, track: false,
 };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-chaos-'));
 let srv;
@@ -92,7 +92,7 @@ async function oneRun(seed, source) {
     : null;
   const proxy = await startFaultProxy({ upstream: srv.url });
   proxy.randomFaults({ seed, rate: args.rate, stallMs: 4000 });
-  const page = await openPage(browser, proxy);
+  const page = await browser.open(`${proxy.url}test/`);
   const tasks = [];
   let offlineDone = false;
   let onlineAt = null; // node clock, for matching proxy log times
@@ -103,22 +103,23 @@ async function oneRun(seed, source) {
         if (info.method !== 'PATCH' || ++patches !== offline.atPatch) return;
         proxy.events.off('request', onRequest);
         tasks.push((async () => {
-          await setOffline(page, true);
+          await page.setOffline(true);
           proxy.dropConnections(); // the network went away: what was in flight dies
           await sleep(offline.ms);
           onlineAt = Date.now();
-          await setOffline(page, false);
+          await page.setOffline(false);
           offlineDone = true;
         })());
       };
       proxy.events.on('request', onRequest);
     }
-    const up = await startUpload(page, source.path, OPTIONS);
+    await page.pick(source.path);
+    await startRun(page, 'u', OPTIONS);
     let rec;
     try {
-      rec = await up.wait(args.timeoutS * 1000);
+      rec = await untilDone(page, 'u', args.timeoutS * 1000);
     } catch (err) {
-      rec = await up.snapshot().catch(() => null);
+      rec = await getRun(page, 'u').catch(() => null);
       return {
         seed, ok: false, byteExact: false, onePost: false, problems: [err.message], offline, overhead: null,
         recoveries: [], resumes: [], faults: proxy.randomLog.map((f) => f.kind), ms: null,
@@ -128,14 +129,14 @@ async function oneRun(seed, source) {
     const faultStates = proxy.randomLog.length || offlineDone ? ['reconnecting', 'resuming', 'offline'] : [];
     if (args.verbose) {
       const t0 = proxy.log[0]?.startedAt ?? 0;
-      console.log(`  plan ${JSON.stringify(offline)}\n  states ${rec.states.map((x) => `${x.s}@${x.t}`).join(' ')}`
-        + `\n  net ${JSON.stringify(rec.net)}\n  progress ${rec.progress.map((x) => `${x.b}@${x.t}`).join(' ')}`
+      console.log(`  plan ${JSON.stringify(offline)}\n  states ${rec.stateLog.map((x) => `${x.s}@${x.t}`).join(' ')}`
+        + `\n  net ${JSON.stringify(rec.net)}\n  progress ${rec.progress.map((x) => `${x.bytesConfirmed}@${x.t}`).join(' ')}`
         + `\n  reconnecting ${rec.reconnecting.map((x) => `${x.reason?.code}/${x.reason?.status ?? ''}@${x.t}+${x.retryIn}`).join(' ')}`
         + `\n  proxy ${proxy.log.filter((e) => e.path.startsWith('/files')).map((e) => `${e.method}@${e.uploadOffset ?? ''}`
           + `${e.fault ? `[${e.fault}]` : ''}->${e.status ?? e.outcome} +${e.startedAt - t0}..${e.endedAt - t0}`).join('\n        ')}`);
     }
     const { problems, stats } = await checkUpload({ rec, source, proxy, dataDir: srv.dataDir, chunkSize: CHUNK, faultStates });
-    if (offline && offlineDone && !rec.states.some((x) => x.s === 'offline')) {
+    if (offline && offlineDone && !rec.states.includes('offline')) {
       // Not a failure: ferry shows `offline` when it is about to send and the browser is
       // offline; a retry wait (e.g. Retry-After) that ends after going online never does.
       problems.push('note: the browser was offline but the state never showed offline');
@@ -180,9 +181,9 @@ async function oneRun(seed, source) {
 }
 
 try {
-  const source = await writeSourceFile(path.join(tmp, 'source.bin'), SIZE);
+  const source = await writeRandomFile(path.join(tmp, 'source.bin'), SIZE);
   srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store') });
-  browser = await launchBrowser('chromium');
+  browser = await launch('chromium');
   console.log(`chaos: ${args.runs} runs in chromium, seeds ${args.seed}..${args.seed + args.runs - 1}, `
     + `fault rate ${args.rate} on PATCH/HEAD, offline in ~${Math.round(args.offlineShare * 100)}% of runs, `
     + `${args.sizeMib} MiB file, ${args.chunkMib} MiB chunks`);

@@ -9,12 +9,12 @@
 //
 //   const weed = await startSeaweed({ dir });   // -> { pid, s3Endpoint, filerUrl, bucket, credentials, stop() }
 //   new S3Store(s3StoreOptions(weed)); s3Client(weed)
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startProcess } from '../tests/support/process.mjs';
 
 // The AWS SDK (through @tus/s3-store) warns on every start that its 2027 releases will need
 // Node 22; that says nothing about these uploads, so the demo and the tests keep it quiet.
@@ -34,18 +34,6 @@ function portFree(port) {
   });
 }
 
-/** A port the kernel hands out as free on 127.0.0.1 (closed again at once). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * `n` distinct ports p with p and p + 10000 both free: SeaweedFS puts each gRPC port at its
  * HTTP port + 10000, and its built-in worker dials the admin's gRPC port there whatever the
@@ -61,8 +49,6 @@ async function portPairs(n) {
   if (out.length < n) throw new Error('no free port pairs for SeaweedFS');
   return out;
 }
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts `weed mini` with its data in `dir` (created if missing). Resolves once the S3 gateway
@@ -93,44 +79,17 @@ export async function startSeaweed({ dir, tusMaxSizeMB, log } = {}) {
   ];
   if (tusMaxSizeMB) args.push(`-filer.tusMaxSizeMB=${tusMaxSizeMB}`);
   await fsp.mkdir(path.join(dir, 'data'), { recursive: true });
-  const child = spawn(WEED, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const sink = (d) => { if (log) log(String(d)); else if (output.length < 200_000) output += d; };
-  child.stdout.on('data', sink);
-  child.stderr.on('data', sink);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  let gone = false;
-  exited.then(() => { gone = true; });
-
   const s3Endpoint = `http://127.0.0.1:${s3}`;
   const filerUrl = `http://127.0.0.1:${filer}`;
-  const stop = async () => {
-    if (!gone) {
-      try { process.kill(child.pid, 'SIGTERM'); } catch { /* already gone */ }
-      const t = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }, 10_000);
-      await exited;
-      clearTimeout(t);
-    }
-  };
-
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (gone) throw new Error(`weed mini exited before it was ready:\n${output.slice(-4000)}`);
-    const ok = await Promise.all([
-      fetch(`${s3Endpoint}/${BUCKET}`, { method: 'HEAD' }).then((r) => r.status !== 404 && r.status < 500, () => false),
-      fetch(`${filerUrl}/.tus/`, { method: 'OPTIONS' }).then((r) => r.ok, () => false),
-    ]);
-    // An unsigned HEAD on an existing bucket is refused (403); a missing one is 404.
-    if (ok.every(Boolean)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`weed mini was not ready within 60 s:\n${output.slice(-4000)}`);
-    }
-    await sleep(200);
-  }
+  // An unsigned HEAD on an existing bucket is refused (403); a missing one is 404.
+  const ready = async () => (await Promise.all([
+    fetch(`${s3Endpoint}/${BUCKET}`, { method: 'HEAD' }).then((r) => r.status !== 404 && r.status < 500, () => false),
+    fetch(`${filerUrl}/.tus/`, { method: 'OPTIONS' }).then((r) => r.ok, () => false),
+  ])).every(Boolean);
+  const proc = await startProcess('weed mini', WEED, args, { cwd: dir, ready, log });
   return {
-    pid: child.pid, dir, s3Endpoint, filerUrl, bucket: BUCKET, credentials: { ...CREDENTIALS },
-    region: 'us-east-1', exited, stop, output: () => output,
+    pid: proc.pid, dir, s3Endpoint, filerUrl, bucket: BUCKET, credentials: { ...CREDENTIALS },
+    region: 'us-east-1', exited: proc.exited, stop: () => proc.stop(), output: proc.output,
   };
 }
 

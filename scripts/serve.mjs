@@ -1,6 +1,6 @@
 // Development and test server for ferry: one Node HTTP server, one origin, 127.0.0.1 only.
 //   /files/*  -> a real @tus/server 2 with a FileStore (uploads land in dataDir as <id> + <id>.json)
-//   /dist/*   -> the built SDK (repo dist/), /test/* -> tests/e2e/fixture/, anything else -> www/
+//   /dist/*   -> the built SDK (repo dist/), /test/* -> tests/support/page/, anything else -> www/
 // It records every POST/PATCH/HEAD/DELETE under /files in `log` so tests can compare what the
 // page reported with what the server confirmed. It does not build anything, does not mock the
 // tus server, and does not serve directory listings or files outside those three folders.
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Server } from '@tus/server';
 import { FileStore } from '@tus/file-store';
+import { uploadId } from '../tests/support/util.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -64,24 +65,17 @@ function toOffset(value) {
   return Number.isFinite(n) ? n : null;
 }
 
-function lastSegment(urlOrPath) {
-  if (!urlOrPath) return null;
-  let p = String(urlOrPath);
-  try { p = new URL(p, 'http://x').pathname; } catch { /* keep as is */ }
-  const seg = p.split('/').filter(Boolean).pop();
-  return seg ? decodeURIComponent(seg) : null;
-}
-
 /** Wrap one /files request so its outcome lands in `log` once the response is over. */
 function recordTusExchange(req, res, log) {
   const entry = {
     method: req.method,
-    id: req.method === 'POST' ? null : lastSegment(req.url),
+    id: req.method === 'POST' ? null : uploadId(req.url),
     status: null,
     requestOffset: toOffset(req.headers['upload-offset']),
     responseOffset: null,
     bodyBytes: 0,
     uploadLength: toOffset(req.headers['upload-length']),
+    authorization: req.headers.authorization ?? null,
     location: null,
     completed: false,
     startedAt: Date.now(),
@@ -105,7 +99,7 @@ function recordTusExchange(req, res, log) {
     entry.status = res.statusCode;
     entry.responseOffset = toOffset(header('upload-offset'));
     entry.location = header('location') ?? null;
-    if (entry.method === 'POST') entry.id = lastSegment(entry.location);
+    if (entry.method === 'POST') entry.id = uploadId(entry.location);
     entry.completed = res.writableFinished;
     entry.endedAt = Date.now();
     log.push(entry);
@@ -120,7 +114,7 @@ function resolveStatic(root, urlPath) {
     base = path.join(root, 'dist');
     rel = urlPath.slice('/dist'.length);
   } else if (urlPath === '/test' || urlPath.startsWith('/test/')) {
-    base = path.join(root, 'tests', 'e2e', 'fixture');
+    base = path.join(root, 'tests', 'support', 'page');
     rel = urlPath.slice('/test'.length);
   } else {
     base = path.join(root, 'www');

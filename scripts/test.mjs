@@ -1,21 +1,27 @@
-// Runs every test tier in order and counts tests passed and failed, streaming each tier's
-// output: (a) src/core names no platform crate, (b) cargo test on the host, (c) the build,
-// (d) wasm-bindgen tests in headless Chromium and Firefox (page and Worker) against a live
-// @tus/server, (e) end-to-end tests in tests/e2e/*.test.mjs, (f) WebKit: the wasm-bindgen
-// tests in WebKitGTK's MiniBrowser (WebKitWebDriver under xvfb-run) and the end-to-end tests
-// in tests/e2e/webkit/ over W3C WebDriver, (g) integrations, (h) the server interop matrix
-// (tests/servers/: rustus, tuspyserver, SeaweedFS, @tus/server with FileStore and S3Store).
-// The last line is `N passed, N failed`;
-// the exit code is 1 if anything failed or a tier crashed (a crash counts as a failure).
-// It installs nothing (setup.sh does) and stops only the processes it started.
+// Runs the test tiers in order and counts tests passed and failed, streaming each tier's
+// output. TIERS below is the one list of tiers: `npm test` runs them all (after setup.sh),
+// package.json's `test:<tier>` scripts run `node scripts/test.mjs <tier>`, and CI runs
+// `npm test` (.ci/run). The tiers: (a) purity: src/core names no platform crate and the SDK
+// never calls Blob.stream(); (b) lint (scripts/lint.mjs); (c) cargo test on the host; (d) the
+// build; (e) type tests; (f) wasm-bindgen tests in headless Chromium and Firefox (page and
+// Worker) against a live @tus/server; (g) end-to-end tests in tests/e2e/*.test.mjs, each
+// scenario in Chromium, Firefox and WebKit (tests/support/page-driver.mjs); (h) the
+// wasm-bindgen tests in WebKitGTK's MiniBrowser; (i) integrations; (j) the server interop
+// matrix (tests/servers/).
+// Each tier prints one row of the summary table; the last line is `N passed, N failed`. A
+// skipped or todo test counts as a failure unless its reason names a capability the engine
+// lacks (`can.<name>: why`), which is reported as not applicable. The exit code is 1 if
+// anything failed or a tier crashed (a crash counts as a failure). It installs nothing
+// (setup.sh does) and stops only the processes it started.
 //
-//   node scripts/test.mjs [purity|cargo|build|types|browser|e2e|webkit|integrations|servers ...]   (all by default)
+//   node scripts/test.mjs [tier ...]   (all by default; tiers: see TIERS)
 import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS, FIREFOX_PREFS } from './browsers.mjs';
+import fs from 'node:fs';
+import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../tests/support/browsers.mjs';
 import { startServer } from './serve.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -73,6 +79,27 @@ function libtestCounts(output) {
   return { passed, failed };
 }
 
+/**
+ * Counts node:test's spec summary. Skipped and todo tests are failures unless their reason is
+ * a capability (`# can.<name>: ...`), which is counted as not applicable instead.
+ */
+function nodeTestCounts(output, code) {
+  const text = stripAnsi(output);
+  const count = (label) => Number(text.match(new RegExp(`^\\S* ?${label} (\\d+)$`, 'm'))?.[1] ?? 0);
+  const capability = [...text.matchAll(/^\s*\S+ (.*) \([\d.]+m?s\) # (can\.\w+: .*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+  for (const c of capability) console.log(`[test] not applicable: ${c}`);
+  const unexplained = count('skipped') + count('todo') - capability.length;
+  return withCrash({
+    passed: count('pass'), failed: count('fail') + count('cancelled') + Math.max(0, unexplained), notApplicable: capability.length,
+  }, code);
+}
+
+/** Runs `node --test` on `files`; resolves to its counts. */
+async function nodeTests(files, { timeoutMs, extraEnv, flags = [] }) {
+  const { code, output } = await run('node', ['--test', '--test-reporter=spec', ...flags, ...files], { timeoutMs, extraEnv });
+  return nodeTestCounts(output, code);
+}
+
 /** A command that exits non-zero without reporting a failed test has crashed: one failure. */
 function withCrash(counts, code) {
   if (code !== 0 && counts.failed === 0) {
@@ -115,7 +142,54 @@ async function corePurity() {
   await walk(path.join(root, 'src', 'core'));
   for (const h of hits) console.log(h);
   console.log(hits.length ? `src/core names ${hits.length} platform item(s)` : 'src/core is platform-free');
-  return { passed: hits.length ? 0 : 1, failed: hits.length ? 1 : 0 };
+  const streams = neverStreams();
+  const drift = tierScriptDrift();
+  return { passed: [hits, streams, drift].filter((h) => !h.length).length, failed: [hits, streams, drift].filter((h) => h.length).length };
+}
+
+/**
+ * The SDK reads files only with Blob.slice: no `.stream(` in JS/TS, no web-sys ReadableStream
+ * binding in Rust, in js/src, src and dist. Returns the offending lines.
+ */
+function neverStreams() {
+  const hits = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (/\.(ts|tsx|js|mjs|rs)$/.test(entry.name)) {
+        fs.readFileSync(p, 'utf8').split('\n').forEach((line, i) => {
+          if (/\.stream\s*\(|\bReadableStream\b|web_sys::ReadableStream/.test(line)) hits.push(`${path.relative(root, p)}:${i + 1}: ${line.trim()}`);
+        });
+      }
+    }
+  };
+  for (const dir of ['js/src', 'src', 'dist'].filter((d) => fs.existsSync(path.join(root, d)))) walk(path.join(root, dir));
+  for (const h of hits) console.log(h);
+  console.log(hits.length ? `the SDK calls Blob.stream() or ReadableStream ${hits.length} time(s)` : 'the SDK never calls Blob.stream()');
+  return hits;
+}
+
+/** package.json's test:<tier> scripts are exactly `node scripts/test.mjs <tier>`, one per tier. */
+function tierScriptDrift() {
+  const scripts = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
+  const want = Object.fromEntries(TIERS.map(([, key]) => [`test:${key}`, `node scripts/test.mjs ${key}`]));
+  const have = Object.fromEntries(Object.entries(scripts).filter(([k]) => k.startsWith('test:')));
+  const drift = [...new Set([...Object.keys(want), ...Object.keys(have)])].filter((k) => want[k] !== have[k]).map((k) => `${k}: "${have[k]}", expected "${want[k]}"`);
+  for (const d of drift) console.log(`package.json ${d}`);
+  console.log(drift.length ? 'package.json\'s test scripts drifted from scripts/test.mjs\'s TIERS' : 'package.json\'s test scripts are the tiers');
+  return drift;
+}
+
+/** scripts/lint.mjs, counted by its own last line `N passed, N failed`. */
+async function lint() {
+  if (!fs.existsSync(path.join(root, 'scripts', 'lint.mjs'))) {
+    console.log('scripts/lint.mjs is missing');
+    return { passed: 0, failed: 1 };
+  }
+  const { code, output } = await run('node', ['scripts/lint.mjs'], { timeoutMs: 10 * MIN });
+  const last = stripAnsi(output).trim().split('\n').at(-1)?.match(/^(\d+) passed, (\d+) failed$/);
+  return withCrash(last ? { passed: Number(last[1]), failed: Number(last[2]) } : { passed: 0, failed: 0 }, code);
 }
 
 async function cargoTest() {
@@ -162,22 +236,18 @@ async function browserTests() {
   }
 }
 
+// Every scenario file in tests/e2e, each in Chromium, Firefox and WebKit.
 async function endToEnd() {
-  // tests/e2e/*.test.mjs (Chromium and Firefox); tests/e2e/webkit/ is the WebKit tier's.
-  const e2eFiles = (await fsp.readdir(path.join(root, 'tests', 'e2e'))).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => `tests/e2e/${f}`);
-  const { code, output } = await run('node', ['--test', '--test-reporter=spec', ...e2eFiles], { timeoutMs: 12 * MIN });
-  const text = stripAnsi(output);
-  const count = (label) => Number(text.match(new RegExp(`^\\S* ?${label} (\\d+)$`, 'm'))?.[1] ?? 0);
-  return withCrash({ passed: count('pass'), failed: count('fail') + count('cancelled') + count('todo') + count('skipped') }, code);
+  const files = fs.readdirSync(path.join(root, 'tests', 'e2e')).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => `tests/e2e/${f}`);
+  return nodeTests(files, { timeoutMs: 40 * MIN });
 }
 
-// (f) WebKit, Safari's engine. wasm-bindgen-test-runner starts SAFARIDRIVER itself and asks for
+// (h) WebKit, Safari's engine. wasm-bindgen-test-runner starts SAFARIDRIVER itself and asks for
 // a session with empty capabilities (it ignores webdriver.json for Safari); WebKitWebDriver
 // then launches its default browser, MiniBrowser --automation, which needs an X display.
 async function webkitTests() {
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-webkit-'));
   const srv = await startServer({ port: 0, dataDir: path.join(tmp, 'uploads') });
-  let wasm;
   try {
     const { code, output } = await run(
       'xvfb-run',
@@ -185,16 +255,11 @@ async function webkitTests() {
         '--', '--test', 'browser', '--test', 'worker'],
       { extraEnv: { FERRY_TEST_ENDPOINT: srv.endpoint, WASM_BINDGEN_TEST_TIMEOUT: '120' }, timeoutMs: 8 * MIN },
     );
-    wasm = withCrash(libtestCounts(output), code);
+    return withCrash(libtestCounts(output), code);
   } finally {
     await srv.close();
     await fsp.rm(tmp, { recursive: true, force: true });
   }
-  const { code, output } = await run('node', ['--test', '--test-reporter=spec', 'tests/e2e/webkit/'], { timeoutMs: 10 * MIN });
-  const text = stripAnsi(output);
-  const count = (label) => Number(text.match(new RegExp(`^\\S* ?${label} (\\d+)$`, 'm'))?.[1] ?? 0);
-  const e2e = withCrash({ passed: count('pass'), failed: count('fail') + count('cancelled') + count('todo') + count('skipped') }, code);
-  return { passed: wasm.passed + e2e.passed, failed: wasm.failed + e2e.failed };
 }
 
 async function typeTests() {
@@ -206,37 +271,28 @@ async function typeTests() {
 // fault proxy's own tests, and the Next.js example built and driven in both browsers.
 async function integrations() {
   const suites = ['tests/support/', 'tests/package/', 'tests/react/', 'tests/queue/', 'tests/cors/', 'examples/nextjs/test/'];
-  const { code, output } = await run(
-    'node',
-    ['--test', '--test-concurrency=1', '--test-timeout=1800000', '--test-reporter=spec', ...suites],
-    { timeoutMs: 20 * MIN, extraEnv: { NEXT_TELEMETRY_DISABLED: '1' } },
-  );
-  const text = stripAnsi(output);
-  const count = (label) => Number(text.match(new RegExp(`^\\S* ?${label} (\\d+)$`, 'm'))?.[1] ?? 0);
-  return withCrash({ passed: count('pass'), failed: count('fail') + count('cancelled') + count('todo') + count('skipped') }, code);
+  return nodeTests(suites, {
+    timeoutMs: 20 * MIN, extraEnv: { NEXT_TELEMETRY_DISABLED: '1' }, flags: ['--test-concurrency=1', '--test-timeout=1800000'],
+  });
 }
 
 // Every scenario against every real TUS server in Chromium and Firefox (tests/servers/), with
-// one timed upload per server instead of three; `npm run test:servers` runs the full one and
+// one timed upload per server instead of three; `npm run servers:docs` runs the full one and
 // writes the tables into README.md and BENCHMARKS.md.
 async function serverMatrix() {
-  const { code, output } = await run(
-    'node', ['--test', '--test-reporter=spec', 'tests/servers/'],
-    { timeoutMs: 15 * MIN, extraEnv: { FERRY_MATRIX: 'quick' } },
-  );
-  const text = stripAnsi(output);
-  const count = (label) => Number(text.match(new RegExp(`^\\S* ?${label} (\\d+)$`, 'm'))?.[1] ?? 0);
-  return withCrash({ passed: count('pass'), failed: count('fail') + count('cancelled') + count('todo') + count('skipped') }, code);
+  const full = process.env.FERRY_MATRIX_DOCS === '1';
+  return nodeTests(['tests/servers/'], { timeoutMs: (full ? 40 : 15) * MIN, extraEnv: full ? {} : { FERRY_MATRIX: 'quick' } });
 }
 
 const TIERS = [
-  ['core purity', 'purity', corePurity],
+  ['core purity, no Blob.stream(), tier scripts', 'purity', corePurity],
+  ['lint', 'lint', lint],
   ['cargo test', 'cargo', cargoTest],
   ['build', 'build', build],
   ['type tests', 'types', typeTests],
   ['browser tests (wasm-pack)', 'browser', browserTests],
-  ['end-to-end', 'e2e', endToEnd],
-  ['WebKit (wasm-bindgen tests, end-to-end over WebDriver)', 'webkit', webkitTests],
+  ['end-to-end in Chromium, Firefox and WebKit', 'e2e', endToEnd],
+  ['WebKit (wasm-bindgen tests)', 'webkit', webkitTests],
   ['integrations (package, React, queue, CORS, Next.js)', 'integrations', integrations],
   ['server matrix (rustus, tuspyserver, SeaweedFS, @tus/server + FileStore / S3Store)', 'servers', serverMatrix],
 ];
@@ -272,7 +328,8 @@ for (const [name, key, tier] of TIERS) {
   }
   passed += counts.passed;
   failed += counts.failed;
-  summary.push(`${name}: ${counts.passed} passed, ${counts.failed} failed (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  const na = counts.notApplicable ? `, ${counts.notApplicable} not applicable` : '';
+  summary.push(`${name.padEnd(48)} ${String(counts.passed).padStart(5)} passed ${String(counts.failed).padStart(4)} failed${na} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
 console.log('\n=== summary ===');
 for (const line of summary) console.log(line);

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { BROWSERS } from '../e2e/helpers.mjs';
+import { PUPPETEER_ENGINES as BROWSERS } from '../support/browsers.mjs';
 import { launch, openPage, servePage } from '../react/harness.mjs';
 
 const without = (header, name) => (h) => {

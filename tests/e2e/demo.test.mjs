@@ -1,5 +1,5 @@
-// Demo page tier: the demo (www/, what `npm run demo` serves) driven in headless Chromium and
-// Firefox against a real @tus/server (scripts/serve.mjs startServer), asserting on what the
+// Demo page tier: the demo (www/, what `npm run demo` serves) driven in Chromium, Firefox and
+// WebKit (tests/support/page-driver.mjs) against a real @tus/server (scripts/serve.mjs startServer), asserting on what the
 // page SHOWS (row names, badge `data-state` and text, `aria-valuenow` of the progress bar,
 // bytes/speed/ETA text, buttons, the "Continue your uploads" list) and on what the server
 // stored (SHA-256 of FileStore's <dataDir>/<id>) and logged (srv.log). Per browser:
@@ -11,16 +11,16 @@
 //     "Forget" removes one row; picking the other file from its row continues the same upload
 //     (no POST, only the missing bytes plus at most one chunk) to completion;
 //  5. drag-and-drop: a synthetic dragover/drop carrying a DataTransfer built in the page from a
-//     File made in the page (works in both browsers: it is plain page script, not BiDi input);
+//     File made in the page (works in every engine: it is plain page script, not driver input);
 //  6. Cancel: badge aborted, DELETE answered, the server no longer knows the upload (HEAD 404);
 //  7. a 503 with Retry-After: 3 on a PATCH: the badge counts down "reconnecting in N s" and the
 //     upload goes on; after a 503 with Retry-After: 120, "Retry now" continues at once.
 // A screenshot of each key moment goes to test-output/demo/<browser>-<scenario>-<moment>.png
 // (gitignored). Needs `node scripts/build.mjs` first.
 //
-// Uploads are slowed by a small bandwidth-limiting reverse proxy defined here (127.0.0.1): the
-// page is loaded through it, so PATCH bodies reach the server at a chosen rate in both
-// browsers alike; it can also answer one chosen request with a status of its own (scenario 7).
+// Uploads are slowed by tests/support/fault-proxy.mjs's throttle (127.0.0.1): the page is
+// loaded through it, so PATCH bodies reach the server at a chosen rate in every engine
+// alike; it also answers one chosen request with a status of its own (scenario 7).
 // It does not mock the TUS server, does not touch the SDK or its options beyond the page's own
 // chunk-size select, does not test the SDK's protocol edge cases (the other e2e files do), and
 // stops only the browsers and servers it starts.
@@ -28,90 +28,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../scripts/serve.mjs';
-import { BROWSERS, launch, sha256File, uploadId, writeRandomFile } from './helpers.mjs';
+import { startFaultProxy } from '../support/fault-proxy.mjs';
+import { sha256File, writeRandomFile } from '../support/files.mjs';
+import { engines, launch } from '../support/page-driver.mjs';
+import { MiB, sleep, uploadId } from '../support/util.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHOTS = path.join(ROOT, 'test-output', 'demo');
-const MiB = 1024 * 1024;
 const TIMEOUT = 60_000;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---- a bandwidth-limited reverse proxy in front of the real server -----------------------
-
-/**
- * Forwards every request to `upstream` (Host kept, so @tus/server's Location names the proxy)
- * and feeds request bodies through one shared token bucket of `proxy.rate` bytes per second,
- * like a slow uplink. `proxy.failNext({ method, status, headers })` answers the next matching
- * request itself (after reading its body) instead of forwarding it.
- */
-async function startThrottle(upstream) {
-  const up = new URL(upstream);
-  const agent = new http.Agent({ keepAlive: true });
-  let nextFree = 0;
-  const faults = [];
-  const proxy = { rate: Infinity, requests: [] };
-  proxy.failNext = (f) => faults.push(f);
-
-  /** Resolves when `n` more bytes may pass at the shared rate. */
-  const take = (n) => {
-    if (!Number.isFinite(proxy.rate)) return Promise.resolve();
-    const now = Date.now();
-    const start = Math.max(now, nextFree);
-    nextFree = start + (1000 * n) / proxy.rate;
-    return sleep(nextFree - now);
-  };
-
-  const server = http.createServer((req, res) => {
-    const pathname = req.url.split('?')[0];
-    const fi = faults.findIndex((f) => f.method === req.method && pathname.startsWith('/files'));
-    if (fi >= 0) {
-      const [f] = faults.splice(fi, 1);
-      proxy.requests.push({ method: req.method, path: pathname, fault: f.status, at: Date.now() });
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(f.status, { 'Tus-Resumable': '1.0.0', 'Content-Type': 'text/plain', ...f.headers });
-        res.end(`injected ${f.status}\n`);
-      });
-      return;
-    }
-    proxy.requests.push({ method: req.method, path: pathname, at: Date.now() });
-    const headers = { ...req.headers };
-    delete headers.connection;
-    delete headers['keep-alive'];
-    const out = http.request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers, agent }, (upRes) => {
-      res.writeHead(upRes.statusCode, upRes.headers);
-      upRes.pipe(res);
-      upRes.on('error', () => res.destroy());
-    });
-    out.on('error', () => res.destroy());
-    // The browser went away (pause, reload, abort): the server must see a cut request too.
-    res.on('close', () => { if (!res.writableFinished) out.destroy(); });
-    (async () => {
-      for await (const chunk of req) {
-        for (let i = 0; i < chunk.length; i += 64 * 1024) {
-          const piece = chunk.subarray(i, i + 64 * 1024);
-          await take(piece.length);
-          if (out.destroyed) return;
-          if (!out.write(piece)) await new Promise((r) => { out.once('drain', r); out.once('close', r); });
-        }
-      }
-      out.end();
-    })().catch(() => out.destroy());
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${server.address().port}/`;
-  proxy.close = () => new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-    agent.destroy();
-  });
-  return proxy;
-}
 
 // ---- fixtures ----------------------------------------------------------------------------
 
@@ -124,10 +52,10 @@ before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-demo-'));
   await fsp.mkdir(SHOTS, { recursive: true });
   srv = await startServer({ port: 0 });
-  proxy = await startThrottle(srv.url);
+  proxy = await startFaultProxy({ upstream: srv.url });
   const make = async (key, name, size) => {
     const p = path.join(tmp, name);
-    files[key] = { path: p, name, size, sha256: await writeRandomFile(p, size) };
+    files[key] = { path: p, name, size, sha256: (await writeRandomFile(p, size)).sha256 };
   };
   await make('big', 'holiday-video.bin', 24 * MiB);
   await make('small', 'notes.bin', 8 * MiB);
@@ -174,29 +102,23 @@ function installWatch() {
   snap();
 }
 
+const LOADED = () => document.readyState === 'complete' && document.getElementById('file');
+
 /** Opens the demo page (through the proxy) and starts recording what it shows. */
 async function openDemo(browser) {
-  const page = await browser.newPage();
-  page.errors = [];
-  page.on('pageerror', (err) => page.errors.push(err.message));
-  await page.goto(proxy.url);
-  await ready(page);
+  return ready(await browser.open(proxy.url, { ready: LOADED }));
+}
+
+/** The page lists stored sessions at load, which loads the engine: waits for that too. */
+async function ready(page) {
+  await page.waitFor(LOADED, { polling: 50, timeout: 20_000 });
+  await page.evaluate(async () => { await (await import('/dist/index.js')).listResumableUploads(); });
+  await page.evaluate(installWatch);
   return page;
 }
 
-async function ready(page) {
-  try {
-    // The page lists stored sessions at load, which loads the engine: wait for that too.
-    await page.waitForFunction(() => document.readyState === 'complete' && document.getElementById('file'), { polling: 50, timeout: 20_000 });
-    await page.evaluate(async () => { await (await import('/dist/index.js')).listResumableUploads(); });
-  } catch (err) {
-    throw new Error(`the demo page did not load (is dist/ built?): ${page.errors.join('; ') || err.message}`);
-  }
-  await page.evaluate(installWatch);
-}
-
-const shot = (page, browser, scenario, moment) =>
-  page.screenshot({ path: path.join(SHOTS, `${browser}-${scenario}-${moment}.png`), fullPage: true });
+const shot = (page, engine, scenario, moment) => page.screenshot(path.join(SHOTS, `${engine}-${scenario}-${moment}.png`));
+const texts = (page, selector) => page.evaluate((sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent), selector);
 
 /** What row `name` shows now, or null. */
 function rowInfo(page, name) {
@@ -234,27 +156,14 @@ async function waitRow(page, name, cond, what, timeout = TIMEOUT) {
 }
 
 /** Clicks (real input events) the element `sel` inside row `name`. */
-async function clickIn(page, name, sel) {
-  const handle = await page.evaluateHandle((n, s) => {
-    const row = [...document.querySelectorAll('#uploads .upload')].find((r) => r.querySelector('.name').textContent === n);
-    return row?.querySelector(s) ?? null;
-  }, name, sel);
-  const el = handle.asElement();
-  assert.ok(el, `row ${name} has ${sel}`);
-  await el.click();
-}
+const clickIn = (page, name, sel) => page.click((n, s) => [...document.querySelectorAll('#uploads .upload')]
+  .find((r) => r.querySelector('.name').textContent === n)?.querySelector(s) ?? null, name, sel);
 
 /** Sets the page's chunk-size select (as a user would pick an option). */
-async function chooseChunk(page, value) {
-  await page.select('#chunk', String(value));
-  assert.equal(await page.$eval('#chunk', (s) => s.value), String(value));
-}
+const chooseChunk = (page, value) => page.select('#chunk', String(value));
 
 /** Picks files with the page's file input. */
-async function pick(page, ...sources) {
-  const input = await page.$('#file');
-  await input.uploadFile(...sources.map((s) => s.path));
-}
+const pick = (page, ...sources) => page.setFiles('#file', sources.map((s) => s.path));
 
 /** The stored sessions, as the public API lists them in this page. */
 const listSessions = (page) => page.evaluate(async () => (await import('/dist/index.js')).listResumableUploads());
@@ -265,7 +174,7 @@ const postsSince = (t, size) => srv.log.filter((e) => e.method === 'POST' && e.s
 const entriesOf = (id, since = 0) => srv.log.filter((e) => e.id === id && e.startedAt >= since).sort((a, b) => a.startedAt - b.startedAt);
 
 /** Requests for upload `id` that reached the proxy at or after `t` (logged on arrival). */
-const arrivedSince = (id, t) => proxy.requests.filter((r) => r.at >= t && r.path === `/files/${id}`).map((r) => r.method);
+const arrivedSince = (id, t) => proxy.log.filter((r) => r.startedAt >= t && r.path === `/files/${id}`).map((r) => r.method);
 
 /** The one upload created for `source` since `t`. */
 function createdFor(source, t) {
@@ -318,7 +227,7 @@ function assertCompletedRow(info, source) {
 const SPEED = /^\d+(\.\d)? (B|KiB|MiB|GiB)\/s$/;
 const ETA = /^(\d+ s|\d+ min \d+ s|\d+ h \d+ min) left$/;
 
-for (const name of BROWSERS) {
+for (const name of engines()) {
   describe(`demo page in ${name}`, () => {
     let browser;
     before(async () => { browser = await launch(name); }, { timeout: 60_000 });
@@ -327,11 +236,11 @@ for (const name of BROWSERS) {
     test('1. two files picked with the file input: two rows, bars reach 100, completed, speed and ETA shown, stored byte for byte', { timeout: TIMEOUT }, async () => {
       const [big, small] = [files.big, files.small];
       const page = await openDemo(browser);
-      proxy.rate = 12 * MiB;
+      proxy.throttle({ bytesPerSec: 12 * MiB });
       const t0 = Date.now();
       await pick(page, big, small);
-      await page.waitForFunction(() => document.querySelectorAll('#uploads .upload').length >= 2, { polling: 20, timeout: 10_000 });
-      const names = await page.$$eval('#uploads .upload .name', (els) => els.map((e) => e.textContent));
+      await page.waitFor(() => document.querySelectorAll('#uploads .upload').length >= 2, { polling: 20, timeout: 10_000 });
+      const names = await texts(page, '#uploads .upload .name');
       assert.deepEqual(names.sort(), [big.name, small.name].sort(), 'one row per picked file');
       const mid = await waitRow(page, big.name, (r) => r.state === 'uploading' && r.value >= 10 && r.speed !== '', 'uploading with a speed');
       await shot(page, name, '1-pick', 'uploading');
@@ -358,7 +267,7 @@ for (const name of BROWSERS) {
       const source = files.pause;
       const page = await openDemo(browser);
       await chooseChunk(page, MiB);
-      proxy.rate = 6 * MiB;
+      proxy.throttle({ bytesPerSec: 6 * MiB });
       const t0 = Date.now();
       await pick(page, source);
       await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 15, 'some progress');
@@ -400,12 +309,12 @@ for (const name of BROWSERS) {
       const source = files.offline;
       const page = await openDemo(browser);
       await chooseChunk(page, MiB);
-      proxy.rate = 6 * MiB;
+      proxy.throttle({ bytesPerSec: 6 * MiB });
       const t0 = Date.now();
       await pick(page, source);
       await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 15, 'some progress');
       await page.click('#offline');
-      assert.equal(await page.$eval('#offline', (b) => [b.getAttribute('aria-pressed'), b.textContent].join()), 'true,Back online');
+      assert.equal(await page.evaluate(() => { const b = document.getElementById('offline'); return [b.getAttribute('aria-pressed'), b.textContent].join(); }), 'true,Back online');
       // The PATCH in flight finishes; then the upload waits for the network.
       const off = await waitRow(page, source.name, (r) => r.state === 'offline', 'badge offline', 10_000);
       assert.equal(off.badge, 'offline');
@@ -422,7 +331,7 @@ for (const name of BROWSERS) {
       assert.deepEqual(arrivedSince(id, offAt), [], 'nothing sent while offline');
 
       await page.click('#offline');
-      assert.equal(await page.$eval('#offline', (b) => [b.getAttribute('aria-pressed'), b.textContent].join()), 'false,Simulate offline');
+      assert.equal(await page.evaluate(() => { const b = document.getElementById('offline'); return [b.getAttribute('aria-pressed'), b.textContent].join(); }), 'false,Simulate offline');
       const done = await waitRow(page, source.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
       await shot(page, name, '3-offline', 'completed');
       assertCompletedRow(done, source);
@@ -437,7 +346,7 @@ for (const name of BROWSERS) {
       const [a, b] = [files.reloadA, files.reloadB];
       const page = await openDemo(browser);
       await chooseChunk(page, MiB);
-      proxy.rate = 6 * MiB;
+      proxy.throttle({ bytesPerSec: 6 * MiB });
       const t0 = Date.now();
       await pick(page, a, b);
       await waitRow(page, a.name, (r) => r.value >= 20, 'A at 20%');
@@ -451,8 +360,8 @@ for (const name of BROWSERS) {
       const atReload = { [a.name]: confirmed(idA), [b.name]: confirmed(idB) };
       assert.ok(atReload[a.name] < a.size && atReload[b.name] < b.size, `reloaded before the end: ${JSON.stringify(atReload)}`);
 
-      await page.waitForFunction(() => !document.getElementById('resumable').hidden, { polling: 50, timeout: 10_000 });
-      const listed = await page.$$eval('#sessions .session', (els) => els.map((e) => ({
+      await page.waitFor(() => !document.getElementById('resumable').hidden, { polling: 50, timeout: 10_000 });
+      const listed = await page.evaluate(() => [...document.querySelectorAll('#sessions .session')].map((e) => ({
         name: e.querySelector('.name').textContent, done: e.querySelector('.done').textContent,
       })));
       await shot(page, name, '4-reload', 'continue-list');
@@ -467,14 +376,13 @@ for (const name of BROWSERS) {
         const mib = `${(source.size / MiB).toFixed(1)} MiB`;
         assert.ok(item.done.startsWith(`${pct}% of ${mib} · `), `${source.name}: shows "${pct}% of ${mib}": ${item.done}`);
       }
-      assert.equal(await page.$$eval('#uploads .upload', (els) => els.length), 0, 'no upload runs after the reload');
+      assert.equal((await texts(page, '#uploads .upload')).length, 0, 'no upload runs after the reload');
 
       // Forget B: its row goes, its session goes, the server's upload is left alone.
-      const forget = await page.evaluateHandle((n) => [...document.querySelectorAll('#sessions .session')]
+      await page.click((n) => [...document.querySelectorAll('#sessions .session')]
         .find((e) => e.querySelector('.name').textContent === n)?.querySelector('.forget'), b.name);
-      await forget.asElement().click();
-      await page.waitForFunction((n) => ![...document.querySelectorAll('#sessions .session .name')].some((e) => e.textContent === n), { polling: 50, timeout: 10_000 }, b.name);
-      const left = await page.$$eval('#sessions .session .name', (els) => els.map((e) => e.textContent));
+      await page.waitFor((n) => ![...document.querySelectorAll('#sessions .session .name')].some((e) => e.textContent === n), { polling: 50, timeout: 10_000 }, b.name);
+      const left = await texts(page, '#sessions .session .name');
       assert.ok(left.includes(a.name) && !left.includes(b.name), `after Forget: ${left.join(', ')}`);
       assert.ok(!(await listSessions(page)).some((s) => s.name === b.name), 'B\'s session is gone');
       assert.equal(await headStatus(idB), 200, 'Forget leaves the server\'s upload alone');
@@ -482,11 +390,10 @@ for (const name of BROWSERS) {
 
       // Pick A again in its own row: the same upload continues.
       await chooseChunk(page, MiB);
-      const input = await page.evaluateHandle((n) => [...document.querySelectorAll('#sessions .session')]
-        .find((e) => e.querySelector('.name').textContent === n)?.querySelector('input[type=file]'), a.name);
       assert.deepEqual(arrivedSince(idA, reloadedAt), [], 'nothing sent for A between the reload and the pick');
       const pickedAt = Date.now();
-      await input.asElement().uploadFile(a.path);
+      await page.setFiles((n) => [...document.querySelectorAll('#sessions .session')]
+        .find((e) => e.querySelector('.name').textContent === n)?.querySelector('input[type=file]'), [a.path], a.name);
       await waitRow(page, a.name, () => true, 'a row for A', 10_000);
       await waitRow(page, a.name, (r) => r.value > 0, 'A showing progress');
       await shot(page, name, '4-reload', 'continuing');
@@ -507,7 +414,7 @@ for (const name of BROWSERS) {
       const missing = a.size - atReload[a.name];
       assert.ok(sent <= missing + MiB, `sent ${sent} bytes after the pick: at most the missing ${missing} plus one chunk`);
       await assertStored(idA, a);
-      await page.waitForFunction(() => document.getElementById('resumable').hidden, { polling: 50, timeout: 10_000 });
+      await page.waitFor(() => document.getElementById('resumable').hidden, { polling: 50, timeout: 10_000 });
       assert.ok(!(await listSessions(page)).some((s) => s.name === a.name), 'A\'s session is gone after completion');
       assert.deepEqual(page.errors, []);
       await page.close();
@@ -515,7 +422,7 @@ for (const name of BROWSERS) {
 
     test('5. drag-and-drop: a synthetic drop with a DataTransfer built in the page from a File made in the page', { timeout: TIMEOUT }, async () => {
       const page = await openDemo(browser);
-      proxy.rate = 8 * MiB;
+      proxy.throttle({ bytesPerSec: 8 * MiB });
       const t0 = Date.now();
       const fileName = `dropped-${name}.bin`;
       const size = 6 * MiB + 12345;
@@ -537,8 +444,8 @@ for (const name of BROWSERS) {
       const notCancelled = await page.evaluate(() => document.getElementById('drop')
         .dispatchEvent(new DragEvent('drop', { dataTransfer: window.__dropped, bubbles: true, cancelable: true })));
       assert.equal(notCancelled, false, 'the page handles the drop (preventDefault)');
-      assert.equal(await page.$eval('#drop', (d) => d.classList.contains('over')), false, 'the highlight goes');
-      const rows = await page.$$eval('#uploads .upload .name', (els) => els.map((e) => e.textContent));
+      assert.equal(await page.evaluate(() => document.getElementById('drop').classList.contains('over')), false, 'the highlight goes');
+      const rows = await texts(page, '#uploads .upload .name');
       assert.deepEqual(rows, [fileName], 'one row for the dropped file');
       const done = await waitRow(page, fileName, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
       await shot(page, name, '5-drop', 'completed');
@@ -554,7 +461,7 @@ for (const name of BROWSERS) {
       const source = files.cancel;
       const page = await openDemo(browser);
       await chooseChunk(page, MiB);
-      proxy.rate = 4 * MiB;
+      proxy.throttle({ bytesPerSec: 4 * MiB });
       const t0 = Date.now();
       await pick(page, source);
       const mid = await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 10, 'some progress');
@@ -576,7 +483,7 @@ for (const name of BROWSERS) {
       assert.equal(await headStatus(id), 404, 'the server no longer knows the upload');
       await assert.rejects(fsp.stat(path.join(srv.dataDir, id)), 'the stored bytes are gone');
       assert.ok(!(await listSessions(page)).some((s) => s.name === source.name), 'no stored session to continue');
-      assert.ok(!(await page.$$eval('#sessions .session .name', (els) => els.map((e) => e.textContent))).includes(source.name));
+      assert.ok(!(await texts(page, '#sessions .session .name')).includes(source.name));
       assert.deepEqual(page.errors, []);
       await page.close();
     });
@@ -585,11 +492,11 @@ for (const name of BROWSERS) {
       const source = files.retry;
       const page = await openDemo(browser);
       await chooseChunk(page, MiB);
-      proxy.rate = 4 * MiB;
+      proxy.throttle({ bytesPerSec: 4 * MiB });
       const t0 = Date.now();
       await pick(page, source);
       await waitRow(page, source.name, (r) => r.state === 'uploading' && r.value >= 10, 'some progress');
-      proxy.failNext({ method: 'PATCH', status: 503, headers: { 'Retry-After': '3' } });
+      proxy.inject({ method: 'PATCH', action: 'status', status: 503, headers: { 'Retry-After': '3' } });
       const waiting = await waitRow(page, source.name, (r) => r.state === 'reconnecting' && /in [23] s/.test(r.badge), 'a countdown', 15_000);
       await shot(page, name, '7-reconnecting', 'countdown');
       assert.match(waiting.badge, /^reconnecting in [23] s \(attempt 1\)$/);
@@ -603,7 +510,7 @@ for (const name of BROWSERS) {
       assert.equal(goneOn.error, '', 'the reason is cleared once it goes on');
 
       // A long Retry-After: "Retry now" tries at once.
-      proxy.failNext({ method: 'PATCH', status: 503, headers: { 'Retry-After': '120' } });
+      proxy.inject({ method: 'PATCH', action: 'status', status: 503, headers: { 'Retry-After': '120' } });
       const long = await waitRow(page, source.name, (r) => r.state === 'reconnecting' && /in 1[12]\d s/.test(r.badge), 'a long countdown', 15_000);
       assert.ok(long.value < 100, 'the long wait came before the end');
       const clickedAt = Date.now();
@@ -615,7 +522,7 @@ for (const name of BROWSERS) {
       assertCompletedRow(done, source);
       assert.equal(done.error, '');
       const id = createdFor(source, t0);
-      const injected = proxy.requests.filter((r) => r.fault === 503 && r.at >= t0 && r.path === `/files/${id}`);
+      const injected = proxy.log.filter((r) => r.fault === 'status 503' && r.startedAt >= t0 && r.path === `/files/${id}`);
       assert.equal(injected.length, 2, 'both 503s were answered to this upload');
       await assertStored(id, source);
       assert.deepEqual(page.errors, []);

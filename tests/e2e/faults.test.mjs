@@ -1,28 +1,31 @@
-// Fault-injection tier: the built package (dist/) in headless Chromium and Firefox uploads a
-// 48 MiB random file picked from disk through <input type=file>, with the page and every
-// request going THROUGH the fault proxy (tests/support/fault-proxy.mjs) to a real @tus/server
-// (scripts/serve.mjs). Each scenario breaks the upload one way (connection reset mid-PATCH,
-// stall, 500, 502, 503 + Retry-After, 423, 429 + Retry-After, 409, 401 once, 401 twice then
-// start() again, 404 (expired upload), 503 on POST, the browser offline, the proxy refusing
-// connections, the TUS server process killed and restarted, a seeded random mix) and checks
-// that ferry still delivers the file byte for byte: stored SHA-256 equals the source, exactly
-// one POST reached the server (two when the upload expired), PATCH bytes forwarded <= size +
-// interruptions x chunk size, progress never decreased, and the states show the fault
-// (reconnecting, offline or resuming), including the engine's own first load while offline
-// or failing. Needs `node scripts/build.mjs` first.
-// It does not test the proxy itself (tests/support/fault-proxy.test.mjs does), mocks nothing
-// in the SDK, and uses 127.0.0.1 only.
+// Fault injection in Chromium, Firefox and WebKit (tests/support/page-driver.mjs): the built
+// package (dist/) uploads a 48 MiB random file picked from disk through <input type=file>,
+// with the page and every request going THROUGH the fault proxy (tests/support/fault-proxy.mjs)
+// to a real @tus/server (scripts/serve.mjs). Each scenario breaks the upload one way
+// (connection reset mid-PATCH, stall, 500, 502, 503 + Retry-After, 423, 429 + Retry-After,
+// 409, 401 once, 401 twice then start() again, 404 (expired upload), 503 on POST, the browser
+// offline, the proxy refusing connections, the TUS server process killed and restarted, a
+// seeded random mix) and checks that ferry still delivers the file byte for byte: stored
+// SHA-256 equals the source, exactly one POST reached the server (two when the upload
+// expired), PATCH bytes forwarded <= size + interruptions x chunk size, progress never
+// decreased, and the states show the fault (reconnecting, offline or resuming), including the
+// engine's own first load while offline or failing. The two browser-offline scenarios need
+// can.offline (W3C WebDriver has no offline command, so they are reported as not applicable
+// in WebKit). Needs `node scripts/build.mjs` first. It does not test the proxy itself
+// (tests/support/fault-proxy.test.mjs does), mocks nothing in the SDK, and uses 127.0.0.1 only.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '../../scripts/serve.mjs';
+import { checkUpload, recoveryTimes } from '../support/checks.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
-import {
-  MiB, checkUpload, launchBrowser, openPage, recoveryTimes, setOffline, startServerProcess,
-  startUpload, uploadId, writeSourceFile,
-} from '../support/fault-harness.mjs';
+import { writeRandomFile } from '../support/files.mjs';
+import { engines, launch, needs } from '../support/page-driver.mjs';
+import { getRun, pickAndRun } from '../support/recorder.mjs';
+import { startServeProcess } from '../support/process.mjs';
+import { MiB, sleep, uploadId } from '../support/util.mjs';
 
 const SIZE = 48 * MiB;
 const CHUNK = 4 * MiB;
@@ -39,7 +42,7 @@ let srv;
 
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-faults-'));
-  source = await writeSourceFile(path.join(tmp, 'source.bin'), SIZE);
+  source = await writeRandomFile(path.join(tmp, 'source.bin'), SIZE);
   srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store') });
 });
 
@@ -48,22 +51,19 @@ after(async () => {
   if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Runs one upload through a fresh proxy. `arm(ctx)` installs faults before the upload starts
  * (ctx = { proxy, page, upstream }); `opts.upstream` replaces the in-process server.
  * Returns { rec, proxy, problems, stats, ctx }, with the stored file removed again.
  */
-async function run(browser, { arm, options = {}, faultStates = ['reconnecting'], upstream, dataDir, expectPosts = 1 }) {
+async function run(driver, { arm, options = {}, faultStates = ['reconnecting'], upstream, dataDir, expectPosts = 1 }) {
   const proxy = await startFaultProxy({ upstream: upstream ?? srv.url });
-  const page = await openPage(browser, proxy);
+  const page = await driver.open(`${proxy.url}test/`);
   const ctx = { proxy, page, tasks: [] };
   const postsBefore = srv.log.filter((e) => e.method === 'POST').length;
   try {
     await arm?.(ctx);
-    const up = await startUpload(page, source.path, { ...OPTIONS, ...options });
-    const rec = await up.wait(TIMEOUT - 10_000);
+    const rec = await pickAndRun(page, source.path, { ...OPTIONS, track: Boolean(options.auth), ...options }, { timeout: TIMEOUT - 10_000 });
     await Promise.all(ctx.tasks);
     const dir = dataDir ?? srv.dataDir;
     const { problems, stats } = await checkUpload({ rec, source, proxy, dataDir: dir, chunkSize: CHUNK, faultStates, expectPosts });
@@ -89,7 +89,7 @@ function faulted(proxy) {
 }
 
 function describeRun(r) {
-  const states = r.rec.states.map((x) => `${x.s}@${x.t}`).join(' ');
+  const states = r.rec.stateLog.map((x) => `${x.s}@${x.t}`).join(' ');
   const reasons = r.rec.reconnecting.map((x) => `${x.reason?.code}${x.reason?.status ? `/${x.reason.status}` : ''}@${x.t}`).join(', ');
   const t0 = r.proxy.log.find((e) => e.method === 'POST')?.startedAt ?? 0;
   return `states: ${states}\nreconnecting reasons: ${reasons}\nproxy: ${r.proxy.log
@@ -98,10 +98,10 @@ function describeRun(r) {
       + ` (+${e.startedAt - t0}..${e.endedAt - t0} ms)`).join('\n  ')}`;
 }
 
-for (const name of ['chromium', 'firefox']) {
-  describe(`faults in ${name}`, () => {
+for (const engine of engines()) {
+  describe(`faults in ${engine}`, () => {
     let browser;
-    before(async () => { browser = await launchBrowser(name); }, { timeout: 60_000 });
+    before(async () => { browser = await launch(engine); }, { timeout: 60_000 });
     after(async () => { await browser?.close(); });
 
     test('connection reset mid-PATCH: continues from the server offset', { timeout: TIMEOUT }, async () => {
@@ -203,7 +203,7 @@ for (const name of ['chromium', 'firefox']) {
       });
       assert.deepEqual(r.problems, [], describeRun(r));
       assert.equal(fault.fired, 1);
-      const calls = r.rec.headerCalls;
+      const calls = r.rec.requests;
       assert.ok(calls.every((c) => c.keys.includes('refused')), 'every headers() call gets ctx.refused');
       const refused = calls.filter((c) => c.refused === true);
       assert.equal(refused.length, 1, `exactly one call with refused: true: ${JSON.stringify(calls.map((c) => `${c.method}:${c.refused}`))}`);
@@ -228,7 +228,7 @@ for (const name of ['chromium', 'firefox']) {
       assert.equal(r.rec.failures.length, 1, 'start() rejected once');
       assert.equal(r.rec.failures[0].code, 'unauthorized', JSON.stringify(r.rec.failures[0]));
       assert.equal(r.rec.failures[0].status, 401);
-      assert.ok(r.rec.states.some((x) => x.s === 'failed'), describeRun(r));
+      assert.ok(r.rec.states.includes('failed'), describeRun(r));
       // The second start() asked the server where it stood instead of starting over.
       const second = r.proxy.log.find((e) => e.seq > faulted(r.proxy)[1].seq && e.path.startsWith('/files'));
       assert.equal(second.method, 'HEAD', describeRun(r));
@@ -260,13 +260,13 @@ for (const name of ['chromium', 'firefox']) {
       });
       assert.deepEqual(r.problems, [], describeRun(r));
       assert.equal(fault.fired, 1);
-      assert.ok(r.rec.states.some((x) => x.s === 'reconnecting'), describeRun(r));
+      assert.ok(r.rec.states.includes('reconnecting'), describeRun(r));
       const posts = r.proxy.log.filter((e) => e.method === 'POST');
       assert.equal(posts.length, 2, 'POST sent twice, one answered by the proxy');
       assert.ok(posts[1].startedAt - posts[0].endedAt >= 900, 'after Retry-After');
     });
 
-    test('browser offline mid-upload (setOfflineMode): state offline, continues after online', { timeout: TIMEOUT }, async () => {
+    test('browser offline mid-upload (setOfflineMode): state offline, continues after online', needs(engine, 'offline', { timeout: TIMEOUT }), async () => {
       const times = {};
       const r = await run(browser, {
         faultStates: ['offline'],
@@ -275,12 +275,12 @@ for (const name of ['chromium', 'firefox']) {
           ctx.proxy.inject({ method: 'PATCH', nth: MID, action: 'stall' });
           ctx.proxy.events.once('fault', () => {
             ctx.tasks.push((async () => {
-              await setOffline(ctx.page, true);
+              await ctx.page.setOffline(true);
               times.offline = Date.now();
               ctx.proxy.release();
               await sleep(2000);
               times.online = Date.now();
-              await setOffline(ctx.page, false);
+              await ctx.page.setOffline(false);
             })());
           });
         },
@@ -292,7 +292,7 @@ for (const name of ['chromium', 'firefox']) {
       const [offAt, onAt] = r.rec.net.map((n) => n.t);
       const spent = r.rec.reconnecting.filter((x) => x.t > offAt && x.t < onAt);
       assert.equal(spent.length, 0, `no retry spent while offline: ${JSON.stringify(spent)}`);
-      const states = r.rec.states;
+      const states = r.rec.stateLog;
       assert.ok(states.some((x) => x.s === 'offline' && x.t < onAt), 'offline while the browser was offline');
       assert.ok(states.some((x) => x.s === 'uploading' && x.t > onAt), 'uploading again after online');
       const [recovery] = recoveryTimes(r.rec);
@@ -302,20 +302,20 @@ for (const name of ['chromium', 'firefox']) {
     // The engine loads on the first start(); offline, it must wait in 'offline' (and never try
     // the import, which Firefox would remember as failed for the page) instead of rejecting.
     test('first start() while offline (engine not loaded yet): waits offline, completes after online',
-      { timeout: TIMEOUT }, async () => {
+      needs(engine, 'offline', { timeout: TIMEOUT }), async () => {
         const r = await run(browser, {
           faultStates: [],
           options: { startAgain: 1 },
           arm: async (ctx) => {
-            await setOffline(ctx.page, true);
+            await ctx.page.setOffline(true);
             ctx.tasks.push(sleep(1500).then(async () => {
-              ctx.before = await ctx.page.evaluate(() => window.__fault);
-              await setOffline(ctx.page, false);
+              ctx.before = await getRun(ctx.page, 'u');
+              await ctx.page.setOffline(false);
             }));
           },
         });
         const before = r.ctx.before;
-        assert.ok(before.states.some((x) => x.s === 'offline'), `state offline while offline: ${JSON.stringify(before.states)} ${JSON.stringify(before.failures)}`);
+        assert.ok(before.states.includes('offline'), `state offline while offline: ${JSON.stringify(before.states)} ${JSON.stringify(before.failures)}`);
         assert.equal(before.failures.length, 0, `start() did not reject while offline: ${JSON.stringify(before.failures)}`);
         assert.deepEqual(r.problems, [], describeRun(r));
       });
@@ -348,8 +348,8 @@ for (const name of ['chromium', 'firefox']) {
     });
 
     test('TUS server process killed (SIGKILL) mid-upload and restarted: same upload completes', { timeout: TIMEOUT }, async () => {
-      const dataDir = path.join(tmp, `child-store-${name}`);
-      let child = await startServerProcess({ dataDir });
+      const dataDir = path.join(tmp, `child-store-${engine}`);
+      let child = await startServeProcess({ dataDir });
       const port = child.port;
       const pids = [child.pid];
       try {
@@ -364,7 +364,7 @@ for (const name of ['chromium', 'firefox']) {
                 await sleep(5); // let the PATCH reach the server first
                 await child.kill('SIGKILL');
                 await sleep(1500);
-                child = await startServerProcess({ dataDir, port });
+                child = await startServeProcess({ dataDir, port });
                 pids.push(child.pid);
               })());
             };

@@ -6,12 +6,12 @@
 // Needs dist/ built. Nothing is mocked.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BROWSERS, sha256File } from '../e2e/helpers.mjs';
+import { PUPPETEER_ENGINES as BROWSERS } from '../support/browsers.mjs';
+import { sha256File } from '../support/files.mjs';
 import { launch, openPage, servePage, storedPath, until } from '../react/harness.mjs';
+import { MiB, sleep } from '../support/util.mjs';
 
 const TIMEOUT = 90_000;
-const MiB = 1024 * 1024;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let served;
 before(async () => {

@@ -3,64 +3,24 @@
 // package (dist/, through the package's own exports), copies the .wasm next to the bundle,
 // serves it from one origin with a real @tus/server (scripts/serve.mjs) and opens it in a
 // headless browser. No assertions live here, and nothing is mocked.
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
-import { startServer } from '../../scripts/serve.mjs';
-import { launch } from '../e2e/helpers.mjs';
+import { serveBundle } from '../support/bundle.mjs';
+import { launchPuppeteer as launch } from '../support/browsers.mjs';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { ROOT } from '../support/util.mjs';
 
 /**
- * Bundles `entry` into <tmp>/www/ (React in development mode, so StrictMode double-runs
- * effects; the repo's React, or the one installed under `reactDir`), starts the server with
- * that folder as its static root and returns `{ srv, tmp, close() }`.
+ * Bundles `entry` into a served page (tests/support/bundle.mjs): React in development mode, the
+ * repo's React or the one installed under `reactDir`. Resolves to `{ srv, tmp, close() }`.
  */
-export async function servePage(entry, { title = 'ferry test', reactDir = null, workers = {} } = {}) {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'react.js'))) {
-    throw new Error('dist/ is not built: run `node scripts/build.mjs` first');
-  }
-  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-page-'));
-  const www = path.join(tmp, 'www');
-  await fsp.mkdir(www);
-  await esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    format: 'esm',
-    outfile: path.join(www, 'app.js'),
-    jsx: 'automatic',
-    define: { 'process.env.NODE_ENV': '"development"' },
-    absWorkingDir: ROOT,
-    logLevel: 'warning',
-    sourcemap: 'inline',
-    // Another React (e.g. 18, the oldest the peer range allows) installed in `reactDir`.
-    alias: reactDir
-      ? { react: path.join(reactDir, 'node_modules', 'react'), 'react-dom': path.join(reactDir, 'node_modules', 'react-dom') }
-      : {},
-  });
-  // Module workers, bundled the same way: { 'worker.js': 'tests/queue/worker.js' }.
-  for (const [out, source] of Object.entries(workers)) {
-    await esbuild.build({
-      entryPoints: [source], bundle: true, format: 'esm', outfile: path.join(www, out),
-      absWorkingDir: ROOT, logLevel: 'warning', sourcemap: 'inline',
-    });
-  }
-  // The glue asks for new URL('ferry_upload_bg.wasm', import.meta.url): next to app.js.
-  await fsp.copyFile(path.join(ROOT, 'dist', 'wasm', 'ferry_upload_bg.wasm'), path.join(www, 'ferry_upload_bg.wasm'));
-  await fsp.writeFile(path.join(www, 'index.html'),
-    `<!doctype html><meta charset="utf-8"><title>${title}</title><div id="root"></div><script type="module" src="app.js"></script>\n`);
-  const srv = await startServer({ port: 0, root: tmp, dataDir: path.join(tmp, 'uploads') });
-  return {
-    srv,
-    tmp,
-    async close() {
-      await srv.close();
-      await fsp.rm(tmp, { recursive: true, force: true });
-    },
-  };
+export function servePage(entry, { title = 'ferry test', reactDir = null, workers = {} } = {}) {
+  // Another React (e.g. 18, the oldest the peer range allows) installed in `reactDir`.
+  const alias = reactDir
+    ? { react: path.join(reactDir, 'node_modules', 'react'), 'react-dom': path.join(reactDir, 'node_modules', 'react-dom') }
+    : {};
+  return serveBundle(entry, { title, alias, workers });
 }
 
 /** Opens the served page in `browser`; waits for `window.harness`. Collects page errors. */

@@ -6,12 +6,13 @@
 // Nothing is mocked; the network is never used beyond 127.0.0.1.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sha256File, BROWSERS } from '../e2e/helpers.mjs';
+import { PUPPETEER_ENGINES as BROWSERS } from '../support/browsers.mjs';
+import { sha256File } from '../support/files.mjs';
 import fsp from 'node:fs/promises';
 import { installReact, launch, openPage, servePage, storedPath, until } from './harness.mjs';
+import { sleep } from '../support/util.mjs';
 
 const TIMEOUT = 60_000;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // The repo's React (19) in both browsers, and React 18, the oldest the peer range allows.
 const SETUPS = [

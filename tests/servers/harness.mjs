@@ -9,13 +9,12 @@
 //   rustus-256k  the same binary with its default 256 KiB body limit (the limit scenario)
 //   tuspyserver  tuspyserver 4 in a FastAPI app with CORS (tests/servers/tuspy_app.py)
 //   seaweedfs    the SeaweedFS filer's own TUS endpoint (/.tus/<path>), which has no CORS: it
-//                is put same-origin behind a small Node proxy that also serves the page
-// Also a static "front" (dist/ and the fixture page tests/servers/fixture/) for the CORS
-// servers, and a proxy that flips one byte of one PATCH body (for checksum tests).
+//                is put same-origin with the page behind tests/support/fault-proxy.mjs
+// Also a "front" (scripts/serve.mjs: dist/ and the test page tests/support/page/ at /test/)
+// for the CORS servers.
 //
 // It installs nothing (scripts/setup.sh does), asserts nothing, and signals no process but
 // the ones it started.
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -23,182 +22,18 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, s3Client, startSeaweed } from '../../scripts/seaweedfs.mjs';
+import { s3Client, startSeaweed } from '../../scripts/seaweedfs.mjs';
+import { startServer } from '../../scripts/serve.mjs';
+import { startFaultProxy } from '../support/fault-proxy.mjs';
+import { answersTus, findProgram, startProcess } from '../support/process.mjs';
+import { MiB, freePort } from '../support/util.mjs';
+
+export { MiB };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VENV_BIN = path.join(ROOT, '.venv-servers', 'bin');
-export const MiB = 1024 * 1024;
 /** Tus-Max-Size of the servers that take one (tus-file, tus-s3, tuspyserver, seaweedfs). */
 export const MAX_SIZE = 64 * MiB;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Where `cargo install` puts rustus, or null. */
-export function rustusBinary() {
-  for (const dir of [path.join(os.homedir(), '.cargo', 'bin'), ...String(process.env.PATH).split(':')]) {
-    const p = path.join(dir, 'rustus');
-    if (fs.existsSync(p)) return p;
-  }
-  return null;
-}
-
-// ---- child processes ------------------------------------------------------------------
-
-/**
- * Spawns `cmd args` (no shell, so the PID is the server's own) and polls `ready()` until it
- * resolves true. Returns { pid, stop(), output() }; stop() sends SIGTERM to that PID, then
- * SIGKILL after 10 s.
- */
-async function startProcess(name, cmd, args, { env, cwd, ready, timeoutMs = 60_000 }) {
-  const child = spawn(cmd, args, { cwd: cwd ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (d) => { if (output.length < 100_000) output += d; };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let gone = false;
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => { gone = true; resolve({ code, signal }); }));
-  child.once('error', (err) => { output += `\n${err.message}\n`; });
-  const stop = async () => {
-    if (gone) return;
-    try { process.kill(child.pid, 'SIGTERM'); } catch { /* already gone */ }
-    const t = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }, 10_000);
-    await exited;
-    clearTimeout(t);
-  };
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (gone) throw new Error(`${name} exited before it was ready:\n${output.slice(-3000)}`);
-    if (await ready(output).catch(() => false)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`${name} was not ready within ${timeoutMs / 1000} s:\n${output.slice(-3000)}`);
-    }
-    await sleep(150);
-  }
-  return { name, pid: child.pid, stop, exited, output: () => output };
-}
-
-/** Resolves true once `url` answers OPTIONS with a Tus-Resumable header. */
-async function answersTus(url) {
-  const res = await fetch(url, { method: 'OPTIONS', headers: { 'Tus-Resumable': '1.0.0' } });
-  return res.headers.has('tus-resumable') || res.headers.has('tus-version');
-}
-
-// ---- static front, optionally reverse-proxying one path prefix ---------------------------
-
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.map': 'application/json' };
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-
-/**
- * A node:http server on 127.0.0.1 serving /dist/* (the built package) and /fixture/*
- * (tests/servers/fixture). With `proxy: { prefix, upstream }`, requests under `prefix` are
- * streamed to `upstream` unchanged (headers, body and answer as they are, hop-by-hop headers
- * aside), which makes that upstream same-origin with the page.
- */
-export async function startFront({ proxy } = {}) {
-  const agent = new http.Agent({ keepAlive: true });
-  const roots = { '/dist/': path.join(ROOT, 'dist'), '/fixture/': path.join(ROOT, 'tests', 'servers', 'fixture') };
-  const server = http.createServer(async (req, res) => {
-    const pathname = (req.url || '/').split('?')[0];
-    if (proxy && pathname.startsWith(proxy.prefix)) return forward(req, res);
-    const base = Object.keys(roots).find((p) => pathname.startsWith(p));
-    if (!base || req.method !== 'GET') { res.writeHead(404); return res.end(); }
-    let rel = decodeURIComponent(pathname.slice(base.length)) || 'index.html';
-    if (rel.endsWith('/')) rel += 'index.html';
-    const file = path.resolve(roots[base], rel);
-    if (!file.startsWith(roots[base] + path.sep)) { res.writeHead(400); return res.end(); }
-    const stat = await fsp.stat(file).catch(() => null);
-    if (!stat?.isFile()) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Length': stat.size, 'Cache-Control': 'no-store' });
-    fs.createReadStream(file).pipe(res);
-  });
-  function forward(req, res) {
-    const up = new URL(proxy.upstream);
-    const headers = {};
-    for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k)) headers[k] = v;
-    headers.host = up.host;
-    const upReq = http.request({ agent, host: up.hostname, port: up.port, method: req.method, path: req.url, headers }, (upRes) => {
-      const out = {};
-      for (const [k, v] of Object.entries(upRes.headers)) if (!HOP.has(k)) out[k] = v;
-      res.writeHead(upRes.statusCode, out);
-      upRes.pipe(res);
-      upRes.on('error', () => res.destroy());
-    });
-    upReq.on('error', () => { if (!res.headersSent) { res.writeHead(502); res.end(); } else res.destroy(); });
-    // The browser went away mid-request (a cut PATCH, a closed page): the upstream sees it too.
-    res.on('close', () => { if (!res.writableFinished) upReq.destroy(); });
-    req.pipe(upReq);
-  }
-  const sockets = new Set();
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}/`;
-  return {
-    url,
-    origin: url.slice(0, -1),
-    async close() {
-      agent.destroy();
-      await new Promise((resolve) => { server.close(resolve); for (const s of sockets) s.destroy(); });
-    },
-  };
-}
-
-// ---- a proxy that damages one PATCH body ------------------------------------------------
-
-/**
- * A pass-through proxy to `upstream` that flips one byte (XOR 0xff) of the body of the
- * `nth` PATCH (1-based) at body offset `at`, keeping the length. Records every request as
- * { method, path, status, checksum (the Upload-Checksum header), corrupted }. Location
- * headers naming the upstream are rewritten to the proxy's origin.
- */
-export async function startCorruptingProxy({ upstream, nth = 2, at = 1000 }) {
-  const up = new URL(upstream);
-  const agent = new http.Agent({ keepAlive: true });
-  const log = [];
-  let patches = 0;
-  let origin;
-  const server = http.createServer((req, res) => {
-    const entry = { method: req.method, path: req.url, status: null, checksum: req.headers['upload-checksum'] ?? null, corrupted: false };
-    log.push(entry);
-    let corruptThis = false;
-    if (req.method === 'PATCH') corruptThis = ++patches === nth;
-    const headers = {};
-    for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k)) headers[k] = v;
-    const upReq = http.request({ agent, host: up.hostname, port: up.port, method: req.method, path: req.url, headers }, (upRes) => {
-      entry.status = upRes.statusCode;
-      const out = {};
-      for (const [k, v] of Object.entries(upRes.headers)) {
-        if (HOP.has(k)) continue;
-        out[k] = k === 'location' && v.startsWith(up.origin) ? origin + v.slice(up.origin.length) : v;
-      }
-      res.writeHead(upRes.statusCode, out);
-      upRes.pipe(res);
-    });
-    upReq.on('error', () => { if (!res.headersSent) { res.writeHead(502); res.end(); } else res.destroy(); });
-    let seen = 0;
-    req.on('data', (chunk) => {
-      if (corruptThis && at >= seen && at < seen + chunk.length) {
-        chunk = Buffer.from(chunk);
-        chunk[at - seen] ^= 0xff;
-        entry.corrupted = true;
-      }
-      seen += chunk.length;
-      upReq.write(chunk);
-    });
-    req.on('end', () => upReq.end());
-  });
-  const sockets = new Set();
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  return {
-    origin, url: `${origin}/`, log,
-    async close() {
-      agent.destroy();
-      await new Promise((resolve) => { server.close(resolve); for (const s of sockets) s.destroy(); });
-    },
-  };
-}
 
 // ---- reading uploads back -----------------------------------------------------------------
 
@@ -264,7 +99,7 @@ async function startTusNode({ tmp, store, weed, maxSize }) {
 }
 
 async function startRustus({ tmp, name, maxBody }) {
-  const bin = rustusBinary();
+  const bin = findProgram('rustus');
   if (!bin) throw new Error('rustus is not installed: run scripts/setup.sh');
   const data = path.join(tmp, name);
   await fsp.mkdir(data, { recursive: true });
@@ -314,7 +149,7 @@ export async function startMatrixServers({ tmp, only = SERVER_KEYS, log = () => 
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
   try {
-    const front = await startFront();
+    const front = await startServer({ port: 0 }); // the test page (/test/) and dist/ for the CORS servers
     stops.push(() => front.close());
     let weed = null;
     if (only.includes('tus-s3') || only.includes('seaweedfs')) {
@@ -389,7 +224,7 @@ export async function startMatrixServers({ tmp, only = SERVER_KEYS, log = () => 
           gone: async (url) => ({ head: await tusHead(s.origin, url), stored: await fsx.stored(url) }),
         });
       } else if (key === 'seaweedfs') {
-        const sfront = await startFront({ proxy: { prefix: '/.tus/', upstream: weed.filerUrl } });
+        const sfront = await startFaultProxy({ upstream: weed.filerUrl, pages: front.url, tusPath: '/.tus/' }); // the filer same-origin with the page
         stops.push(() => sfront.close());
         // The filer stores a finished upload at the path named in the creation URL.
         const target = (name) => `/ferry-uploads/${name}`;

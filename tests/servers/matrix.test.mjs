@@ -2,7 +2,7 @@
 // every real TUS server the harness starts (tests/servers/harness.mjs: @tus/server with a
 // FileStore, @tus/server with @tus/s3-store on SeaweedFS, rustus, tuspyserver, the SeaweedFS
 // filer's own TUS endpoint), one scenario table for all of them, files picked from disk
-// through <input type=file> (fixture tests/servers/fixture/):
+// through <input type=file> (the test page tests/support/page/):
 //   upload       a multi-chunk upload, read back byte for byte from the server's storage (for
 //                S3 the completed object through the S3 API); its time gives MB/s
 //   interrupted  a PATCH cut by tests/support/fault-proxy.mjs halfway: ferry learns the offset
@@ -19,7 +19,7 @@
 //                flipped on the way is refused (417) and resent; servers without the checksum
 //                extension get plain PATCHes and ferry says so (checksum_unsupported)
 // At the end it writes the servers x features x result table to test-output/server-matrix.md
-// and, with FERRY_MATRIX_DOCS=1 (`npm run test:servers`), into README.md (between the
+// and, with FERRY_MATRIX_DOCS=1 (`npm run servers:docs`), into README.md (between the
 // server-matrix markers) and BENCHMARKS.md (section "## Servers"). FERRY_MATRIX=quick (what
 // `npm test` sets) times one upload per server and browser instead of three and skips the
 // Node baseline; every scenario still runs. FERRY_MATRIX_SERVERS, _BROWSERS and _SCENARIOS
@@ -28,27 +28,29 @@
 // only and stops only the processes and browsers it starts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BROWSERS, launchBrowser } from '../../scripts/browsers.mjs';
+import { ENGINES as BROWSERS } from '../support/browsers.mjs';
+import { engines, launch as launchBrowser } from '../support/page-driver.mjs';
+import { listSessions, setDelay, startRun, until } from '../support/recorder.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
-import { LABELS, MiB, SERVER_KEYS, nodeUpload, startCorruptingProxy, startMatrixServers } from './harness.mjs';
+import { LABELS, MiB, SERVER_KEYS, nodeUpload, startMatrixServers } from './harness.mjs';
 import { writeDocs } from './report.mjs';
+import { writeRandomFile } from '../support/files.mjs';
+import { sleep } from '../support/util.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const QUICK = process.env.FERRY_MATRIX === 'quick';
 const ONLY = process.env.FERRY_MATRIX_SERVERS ? process.env.FERRY_MATRIX_SERVERS.split(',') : SERVER_KEYS;
-const IN_BROWSERS = process.env.FERRY_MATRIX_BROWSERS ? process.env.FERRY_MATRIX_BROWSERS.split(',') : BROWSERS;
+const IN_BROWSERS = process.env.FERRY_MATRIX_BROWSERS ? process.env.FERRY_MATRIX_BROWSERS.split(',') : engines();
 const WRITE_DOCS = process.env.FERRY_MATRIX_DOCS === '1';
 const TIMEOUT = 180_000;
 const RETRY = { baseDelay: 100, maxDelay: 1000 };
 const BASE = { retry: RETRY, stallTimeout: 10_000, progressInterval: 10 };
 const SPEED = { size: 32 * MiB, chunk: 4 * MiB, reps: QUICK ? 1 : 3 };
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let tmp;
 let stack;
@@ -83,18 +85,7 @@ function scenarioTest(key, browser, scenario, title, fn) {
 async function randomFile(name, size) {
   const p = path.join(tmp, 'files', name);
   await fsp.mkdir(path.dirname(p), { recursive: true });
-  const hash = crypto.createHash('sha256');
-  const out = await fsp.open(p, 'w');
-  const block = Buffer.allocUnsafe(Math.min(size, 8 * MiB));
-  for (let left = size; left > 0;) {
-    const n = Math.min(left, block.length);
-    crypto.randomFillSync(block, 0, n);
-    hash.update(block.subarray(0, n));
-    await out.write(block, 0, n);
-    left -= n;
-  }
-  await out.close();
-  return { path: p, name, size, sha256: hash.digest('hex') };
+  return { ...(await writeRandomFile(p, size)), name };
 }
 
 /** A sparse file of `size` zero bytes (for uploads a server refuses by size). */
@@ -106,58 +97,18 @@ async function sparseFile(name, size) {
   return { path: p, name, size, sha256: null };
 }
 
-// ---- the page ---------------------------------------------------------------------------------
+// ---- the page (tests/support/page/, through tests/support/page-driver.mjs) ----------------------
 
-async function openPage(browser, url) {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(url);
-  try {
-    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', { polling: 50, timeout: 20_000 });
-  } catch (err) {
-    throw new Error(`the fixture page did not load from ${url} (is dist/ built?): ${errors.join('; ') || err.message}`);
-  }
-  return page;
-}
-
-/** Picks `file` in #file (cleared first: Firefox keeps a previous file of the same name). */
-async function pick(page, file) {
-  await page.evaluate(() => { document.getElementById('file').value = ''; });
-  const input = await page.$('#file');
-  await input.uploadFile(file.path);
-  const n = await page.evaluate(() => document.getElementById('file').files[0]?.size);
-  assert.equal(n, file.size, 'the page holds the picked file');
-}
-
-const startRun = (page, id, options) => page.evaluate((i, o) => window.ferryMatrix.start(i, o), id, options);
-const getRun = (page, id) => page.evaluate((i) => window.ferryMatrix.get(i), id);
-const listSessions = (page) => page.evaluate(() => window.ferryMatrix.list());
-const setDelay = (page, ms) => page.evaluate((d) => { window.ferryMatrix.delayMs = d; }, ms);
-
-async function until(page, id, cond, what, timeout = TIMEOUT - 20_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const run = await getRun(page, id);
-    if (run && cond(run)) return run;
-    if (Date.now() > deadline) {
-      const brief = run && { state: run.state, states: run.states, confirmed: run.confirmed, error: run.error, events: run.events.slice(-4) };
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(brief)}`);
-    }
-    await sleep(25);
-  }
-}
-
-const finished = (page, id) => until(page, id, (r) => r.done, `run ${id} to finish`);
+const finished = (page, id) => until(page, id, (r) => r.done, `run ${id} to finish`, TIMEOUT - 20_000);
 
 function assertMonotonic(run, size) {
   let previous = 0;
-  for (const b of run.progress) {
+  for (const { bytesConfirmed: b } of run.progress) {
     assert.ok(b >= previous, `progress decreased: ${previous} -> ${b}`);
     assert.ok(b <= size, `progress beyond the size: ${b}`);
     previous = b;
   }
-  assert.equal(run.progress.at(-1), size, 'progress ends at the file size');
+  assert.equal(run.progress.at(-1)?.bytesConfirmed, size, 'progress ends at the file size');
 }
 
 function assertOk(run, what = 'the upload') {
@@ -190,10 +141,10 @@ const pathOf = (url) => new URL(url, 'http://x').pathname;
 function route(server, via) {
   if (server.sameOrigin) {
     const base = via ? via.url : server.front.url;
-    return { pageUrl: `${base}fixture/`, endpoint: (name) => server.endpointPath(name) };
+    return { pageUrl: `${base}test/`, endpoint: (name) => server.endpointPath(name) };
   }
   return {
-    pageUrl: `${stack.front.url}fixture/`,
+    pageUrl: `${stack.front.url}test/`,
     endpoint: (name) => `${via ? via.origin : server.origin}${server.endpointPath(name)}`,
   };
 }
@@ -204,13 +155,13 @@ const upstreamOf = (server) => (server.sameOrigin ? server.front.url : `${server
 
 async function scenarioUpload(browser, bname, server) {
   const { pageUrl, endpoint } = route(server);
-  const page = await openPage(browser, pageUrl);
+  const page = await browser.open(pageUrl);
   const mbs = [];
   let patches;
   try {
     for (let rep = 0; rep < SPEED.reps; rep++) {
       const file = await randomFile(`${bname}-${server.key}-upload-${rep}.bin`, SPEED.size);
-      await pick(page, file);
+      await page.pick(file.path);
       await startRun(page, 'up', { ...BASE, endpoint: endpoint(file.name), chunkSize: SPEED.chunk });
       const run = await finished(page, 'up');
       assertOk(run);
@@ -244,10 +195,10 @@ async function scenarioInterrupted(browser, bname, server) {
   const chunk = 2 * MiB;
   const proxy = await startFaultProxy({ upstream: upstreamOf(server) });
   const { pageUrl, endpoint } = route(server, proxy);
-  const page = await openPage(browser, pageUrl);
+  const page = await browser.open(pageUrl);
   try {
     const file = await randomFile(`${bname}-${server.key}-interrupted.bin`, size);
-    await pick(page, file);
+    await page.pick(file.path);
     // Cut the 2nd PATCH halfway. Both browsers resend a request on their own when a reused
     // keep-alive connection dies before any answer (ferry never learns of it); such a resend
     // (same offset, no HEAD since the cut) is cut too, so that ferry itself sees the failure.
@@ -322,8 +273,8 @@ async function scenarioPageClose(browser, bname, server) {
   const { pageUrl, endpoint } = route(server, proxy);
   try {
     const file = await randomFile(`${bname}-${server.key}-pageclose.bin`, size);
-    const page1 = await openPage(browser, pageUrl);
-    await pick(page1, file);
+    const page1 = await browser.open(pageUrl);
+    await page1.pick(file.path);
     await setDelay(page1, 100);
     await startRun(page1, 'a', { ...BASE, endpoint: endpoint(file.name), chunkSize: chunk });
     const run1 = await until(page1, 'a', (r) => r.confirmed >= 4 * MiB || r.done, '4 MiB confirmed');
@@ -333,14 +284,14 @@ async function scenarioPageClose(browser, bname, server) {
     await page1.close();
     const closeIndex = proxy.log.length;
 
-    const page2 = await openPage(browser, pageUrl);
+    const page2 = await browser.open(pageUrl);
     try {
       const listed = await listSessions(page2);
       const rec = listed.find((s) => s.uploadUrl && pathOf(s.uploadUrl) === pathOf(url));
       assert.ok(rec, `the session is stored in IndexedDB: ${JSON.stringify(listed.map((s) => s.uploadUrl))}`);
       // The record is written at most twice a second: it may lag what the page saw.
       assert.ok(rec.bytesConfirmed <= closedAt + chunk, `stored bytesConfirmed ${rec.bytesConfirmed}`);
-      await pick(page2, file);
+      await page2.pick(file.path);
       await startRun(page2, 'b', { ...BASE, endpoint: endpoint(file.name), chunkSize: chunk });
       const run2 = await finished(page2, 'b');
       assertOk(run2, 'the continued upload');
@@ -375,16 +326,16 @@ async function scenarioTermination(browser, bname, server) {
   assert.ok(server.options.extensions.includes('termination'), `${server.key} advertises termination: ${server.options.extensions}`);
   const proxy = await startFaultProxy({ upstream: upstreamOf(server) });
   const { pageUrl, endpoint } = route(server, proxy);
-  const page = await openPage(browser, pageUrl);
+  const page = await browser.open(pageUrl);
   try {
     const file = await randomFile(`${bname}-${server.key}-terminate.bin`, size);
-    await pick(page, file);
+    await page.pick(file.path);
     await setDelay(page, 100);
     await startRun(page, 't', { ...BASE, endpoint: endpoint(file.name), chunkSize: chunk });
     const run = await until(page, 't', (r) => r.confirmed >= 2 * MiB || r.done, '2 MiB confirmed');
     assert.ok(!run.done, 'still uploading when aborted');
     await setDelay(page, 0);
-    const aborted = await page.evaluate(() => window.ferryMatrix.abort('t', true));
+    const aborted = await page.evaluate(() => window.ferryTest.abort('t', true));
     assert.equal(aborted.state, 'aborted', `abort: ${JSON.stringify(aborted)}`);
     const del = proxy.log.filter((e) => e.method === 'DELETE');
     assert.equal(del.length, 1, 'one DELETE');
@@ -408,12 +359,12 @@ async function scenarioLimit(browser, bname, server) {
   const target = limit.server;
   const proxy = await startFaultProxy({ upstream: upstreamOf(target) });
   const { pageUrl, endpoint } = route(target, proxy);
-  const page = await openPage(browser, pageUrl);
+  const page = await browser.open(pageUrl);
   try {
     if (limit.kind === 'body') {
       // A body limit: 413 on big PATCHes; ferry halves its chunks until they pass.
       const file = await randomFile(`${bname}-${server.key}-limit.bin`, 4 * MiB);
-      await pick(page, file);
+      await page.pick(file.path);
       await startRun(page, 'l', { ...BASE, endpoint: endpoint(file.name), chunkSize: 1 * MiB });
       const run = await finished(page, 'l');
       assertOk(run);
@@ -436,7 +387,7 @@ async function scenarioLimit(browser, bname, server) {
     // Tus-Max-Size: a file one byte over it.
     assert.equal(target.options.maxSize, limit.value, `OPTIONS Tus-Max-Size is ${limit.value}`);
     const file = await sparseFile(`${bname}-${server.key}-toolarge.bin`, limit.value + 1);
-    await pick(page, file);
+    await page.pick(file.path);
     await startRun(page, 'l', { ...BASE, endpoint: endpoint(file.name), chunkSize: 8 * MiB });
     const run = await finished(page, 'l');
     assert.equal(run.ok, false, 'an upload over Tus-Max-Size does not complete');
@@ -472,10 +423,10 @@ async function scenarioLimit(browser, bname, server) {
 async function scenarioFinished(browser, bname, server) {
   const proxy = await startFaultProxy({ upstream: upstreamOf(server) });
   const { pageUrl, endpoint } = route(server, proxy);
-  const page = await openPage(browser, pageUrl);
+  const page = await browser.open(pageUrl);
   try {
     const file = await randomFile(`${bname}-${server.key}-finished.bin`, 2 * MiB);
-    await pick(page, file);
+    await page.pick(file.path);
     const opts = { ...BASE, endpoint: endpoint(file.name), chunkSize: 1 * MiB, keepSession: true };
     await startRun(page, 'f1', opts);
     const run1 = await finished(page, 'f1');
@@ -515,12 +466,13 @@ async function scenarioChecksum(browser, bname, server) {
   const offers = server.options.checksumAlgorithms.map((a) => a.toLowerCase());
   const supported = offers.includes('sha256') || offers.includes('sha1');
   // Servers with the extension: the 2nd PATCH gets one byte flipped on the way.
-  const proxy = await startCorruptingProxy({ upstream: upstreamOf(server), nth: supported ? 2 : 0, at: 4321 });
+  const proxy = await startFaultProxy({ upstream: upstreamOf(server) });
+  if (supported) proxy.inject({ method: 'PATCH', nth: 2, action: 'corrupt', at: 4321 });
   const { pageUrl, endpoint } = route(server, proxy);
-  const page = await openPage(browser, pageUrl);
+  const page = await browser.open(pageUrl);
   try {
     const file = await randomFile(`${bname}-${server.key}-checksum.bin`, size);
-    await pick(page, file);
+    await page.pick(file.path);
     await startRun(page, 'c', { ...BASE, endpoint: endpoint(file.name), chunkSize: chunk, checksum: true });
     const run = await finished(page, 'c');
     assertOk(run);
@@ -552,10 +504,10 @@ async function scenarioParallel(browser, bname, server) {
   const chunk = 4 * MiB;
   const concat = server.options.extensions.includes('concatenation');
   const { pageUrl, endpoint } = route(server);
-  const page = await openPage(browser, pageUrl);
+  const page = await browser.open(pageUrl);
   try {
     const file = await randomFile(`${bname}-${server.key}-parallel.bin`, size);
-    await pick(page, file);
+    await page.pick(file.path);
     await startRun(page, 'par', { ...BASE, endpoint: endpoint(file.name), chunkSize: chunk, parallelUploads: 3 });
     const run = await finished(page, 'par');
     assertOk(run);
@@ -574,7 +526,7 @@ async function scenarioParallel(browser, bname, server) {
     }
     // A second file from the same page: the endpoint's answer is remembered, no 2nd OPTIONS.
     const file2 = await randomFile(`${bname}-${server.key}-parallel-2.bin`, 12 * MiB);
-    await pick(page, file2);
+    await page.pick(file2.path);
     await startRun(page, 'par2', { ...BASE, endpoint: endpoint(file2.name), chunkSize: chunk, parallelUploads: 2 });
     const run2 = await finished(page, 'par2');
     assertOk(run2);

@@ -6,8 +6,8 @@
 // section "## Servers" (before "## Resilience"). It runs nothing and asserts nothing.
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { MiB } from '../support/util.mjs';
 
-const MiB = 1024 * 1024;
 const fmtBytes = (n) => (n % MiB === 0 ? `${n / MiB} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`);
 const NAMES = { chromium: 'Chromium', firefox: 'Firefox' };
 const ROWS = {
@@ -96,13 +96,13 @@ export async function writeDocs(report, { root, docs }) {
   const readmePath = path.join(root, 'README.md');
   const readme = await fsp.readFile(readmePath, 'utf8');
   const replaced = between(readme, '<!-- server-matrix:start -->', '<!-- server-matrix:end -->',
-    `<!-- written by \`npm run test:servers\` (tests/servers/matrix.test.mjs); do not edit by hand -->\n\n${matrix}\n`);
+    `<!-- written by \`npm run servers:docs\` (tests/servers/matrix.test.mjs); do not edit by hand -->\n\n${matrix}\n`);
   if (replaced === null) throw new Error('README.md has no server-matrix markers');
   await fsp.writeFile(readmePath, replaced);
 
   const benchPath = path.join(root, 'BENCHMARKS.md');
   const bench = await fsp.readFile(benchPath, 'utf8').catch(() => '# Benchmarks\n');
-  const section = `## Servers (\`npm run test:servers\`)\n\n`
+  const section = `## Servers (\`npm run servers:docs\`)\n\n`
     + `Written by tests/servers/matrix.test.mjs, ${report.date}, on the machine above. Every server runs on `
     + '127.0.0.1 next to the browser, so this compares what each server costs per byte, not a network.\n\n'
     + `${speeds}\n\n### Interop\n\n${matrix}\n`;

@@ -4,11 +4,14 @@
 // Location that names the upstream origin to the proxy's own origin. On request it breaks
 // chosen requests: reset the connection after N request-body bytes, stall (never answer),
 // answer a status of its own (with CORS headers like @tus/server's, so the page can read it),
-// or take the whole proxy offline (refuse connections, or accept and never answer). It counts
+// flip one byte of a request body on the way (corrupt, for checksum tests), or take the whole
+// proxy offline (refuse connections, or accept and never answer), or throttle uploads (a slow
+// link: bandwidth, latency, a bottleneck queue). With `pages`, every path outside `tusPath`
+// comes from that origin instead (the page: the upstream is then same-origin with it). It counts
 // PATCH body bytes forwarded upstream and records every request (method, path, status, bytes,
 // fault). A seeded PRNG drives randomFaults() for chaos runs.
 //
-// It does not speak TUS itself, does not change request or response bodies, does not do
+// It does not speak TUS itself, changes no body but the one byte of a corrupt fault, does not do
 // HTTPS, CONNECT or upgrades, and listens on 127.0.0.1 only. It has no dependencies.
 //
 //   const proxy = await startFaultProxy({ upstream: srv.url });
@@ -85,9 +88,10 @@ function flatten(pairs) {
  * Options: port (0 = any), onUpstreamError: 'reset' (default: destroy the client connection,
  * as if the client talked to the dead server directly) or '502' (answer 502 like a gateway).
  */
-export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', onUpstreamError = 'reset' } = {}) {
+export async function startFaultProxy({ upstream, pages, tusPath = '/files', port = 0, host = '127.0.0.1', onUpstreamError = 'reset' } = {}) {
   if (!upstream) throw new Error('startFaultProxy needs { upstream }');
   let upstreamUrl = new URL(upstream);
+  const pagesUrl = pages && new URL(pages);
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const events = new EventEmitter();
   const sockets = new Set();
@@ -101,11 +105,15 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
   let random = null; // { next(), rate, kinds, methods, stallMs, fired }
   const randomLog = []; // every random fault fired since start, kept after clearFaults()/close()
   let origin = null;
+  let link = null; // throttle(): { bytesPerMs, delayMs, queueBytes, perConnection, busyUntil }
+  const conns = new WeakMap(); // socket -> { id, busyUntil, used }
+  let connections = 0;
 
   const server = http.createServer(handle);
   server.keepAliveTimeout = 5000;
   server.on('connection', (socket) => {
     sockets.add(socket);
+    conns.set(socket, { id: ++connections, busyUntil: 0, used: false });
     socket.on('close', () => sockets.delete(socket));
     if (offlineMode === 'refuse') socket.destroy();
   });
@@ -144,11 +152,12 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
    *                          clearFaults()/release(); release destroys the connection)
    *                'status' (status, headers, body: drain the body and answer instead of forwarding)
    *                'close'  (destroy the client connection at once, nothing forwarded)
+   *                'corrupt' (forward, with the body byte at offset `at` (default 1000) XOR 0xff)
    * Returns a handle { spec, matched, fired, remove() }.
    */
   function inject(spec) {
     if (!spec || !spec.method || !spec.action) throw new Error('inject needs { method, action }');
-    if (!['reset', 'stall', 'status', 'close'].includes(spec.action)) throw new Error(`unknown action ${spec.action}`);
+    if (!['reset', 'stall', 'status', 'close', 'corrupt'].includes(spec.action)) throw new Error(`unknown action ${spec.action}`);
     if (spec.action === 'status' && !Number.isInteger(spec.status)) throw new Error('status action needs { status }');
     const fault = {
       spec: { nth: 1, times: 1, ...spec, method: spec.method.toUpperCase() },
@@ -231,6 +240,20 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
     return null;
   }
 
+  /**
+   * Throttles the upload direction of TUS requests (the page is never throttled), or stops
+   * throttling with null: request bodies leave at `bytesPerSec`, through one bucket shared by
+   * every connection or one per TCP connection (`perConnection`, as per-flow limits on real
+   * paths do); with `delayMs` each way, request heads and body bytes reach the upstream that
+   * much later, answers reach the client that much later, and a new connection's first
+   * request waits one more round trip (the TCP handshake's); beyond `queueBytes` in flight the
+   * proxy stops reading the client, so TCP flow control pushes back on it. It does not model
+   * congestion control, loss or jitter.
+   */
+  function throttle(spec) {
+    link = spec && { delayMs: 0, queueBytes: 640 * 1024, perConnection: false, ...spec, bytesPerMs: spec.bytesPerSec / 1000, busyUntil: 0 };
+  }
+
   // ---- offline --------------------------------------------------------------------------
 
   /**
@@ -282,7 +305,8 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
     const uploadOffset = req.headers['upload-offset'] !== undefined ? Number(req.headers['upload-offset']) : null;
     const entry = {
       seq: ++seq, method: req.method, path, uploadOffset, contentLength,
-      status: null, responseOffset: null, bytesIn: 0, bytesForwarded: 0, fault: null, outcome: null, reached: false,
+      connection: conns.get(req.socket)?.id, status: null, responseOffset: null, bytesIn: 0, bytesForwarded: 0, fault: null, outcome: null, reached: false,
+      checksum: req.headers['upload-checksum'] ?? null, corrupted: false,
       startedAt: Date.now(), endedAt: null,
     };
     log.push(entry);
@@ -311,7 +335,9 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
     if (fault?.action === 'close') { req.socket.destroy(); return finish('closed'); }
     if (fault?.action === 'stall') return hold(req, res, entry, finish, { durationMs: fault.durationMs });
     if (fault?.action === 'status') return answer(req, res, entry, finish, fault);
-    return forward(req, res, entry, finish, fault?.action === 'reset' ? fault.afterBytes ?? 0 : null);
+    const to = pagesUrl && !path.startsWith(tusPath) ? pagesUrl : upstreamUrl;
+    const corruptAt = fault?.action === 'corrupt' ? fault.at ?? 1000 : null;
+    return forward(req, res, entry, finish, fault?.action === 'reset' ? fault.afterBytes ?? 0 : null, to, corruptAt);
   }
 
   function countIn(req, entry) {
@@ -363,17 +389,53 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
   }
 
   /** Forwards to the upstream; with resetAfter, cuts both connections after that many body bytes. */
-  function forward(req, res, entry, finish, resetAfter) {
+  function forward(req, res, entry, finish, resetAfter, to, corruptAt) {
     const isPatch = req.method === 'PATCH';
     const headers = forwardableHeaders(req.rawHeaders);
     const up = http.request({
       agent,
-      host: upstreamUrl.hostname,
-      port: upstreamUrl.port,
+      host: to.hostname,
+      port: to.port,
       method: req.method,
       path: req.url,
       headers: flatten(headers),
     });
+    // Throttled, what goes upstream waits in `queue` until its arrival time.
+    const conn = conns.get(req.socket);
+    const lk = link && isTusPath(entry.path) ? link : null;
+    const bucket = lk && (lk.perConnection ? conn : lk);
+    const delay = lk?.delayMs ?? 0;
+    const headArrival = bucket ? performance.now() + delay + (conn.used ? 0 : 2 * delay) : 0;
+    if (bucket) conn.used = true;
+    const queue = [];
+    let queued = 0;
+    let timer = null;
+    const pump = () => {
+      timer = null;
+      const now = performance.now();
+      while (queue.length > 0 && queue[0].at <= now && !up.destroyed) {
+        const { chunk } = queue.shift();
+        if (chunk === null) { up.end(); continue; }
+        queued -= chunk.length;
+        up.write(chunk);
+      }
+      if (queued <= lk.queueBytes && req.isPaused() && !cut) req.resume();
+      if (queue.length > 0) timer = setTimeout(pump, Math.max(0, queue[0].at - now));
+    };
+    /** Sends `chunk` (null: the end) upstream now, or at its arrival time; false: stop reading. */
+    const send = (chunk) => {
+      if (!bucket) return chunk === null ? up.end() : up.write(chunk);
+      const now = performance.now();
+      let at = Math.max(now + delay, queue.at(-1)?.at ?? 0, headArrival);
+      if (chunk !== null) {
+        bucket.busyUntil = Math.max(now, bucket.busyUntil) + chunk.length / lk.bytesPerMs;
+        at = Math.max(bucket.busyUntil + delay, headArrival);
+        queued += chunk.length;
+      }
+      queue.push({ at, chunk });
+      if (!timer) timer = setTimeout(pump, Math.max(0, queue[0].at - now));
+      return queued <= lk.queueBytes;
+    };
     let cut = false; // no more body bytes go upstream
     let killed = false;
     let answered = false; // the upstream's answer is complete: body bytes after it are dropped
@@ -403,8 +465,12 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
       upRes.on('end', () => { answered = true; });
       entry.status = upRes.statusCode;
       if (upRes.headers['upload-offset'] !== undefined) entry.responseOffset = Number(upRes.headers['upload-offset']);
-      res.writeHead(upRes.statusCode, upRes.statusMessage, flatten(resHeaders));
-      upRes.pipe(res);
+      const reply = () => {
+        if (res.destroyed) { upRes.destroy(); return; }
+        res.writeHead(upRes.statusCode, upRes.statusMessage, flatten(resHeaders));
+        upRes.pipe(res);
+      };
+      if (bucket && delay > 0) setTimeout(reply, delay); else reply();
       upRes.on('error', () => { req.socket.destroy(); finish('upstream-error', entry.status); });
       upRes.on('aborted', () => { req.socket.destroy(); finish('upstream-aborted', entry.status); });
       res.on('finish', () => finish('forwarded', upRes.statusCode));
@@ -428,6 +494,7 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
     });
     // The client went away before the answer was complete: let the upstream see it too.
     res.on('close', () => {
+      clearTimeout(timer);
       if (!res.writableFinished) {
         up.destroy();
         finish(killed ? 'reset' : 'client-closed', null);
@@ -446,6 +513,11 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
       if (answered) return;
       let piece = chunk;
       let last = false;
+      if (corruptAt !== null && corruptAt >= entry.bytesForwarded && corruptAt < entry.bytesForwarded + chunk.length) {
+        piece = Buffer.from(chunk);
+        piece[corruptAt - entry.bytesForwarded] ^= 0xff;
+        entry.corrupted = true;
+      }
       if (resetAfter !== null && entry.bytesForwarded + chunk.length >= resetAfter) {
         piece = chunk.subarray(0, resetAfter - entry.bytesForwarded);
         last = true;
@@ -461,12 +533,14 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
         up.write(piece, () => setTimeout(() => cutBoth('reset'), 20));
         return;
       }
-      if (!up.write(piece)) {
+      if (bucket) {
+        if (!send(piece)) req.pause();
+      } else if (!up.write(piece)) {
         req.pause();
         up.once('drain', () => { if (!cut) req.resume(); });
       }
     });
-    req.on('end', () => { if (!cut) up.end(); });
+    req.on('end', () => { if (!cut) send(null); });
     req.on('error', () => { up.destroy(); finish('client-error', null); });
   }
 
@@ -514,6 +588,8 @@ export async function startFaultProxy({ upstream, port = 0, host = '127.0.0.1', 
     release,
     dropConnections,
     randomFaults,
+    throttle,
+    get connections() { return connections; },
     offline,
     online,
     pause: (o = {}) => offline({ ...o, mode: 'refuse' }),

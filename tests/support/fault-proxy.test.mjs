@@ -11,8 +11,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { startServer } from '../../scripts/serve.mjs';
 import { mulberry32, startFaultProxy } from './fault-proxy.mjs';
+import { MiB } from './util.mjs';
 
-const MiB = 1024 * 1024;
 let srv;
 let proxy;
 
@@ -284,5 +284,58 @@ describe('random faults', () => {
     assert.deepEqual(a.statuses.filter((s) => s !== 200), a.fired);
     const c = await schedule(8);
     assert.notDeepEqual(a.statuses, c.statuses);
+  });
+});
+
+describe('corrupt, throttle and pages', () => {
+  test('corrupt flips the one byte at `at` of the nth PATCH body and logs it; the others pass unchanged', async () => {
+    const url = await create(2 * MiB);
+    const fault = proxy.inject({ method: 'PATCH', nth: 2, action: 'corrupt', at: 4321 });
+    const body = crypto.randomBytes(MiB);
+    assert.equal((await patch(url, 0, body.subarray(0, MiB / 2))).status, 204);
+    assert.equal((await patch(url, MiB / 2, body.subarray(MiB / 2))).status, 204);
+    assert.equal(fault.fired, 1);
+    const [first, second] = proxy.log.filter((e) => e.method === 'PATCH').slice(-2);
+    assert.deepEqual([first.corrupted, second.corrupted], [false, true]);
+    assert.equal(second.fault, 'corrupt');
+    const stored = await fsp.readFile(path.join(srv.dataDir, new URL(url).pathname.split('/').pop()));
+    const expected = Buffer.from(body);
+    expected[MiB / 2 + 4321] ^= 0xff;
+    assert.ok(stored.subarray(0, MiB).equals(expected), 'exactly that byte differs');
+  });
+
+  test('throttle holds PATCH bodies to the rate and delays each request by the round trip; null lifts it', async () => {
+    const url = await create(2 * MiB);
+    proxy.throttle({ bytesPerSec: 2 * MiB, delayMs: 100 });
+    try {
+      const t0 = Date.now();
+      assert.equal((await patch(url, 0, crypto.randomBytes(MiB))).status, 204);
+      const ms = Date.now() - t0;
+      assert.ok(ms >= 500 + 200 && ms < 5000, `1 MiB at 2 MiB/s plus 2 x 100 ms took ${ms} ms`);
+      const t1 = Date.now();
+      assert.equal((await fetch(url, { method: 'HEAD', headers: TUS })).status, 200);
+      assert.ok(Date.now() - t1 >= 200, 'a HEAD costs the round trip too');
+    } finally {
+      proxy.throttle(null);
+    }
+    const t2 = Date.now();
+    assert.equal((await patch(url, MiB, crypto.randomBytes(MiB))).status, 204);
+    assert.ok(Date.now() - t2 < 500, 'unthrottled again');
+    assert.ok(proxy.log.at(-1).connection >= 1, 'exchanges name their client connection');
+  });
+
+  test('pages: every path outside tusPath comes from the pages origin, TUS requests from the upstream', async () => {
+    const pages = await startServer({ port: 0 });
+    const front = await startFaultProxy({ upstream: srv.url, pages: pages.url });
+    try {
+      const before = [srv.log.length, pages.log.length];
+      assert.equal((await fetch(`${front.url}test/`)).status, 200);
+      const res = await fetch(`${front.url}files/`, { method: 'POST', headers: { ...TUS, 'Upload-Length': '5' } });
+      assert.equal(res.status, 201);
+      assert.deepEqual([srv.log.length - before[0], pages.log.length - before[1]], [1, 0], 'the POST reached the upstream only');
+    } finally {
+      await front.close();
+      await pages.close();
+    }
   });
 });

@@ -1,15 +1,14 @@
 // A TUS server for uploads too big to keep: a real @tus/server whose datastore (TailStore)
 // counts every byte it receives at its offset but keeps only the byte ranges a test asks to
 // watch (for example the last few MiB of a file larger than 4 GiB, and the bytes around the
-// 4 GiB mark), and SHA-256s them on request. It listens on 127.0.0.1 only, answers CORS like
-// @tus/server does (so a page from another origin can upload to it), and logs every
-// POST/HEAD/PATCH with the offsets the client sent and the server answered.
+// 4 GiB mark), and SHA-256s them on request. It is served by scripts/serve.mjs's startServer
+// (127.0.0.1, CORS as @tus/server answers it, every POST/HEAD/PATCH logged with its offsets).
 //
 // It does not store the bulk of an upload, serve any page, support concatenation, deferred
 // length or expiration, or survive a restart (everything lives in memory).
 import crypto from 'node:crypto';
-import http from 'node:http';
-import { DataStore, ERRORS, Server, Upload } from '@tus/server';
+import { DataStore, ERRORS, Upload } from '@tus/server';
+import { startServer } from '../../scripts/serve.mjs';
 
 export class TailStore extends DataStore {
   /** `watch(size)` returns the [start, end) byte ranges of an upload of `size` bytes to keep. */
@@ -87,57 +86,10 @@ export class TailStore extends DataStore {
 }
 
 /**
- * Starts @tus/server with a TailStore at http://127.0.0.1:<port>/files/.
- * Resolves to { endpoint, store, log, close() }; `log` holds { method, id, status,
- * requestOffset, responseOffset, startedAt } per TUS request once answered.
+ * Starts scripts/serve.mjs's server with a TailStore as its datastore; resolves to its
+ * { endpoint, log, close(), ... } plus `store`.
  */
 export async function startTailServer({ watch }) {
   const store = new TailStore({ watch });
-  const tus = new Server({ path: '/files', datastore: store, maxSize: 64 * 1024 ** 3 });
-  const log = [];
-  const server = http.createServer((req, res) => {
-    const entry = {
-      method: req.method,
-      id: null,
-      status: null,
-      requestOffset: req.headers['upload-offset'] === undefined ? null : Number(req.headers['upload-offset']),
-      responseOffset: null,
-      startedAt: Date.now(),
-    };
-    // @tus/server hands its headers to writeHead (object, [[k, v]] or flat [k, v, ...]).
-    const sent = {};
-    const writeHead = res.writeHead;
-    res.writeHead = function (status, ...args) {
-      const h = args.find((a) => a && typeof a === 'object');
-      const pairs = !h ? [] : Array.isArray(h)
-        ? (Array.isArray(h[0]) ? h : h.flatMap((v, i) => (i % 2 ? [] : [[v, h[i + 1]]])))
-        : Object.entries(h);
-      for (const [k, v] of pairs) sent[String(k).toLowerCase()] = v;
-      return writeHead.call(this, status, ...args);
-    };
-    const header = (name) => sent[name] ?? res.getHeader(name);
-    res.once('close', () => {
-      entry.status = res.statusCode;
-      const offset = header('upload-offset');
-      entry.responseOffset = offset === undefined ? null : Number(offset);
-      const where = req.method === 'POST' ? header('location') : req.url;
-      entry.id = where ? String(where).split('/').filter(Boolean).pop() : null;
-      if (req.method !== 'OPTIONS') log.push(entry);
-    });
-    tus.handle(req, res).catch((err) => {
-      if (!res.headersSent) res.writeHead(500, { 'Access-Control-Allow-Origin': '*' });
-      res.end(String(err?.message ?? err));
-    });
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  return {
-    endpoint: `http://127.0.0.1:${port}/files/`,
-    store,
-    log,
-    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
-  };
+  return { ...(await startServer({ port: 0, datastore: store, maxSize: 64 * 1024 ** 3 })), store };
 }

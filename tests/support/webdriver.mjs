@@ -1,49 +1,19 @@
-// A minimal W3C WebDriver client for WebKit (WebKitGTK's MiniBrowser driven by Debian's
+// A minimal W3C WebDriver client: for WebKit (WebKitGTK's MiniBrowser driven by Debian's
 // WebKitWebDriver), which puppeteer cannot drive, and for Firefox over classic WebDriver
-// (geckodriver; the memory benchmark). It starts a driver on a free 127.0.0.1 port in its
-// own process group (WebKitWebDriver under `xvfb-run -a`: MiniBrowser needs an X display),
-// and stops exactly that group by its PID. A session can navigate, find elements,
-// type into them (a file path into <input type=file> picks that file), run sync and async
-// scripts, and open, switch and close windows (tabs).
+// (geckodriver), whose request bodies, unlike under BiDi, are not kept by the automation.
+// startDriver() runs a driver of tests/support/browsers.mjs's WEBDRIVER_ENGINES on a free
+// 127.0.0.1 port through process.mjs's supervisor (its own process group, stopped by its PID).
+// A session can navigate, find elements, type into them (a file path into <input type=file>
+// picks that file), run sync and async scripts, and open, switch and close windows (tabs).
 //
-// It does not assert anything, start any HTTP server other than the driver, implement
-// WebDriver BiDi, actions, cookies or screenshots, or ever touch processes it did not start.
-// Under --automation MiniBrowser's website data is ephemeral (see README, browser support).
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-
-export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
-
-const TRIPLETS = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' };
-export const MINIBROWSER = `/usr/lib/${TRIPLETS[process.arch] ?? `${process.arch}-linux-gnu`}/webkit2gtk-4.1/MiniBrowser`;
-
-/**
- * The capabilities of a new WebKit session. A `binary` in webkitgtk:browserOptions replaces the
- * driver's default browser *and its default arguments*, so `--automation` must be given again
- * (WebDriverServiceGTK.cpp, platformParseCapabilities).
- */
-export function webkitCapabilities(extraArgs = []) {
-  return {
-    browserName: 'MiniBrowser',
-    'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation', ...extraArgs] },
-  };
-}
+// It does not assert anything, implement WebDriver BiDi, actions, cookies or screenshots, or
+// ever touch processes it did not start. Under --automation MiniBrowser's website data is
+// ephemeral (see README, browser support).
+import { WEBDRIVER_ENGINES, missingPrograms } from './browsers.mjs';
+import { startProcess } from './process.mjs';
+import { freePort, sleep } from './util.mjs';
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export class WebDriverError extends Error {
   constructor(status, value, what) {
@@ -81,62 +51,29 @@ async function command(base, method, path, body, timeoutMs = 120_000) {
 }
 
 /**
- * Starts a WebDriver server, `program` with `argsFor(port)`, on a free 127.0.0.1 port in its
- * own process group and waits until it answers /status (`attempts` tries, each on a new port).
- * Resolves to { url, pid, output(), stop() }; stop() signals only the process group this call
- * started (the driver and every browser it runs).
+ * Starts the WebDriver server of `engine` ('webkit' or 'firefox') on a free 127.0.0.1 port
+ * and waits until it answers /status (`attempts` tries, each on a new port). Resolves to
+ * { url, pid, output(), stop() }; stop() signals only the process group it started (the
+ * driver and every browser it runs).
  */
-export async function startDriver({ program, argsFor, name = program, env = {}, attempts = 3 }) {
+export async function startDriver(engine, { attempts = 3 } = {}) {
+  const { program, argsFor } = WEBDRIVER_ENGINES[engine];
+  const missing = missingPrograms(engine);
+  if (missing.length) throw new Error(`${missing.join(', ')} missing: run \`npm run setup\``);
   let lastError;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const port = await freePort();
-    const child = spawn(program, argsFor(port), {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    let exited = false;
-    const exit = new Promise((resolve) => child.on('exit', (code, signal) => { exited = true; resolve(code ?? signal); }));
-    child.on('error', (err) => { output += `\n${err.message}`; });
     const url = `http://127.0.0.1:${port}`;
-    const stop = async () => {
-      if (exited) return;
-      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
-      const killed = await Promise.race([exit.then(() => true), sleep(5000).then(() => false)]);
-      if (!killed) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } await exit; }
-      // Helpers (e.g. Xvfb under xvfb-run) may outlive the leader by a moment; same group.
-      await sleep(100);
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* all gone */ }
-    };
-    const deadline = Date.now() + 20_000;
-    while (!exited && Date.now() < deadline) {
-      try {
-        const status = await command(url, 'GET', '/status', undefined, 2000);
-        if (status) return { url, pid: child.pid, output: () => output, stop };
-      } catch { /* not up yet */ }
-      await sleep(100);
+    try {
+      const proc = await startProcess(`${engine} WebDriver`, program, argsFor(port), {
+        group: true, graceMs: 5000, timeoutMs: 20_000, ready: () => command(url, 'GET', '/status', undefined, 2000),
+      });
+      return { url, pid: proc.pid, output: proc.output, stop: () => proc.stop() };
+    } catch (err) {
+      lastError = err;
     }
-    lastError = new Error(`${name} did not start on port ${port} (attempt ${attempt}): ${output.slice(-1000)}`);
-    await stop();
   }
   throw lastError;
-}
-
-/**
- * Starts WebKitWebDriver under `xvfb-run -a` (MiniBrowser needs an X display) with
- * startDriver(): xvfb-run, its Xvfb, the driver and its browsers are one process group.
- */
-export function startWebKitDriver({ env = {}, attempts = 3 } = {}) {
-  return startDriver({
-    program: 'xvfb-run',
-    argsFor: (port) => ['-a', '-s', '-screen 0 1280x1024x24', WEBKIT_DRIVER, `--port=${port}`, '--host=127.0.0.1'],
-    name: 'WebKitWebDriver',
-    env,
-    attempts,
-  });
 }
 
 /** A W3C WebDriver session. */
@@ -147,8 +84,8 @@ export class Session {
     this.capabilities = capabilities;
   }
 
-  /** POST /session with `alwaysMatch` capabilities (webkitCapabilities() by default). */
-  static async create(driverUrl, alwaysMatch = webkitCapabilities()) {
+  /** POST /session with `alwaysMatch` capabilities. */
+  static async create(driverUrl, alwaysMatch) {
     const value = await command(driverUrl, 'POST', '/session', { capabilities: { alwaysMatch, firstMatch: [{}] } }, 60_000);
     const session = new Session(driverUrl, value.sessionId, value.capabilities);
     await session.setTimeouts({ script: 120_000, pageLoad: 60_000, implicit: 0 });
@@ -221,9 +158,4 @@ export class Session {
   async delete() {
     try { await this.cmd('DELETE', '', undefined, 20_000); } catch { /* the driver may already be gone */ }
   }
-}
-
-/** True if this machine has WebKitWebDriver, MiniBrowser and xvfb-run (setup.sh installs them). */
-export function webkitInstalled() {
-  return [WEBKIT_DRIVER, MINIBROWSER, '/usr/bin/xvfb-run'].every((p) => fs.existsSync(p));
 }

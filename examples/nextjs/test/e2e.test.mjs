@@ -5,18 +5,20 @@
 // the token route and that the TUS server refuses requests without a valid token, then
 // uploads a file picked through the page's <input type=file> in headless Chromium and
 // Firefox and compares the stored bytes. It stops only the processes it started, by PID.
-// Run from the repo root: `npm run test:examples` (after `node scripts/build.mjs`).
+// Run from the repo root: `npm run test:integrations` (after `node scripts/build.mjs`).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BROWSERS, launch, sha256File, writeRandomFile } from '../../../tests/e2e/helpers.mjs';
+import { PUPPETEER_ENGINES as BROWSERS, launchPuppeteer as launch } from '../../../tests/support/browsers.mjs';
+import { sha256File, writeRandomFile } from '../../../tests/support/files.mjs';
+import { startProcess } from '../../../tests/support/process.mjs';
+import { freePort } from '../../../tests/support/util.mjs';
 
 const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const repo = path.resolve(app, '..', '..');
@@ -53,48 +55,11 @@ async function timed(name, fn) {
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts a long-running child in its own process group; resolves once `ready` matches its output. */
-function startChild(cmd, args, env, ready, timeout = MIN) {
-  const child = spawn(cmd, args, { cwd: app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${cmd} ${args.join(' ')} not ready in ${timeout} ms:\n${output}`)), timeout);
-    const onData = (d) => {
-      output += d;
-      const m = output.match(ready);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, match: m, output: () => output });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${cmd} exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
-    child.once('exit', () => { clearTimeout(kill); resolve(); });
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { clearTimeout(kill); resolve(); }
-  });
+/** Starts a long-running child in its own process group; resolves to its match of `ready`. */
+async function startChild(cmd, args, env, ready, timeout = MIN) {
+  const proc = await startProcess(`${cmd} ${args.join(' ')}`, cmd, args, { cwd: app, env, group: true, graceMs: 5000, timeoutMs: timeout, ready: (out) => out.match(ready) });
+  children.push(proc);
+  return { match: proc.ready, output: proc.output };
 }
 
 async function waitHttp(url, timeout = MIN) {
@@ -163,7 +128,7 @@ before(async () => {
 }, { timeout: 20 * MIN });
 
 after(async () => {
-  await Promise.all(children.map(stopChild));
+  await Promise.all(children.map((c) => c.stop()));
   if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
   console.log(`[nextjs example] timings: ${JSON.stringify(timings)}`);
 });
@@ -230,7 +195,7 @@ describe('uploading through the page', () => {
   let sha;
   before(async () => {
     source = path.join(tmp, 'picked-file.bin');
-    sha = await writeRandomFile(source, size);
+    ({ sha256: sha } = await writeRandomFile(source, size));
   });
 
   const runs = [...BROWSERS.map((name) => [name, 'Turbopack']), ['chromium', 'webpack']];

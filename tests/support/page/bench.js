@@ -1,15 +1,16 @@
-// Browser side of the benchmark (bench/browser.mjs drives it). Uploads the file picked in
-// #file with one of three clients and returns plain data: the time from the client's start to
-// its success, every progress callback as { t, v } (ms since start, bytes), the upload URL,
-// and the long tasks (> 50 ms, PerformanceObserver 'longtask') seen during the upload.
+// Browser side of the benchmark (bench/browser.mjs drives it; recorder.js loads it, so it is
+// part of the one test page). Uploads the file picked in #file with one of three clients and
+// returns plain data: the time from the client's start to its success, every progress
+// callback as { t, v } (ms since start, bytes), the upload URL, and the long tasks (> 50 ms,
+// PerformanceObserver 'longtask') seen during the upload.
 //   ferry          createUpload from /dist/index.js, 'progress' events (bytes confirmed)
-//   tus-js-client  4.3.1, bundled by bench/page-root.mjs into ./tus-js-client.js; onProgress
-//                  (bytes handed to the network) and onChunkComplete (bytes the server accepted)
+//   tus-js-client  4.3.1, bundled by bench/page-root.mjs into ./tus-js-client.js (imported on
+//                  first use); onProgress (bytes handed to the network) and onChunkComplete
+//                  (bytes the server accepted)
 //   fetch          one POST, then the whole file in one PATCH with fetch (or, with chunkSize,
 //                  PATCHes of that size one after the other): no TUS client at all
 // It changes no client defaults beyond the options it is given, and asserts nothing.
 import { createUpload } from '/dist/index.js';
-import { Upload as TusUpload } from './tus-js-client.js';
 
 // Installed at load, so it sees every long task of the upload (entries before t0 are dropped).
 const longTasks = [];
@@ -53,7 +54,8 @@ async function ferry({ endpoint, ...options }) {
 }
 
 /** tus-js-client with `options` (chunkSize, parallelUploads); everything else default. */
-function tusjs({ endpoint, ...options }) {
+async function tusjs({ endpoint, ...options }) {
+  const { Upload: TusUpload } = await import('./tus-js-client.js');
   const file = picked();
   const progress = [];
   const chunks = [];
@@ -99,4 +101,3 @@ async function fetchChunks({ endpoint, chunkSize = Infinity }) {
 }
 
 window.bench = { ferry, tusjs, fetch: fetchChunks };
-document.documentElement.dataset.ready = 'true';
