@@ -122,8 +122,7 @@ async fn driver_uploads_a_blob_in_chunks_byte_for_byte() {
     .into_js_value()
     .into();
     let io = io(&blob, on_event);
-    let mut cfg = Config::new(endpoint());
-    cfg.chunk_size = 1024 * 1024;
+    let mut cfg = Config::new(endpoint()).fixed_chunks(1024 * 1024);
     cfg.progress_interval_ms = 0;
     let mut upload = Upload::new(cfg, SourceInfo::file(size as u64, "pattern.bin", "application/x-test"), Millis(0)).unwrap();
     let (_tx, mut rx) = unbounded();
