@@ -270,7 +270,7 @@ async function typeTests() {
 // The package as apps meet it: the packed tarball, React, the queue, CORS diagnostics, the
 // fault proxy's own tests, and the Next.js example built and driven in both browsers.
 async function integrations() {
-  const suites = ['tests/support/', 'tests/package/', 'tests/react/', 'tests/queue/', 'tests/cors/', 'examples/nextjs/test/'];
+  const suites = ['tests/support/', 'tests/package/', 'tests/react/', 'tests/queue/', 'tests/cors/', 'tests/uppy/', 'examples/nextjs/test/'];
   return nodeTests(suites, {
     timeoutMs: 20 * MIN, extraEnv: { NEXT_TELEMETRY_DISABLED: '1' }, flags: ['--test-concurrency=1', '--test-timeout=1800000'],
   });
@@ -293,7 +293,7 @@ const TIERS = [
   ['browser tests (wasm-pack)', 'browser', browserTests],
   ['end-to-end in Chromium, Firefox and WebKit', 'e2e', endToEnd],
   ['WebKit (wasm-bindgen tests)', 'webkit', webkitTests],
-  ['integrations (package, React, queue, CORS, Next.js)', 'integrations', integrations],
+  ['integrations (package, React, queue, CORS, Uppy, Next.js)', 'integrations', integrations],
   ['server matrix (rustus, tuspyserver, SeaweedFS, @tus/server + FileStore / S3Store)', 'servers', serverMatrix],
 ];
 // `node scripts/test.mjs browser e2e` runs only those tiers (all by default).
