@@ -60,7 +60,7 @@ fn has_bad_chars(s: &str) -> bool {
 
 /// Resolves `reference` against the absolute `base`. `None` if either is unusable.
 pub fn resolve(base: &str, reference: &str) -> Option<String> {
-    let reference = reference.trim();
+    let reference = reference.trim_matches(|c: char| c <= ' ');
     if reference.is_empty() || has_bad_chars(reference) || has_bad_chars(base) {
         return None;
     }

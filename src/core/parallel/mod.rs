@@ -143,7 +143,9 @@ impl Parallel {
     /// [`Parallel::resume`] from checked options. A record whose parts do not cover the
     /// file exactly is not continued (its join would leave a hole): the upload starts anew.
     #[must_use]
-    pub fn resume_validated(v: Validated, record: SessionRecord, now: Millis) -> Parallel {
+    pub fn resume_validated(v: Validated, mut record: SessionRecord, now: Millis) -> Parallel {
+        // Parts are continued, and joined, in file order, whatever order they were stored in.
+        record.parts.sort_by_key(|r| r.start);
         let key = Some(record.key.clone());
         let mut p = Parallel::from_validated(v.with_session_key(key), now);
         let ranges: Vec<_> = record.parts.iter().map(|r| r.start..r.end).collect();
