@@ -286,9 +286,10 @@ async function serverMatrix() {
 
 const TIERS = [
   ['core purity, no Blob.stream(), tier scripts', 'purity', corePurity],
-  ['lint', 'lint', lint],
   ['cargo test', 'cargo', cargoTest],
   ['build', 'build', build],
+  // After the build: it also checks what the release .wasm imports.
+  ['lint', 'lint', lint],
   ['type tests', 'types', typeTests],
   ['browser tests (wasm-pack)', 'browser', browserTests],
   ['end-to-end in Chromium, Firefox and WebKit', 'e2e', endToEnd],
