@@ -36,9 +36,8 @@ function toolsInstalled() {
 }
 
 const stale = !existsSync(built) || sources.some((s) => existsSync(join(root, s)) && newest(join(root, s)) > statSync(built).mtimeMs);
-if (!stale) {
-  console.error('[prepack] dist/ is up to date');
-} else {
+// Silent when dist/ is up to date: `npm pack --json` output is read by tools and tests.
+if (stale) {
   if (!toolsInstalled()) execFileSync('bash', [join(root, 'scripts', 'setup.sh')], { cwd: root, stdio: ['ignore', 2, 2] });
   execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: ['ignore', 2, 2] });
 }
