@@ -84,7 +84,9 @@ before(async () => {
   assert.ok(fs.existsSync(path.join(repo, 'dist', 'index.js')), 'dist/ is not built: run `node scripts/build.mjs` first');
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-nextjs-'));
   await timed('npm pack', async () => {
-    const [packed] = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', tmp, repo]));
+    const out = await run('npm', ['pack', '--json', '--pack-destination', tmp, repo]);
+    // run() joins stdout and stderr: the JSON is the bracketed part.
+    const [packed] = JSON.parse(out.slice(out.indexOf('['), out.lastIndexOf(']') + 1));
     await fsp.copyFile(path.join(tmp, packed.filename), path.join(app, 'ferry-upload.tgz'));
   });
   await timed('npm install', async () => {
