@@ -54,7 +54,7 @@ after(async () => {
 
 test('the tarball holds dist/ (with the wasm) and package metadata only', () => {
   const files = packed.files.map((f) => f.path).sort();
-  for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/react.js', 'dist/react.d.ts',
+  for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/react.js', 'dist/react.d.ts', 'dist/uppy.js', 'dist/uppy.d.ts',
     'dist/queue.js', 'dist/wasm/ferry_upload.js', 'dist/wasm/ferry_upload_bg.wasm']) {
     assert.ok(files.includes(f), `${f} missing from the tarball: ${files.join(', ')}`);
   }
@@ -65,12 +65,12 @@ test('the tarball holds dist/ (with the wasm) and package metadata only', () => 
   assert.ok(wasm.size > 50_000, `the wasm is suspiciously small (${wasm.size} bytes)`);
 });
 
-test('package.json: ESM exports map with types for `.` and `./react`, no side effects, react optional', () => {
+test('package.json: ESM exports map with types for `.`, `./react` and `./uppy`, no side effects, react and @uppy/core optional', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'ferry-upload', 'package.json'), 'utf8'));
   assert.equal(pkg.type, 'module');
   assert.equal(pkg.sideEffects, false);
-  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './package.json', './react']);
-  for (const [sub, base] of [['.', 'index'], ['./react', 'react']]) {
+  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './package.json', './react', './uppy']);
+  for (const [sub, base] of [['.', 'index'], ['./react', 'react'], ['./uppy', 'uppy']]) {
     assert.equal(pkg.exports[sub].types, `./dist/${base}.d.ts`);
     assert.equal(pkg.exports[sub].import, `./dist/${base}.js`);
     assert.equal(Object.keys(pkg.exports[sub])[0], 'types', 'types must come first in each condition set');
@@ -78,6 +78,8 @@ test('package.json: ESM exports map with types for `.` and `./react`, no side ef
   assert.equal(pkg.dependencies, undefined, 'the package has no runtime dependencies');
   assert.match(pkg.peerDependencies.react, />=\s*18/);
   assert.equal(pkg.peerDependenciesMeta.react.optional, true);
+  assert.match(pkg.peerDependencies['@uppy/core'], /\^6/);
+  assert.equal(pkg.peerDependenciesMeta['@uppy/core'].optional, true);
 });
 
 test('the installed package imports in Node without touching browser globals', () => {
