@@ -37,11 +37,11 @@ let buildOutput = '';
 const BUILD_SECRET = `build-time-secret-${crypto.randomBytes(16).toString('hex')}`;
 const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
 
-function run(cmd, args, { env = baseEnv, timeout = 10 * MIN } = {}) {
+function run(cmd, args, { env = baseEnv, timeout = 10 * MIN, stdoutOnly = false } = {}) {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { cwd: app, env, timeout, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
-      else resolve(`${stdout}${stderr}`);
+      else resolve(stdoutOnly ? stdout : `${stdout}${stderr}`);
     });
   });
 }
@@ -84,9 +84,7 @@ before(async () => {
   assert.ok(fs.existsSync(path.join(repo, 'dist', 'index.js')), 'dist/ is not built: run `node scripts/build.mjs` first');
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-nextjs-'));
   await timed('npm pack', async () => {
-    const out = await run('npm', ['pack', '--json', '--pack-destination', tmp, repo]);
-    // run() joins stdout and stderr: the JSON is the bracketed part.
-    const [packed] = JSON.parse(out.slice(out.indexOf('['), out.lastIndexOf(']') + 1));
+    const [packed] = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', tmp, repo], { stdoutOnly: true }));
     await fsp.copyFile(path.join(tmp, packed.filename), path.join(app, 'ferry-upload.tgz'));
   });
   await timed('npm install', async () => {
