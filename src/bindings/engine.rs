@@ -206,7 +206,10 @@ async fn run(
     let Some(upload) = job.upload.as_mut() else {
         return Err(Error::new(ErrorKind::Usage, Code::Internal, "the upload was not prepared"));
     };
-    driver::run(&job.io, upload.as_mut(), &mut job.commands, first).await
+    let outcome = driver::run(&job.io, upload.as_mut(), &mut job.commands, first).await;
+    // The app hears of the end only once the session record is written (or deleted).
+    job.io.flushed().await;
+    outcome
 }
 
 /// What uploads started since this one was configured learnt about its endpoint.

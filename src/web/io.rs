@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+use futures::channel::oneshot;
 use futures::future::LocalBoxFuture;
 use futures::{FutureExt, StreamExt};
 use gloo_timers::future::TimeoutFuture;
@@ -32,13 +33,17 @@ use crate::driver::Io;
 pub enum Write {
     Put(SessionRecord),
     Delete(String),
+    /// Answered once every write queued before it is done.
+    Flush(oneshot::Sender<()>),
 }
 
 impl Write {
-    fn key(&self) -> &str {
+    /// The session key written; `None` for a flush.
+    fn key(&self) -> Option<&str> {
         match self {
-            Write::Put(r) => &r.key,
-            Write::Delete(k) => k,
+            Write::Put(r) => Some(&r.key),
+            Write::Delete(k) => Some(k),
+            Write::Flush(_) => None,
         }
     }
 }
@@ -109,6 +114,15 @@ impl WebIo {
     pub fn on_event(&self) -> &Function {
         &self.on_event
     }
+
+    /// Resolves once every session write queued so far is done (at once if the writer is gone),
+    /// so that a finished run is not reported before its record is stored or deleted.
+    pub async fn flushed(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.writes.unbounded_send(Write::Flush(done)).is_ok() {
+            let _ = wait.await;
+        }
+    }
 }
 
 /// Performs store writes in order; a burst for one key collapses into its last write.
@@ -121,11 +135,13 @@ async fn write_loop(mut queue: UnboundedReceiver<Write>, on_event: Function, han
             batch.push_back(more);
         }
         let store = Store::shared(Millis(js_sys::Date::now() as u64)).await;
+        let mut flushes = Vec::new();
         for (i, write) in batch.iter().enumerate() {
-            if batch.iter().skip(i + 1).any(|later| later.key() == write.key()) {
+            if write.key().is_some() && batch.iter().skip(i + 1).any(|later| later.key() == write.key()) {
                 continue;
             }
             match write {
+                Write::Flush(_) => {}
                 Write::Put(record) => match store.put(record, handle.as_ref()).await {
                     Put::Stored => {}
                     Put::StoredWithoutHandle if !warned_handle => {
@@ -144,6 +160,15 @@ async fn write_loop(mut queue: UnboundedReceiver<Write>, on_event: Function, han
                 },
                 Write::Delete(key) => store.delete(key).await,
             }
+        }
+        // A flush waits for every write of its batch (the writes before it included).
+        for write in batch {
+            if let Write::Flush(done) = write {
+                flushes.push(done);
+            }
+        }
+        for done in flushes {
+            let _ = done.send(());
         }
     }
 }
