@@ -132,7 +132,10 @@ impl Engine {
             *key.borrow_mut() = job.key.clone();
             lock.release();
             let total = job.upload.as_ref().map_or(0, |u| u.bytes_total());
+            let flushed = job.io.flushed();
             *parked.borrow_mut() = Some(job);
+            // The app hears of the end only once the session record is written (or deleted).
+            flushed.await;
             match result {
                 Ok(url) => {
                     let obj = Object::new();
@@ -206,10 +209,7 @@ async fn run(
     let Some(upload) = job.upload.as_mut() else {
         return Err(Error::new(ErrorKind::Usage, Code::Internal, "the upload was not prepared"));
     };
-    let outcome = driver::run(&job.io, upload.as_mut(), &mut job.commands, first).await;
-    // The app hears of the end only once the session record is written (or deleted).
-    job.io.flushed().await;
-    outcome
+    driver::run(&job.io, upload.as_mut(), &mut job.commands, first).await
 }
 
 /// What uploads started since this one was configured learnt about its endpoint.

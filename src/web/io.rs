@@ -115,12 +115,16 @@ impl WebIo {
         &self.on_event
     }
 
-    /// Resolves once every session write queued so far is done (at once if the writer is gone),
-    /// so that a finished run is not reported before its record is stored or deleted.
-    pub async fn flushed(&self) {
+    /// A future that resolves once every session write queued so far is done (at once if the
+    /// writer is gone), so that a finished run is not reported before its record is stored or
+    /// deleted. The flush is queued now; the future borrows nothing.
+    pub fn flushed(&self) -> impl std::future::Future<Output = ()> + 'static {
         let (done, wait) = oneshot::channel();
-        if self.writes.unbounded_send(Write::Flush(done)).is_ok() {
-            let _ = wait.await;
+        let queued = self.writes.unbounded_send(Write::Flush(done)).is_ok();
+        async move {
+            if queued {
+                let _ = wait.await;
+            }
         }
     }
 }
