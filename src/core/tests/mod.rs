@@ -9,6 +9,7 @@ mod commands;
 mod creation;
 mod pacing;
 mod parallel;
+mod parallel_faults;
 mod patching;
 mod resume;
 mod retries;
