@@ -91,10 +91,9 @@ impl Parallel {
         let mut up = Upload::from_validated(self.v.single(), now);
         up.handle_online(self.online, now);
         up.handle_wall_clock(self.wall);
-        // The single upload announces its own states from here on; it starts from ours.
-        if self.out.current() != State::Idle {
-            up.take_state(self.out.current());
-        }
+        // The single upload announces its own states from here on, and numbers its requests
+        // after ours; it starts from where we are.
+        up.take_over(self.out.current(), self.next_id);
         up.start(now);
         self.stage = Stage::Single(Box::new(up));
     }

@@ -33,3 +33,18 @@ fn a_file_one_byte_over_two_parts_is_split_in_two() {
     assert_eq!(lengths.iter().sum::<u64>(), size);
     assert!(lengths.iter().all(|&l| l >= crate::core::parallel::MIN_PART), "{lengths:?}");
 }
+
+#[test]
+fn the_single_stream_after_options_numbers_its_requests_afresh() {
+    let mut h = parallel(20 * MIB, 2, |_| {});
+    h.start();
+    let (options, _) = h.take(Method::Options);
+    h.reply(options, Response::new(204).with_header("Tus-Extension", "creation"));
+    let (post, _) = h.take(Method::Post);
+    assert_ne!(post, options, "every request gets a fresh RequestId");
+    // A stale answer under the OPTIONS's id must not pass for the POST's.
+    h.reply(options, created("/files/wrong"));
+    assert!(h.sent.is_empty(), "a stale answer was taken for the POST's: {:?}", h.sent);
+    h.reply(post, created("/files/abc"));
+    assert_eq!(h.take(Method::Patch).1.url, UPLOAD_URL);
+}

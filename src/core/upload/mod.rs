@@ -243,10 +243,13 @@ impl Upload {
         self.timers().next()
     }
 
-    /// Takes `state` as announced already (a parallel upload that falls back to one stream
-    /// has announced it).
-    pub(crate) fn take_state(&mut self, state: State) {
-        self.out.assume(state);
+    /// Takes over from a parallel upload that falls back to one stream: `state` was announced
+    /// already (unless idle), and its requests used ids up to `last_id` (ours come after).
+    pub(crate) fn take_over(&mut self, state: State, last_id: u64) {
+        if state != State::Idle {
+            self.out.assume(state);
+        }
+        self.next_id = self.next_id.max(last_id);
     }
 
     /// Where `now` is taken for each input; the timer clock is monotonic.
