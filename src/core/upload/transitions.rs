@@ -277,11 +277,18 @@ impl Upload {
         }
     }
 
-    /// Writes a pending update, if any (the persist timer, pause).
+    /// Writes a pending update, if any (the persist timer, pause). Without an upload URL the
+    /// pending bytes were those of an upload the server lost: nothing is left to write.
     pub(super) fn flush_session(&mut self, now: Millis) {
         let dirty = self.session.as_ref().is_some_and(|s| s.dirty);
-        if let (true, Some(url)) = (dirty, self.url().map(str::to_string)) {
-            self.write_session(&url, now);
+        match (dirty, self.url().map(str::to_string)) {
+            (true, Some(url)) => self.write_session(&url, now),
+            (true, None) => {
+                if let Some(s) = &mut self.session {
+                    s.dirty = false;
+                }
+            }
+            (false, _) => {}
         }
     }
 
