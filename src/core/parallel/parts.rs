@@ -74,34 +74,53 @@ impl Parallel {
         }
     }
 
-    /// Moves every part's outputs into ours, renumbering requests and merging events.
+    /// Moves every part's outputs into ours, renumbering requests and merging events. A
+    /// part's event may command the others (a failure pauses them), so this passes over the
+    /// parts again until none has anything left to say.
     pub(super) fn drain_parts(&mut self, now: Millis) {
         let mut changed = false;
-        for i in 0..self.parts.len() {
-            while let Some(part) = self.parts.get_mut(i) {
-                match part.up.poll_output() {
-                    Output::Send(local, req) => {
-                        self.next_id += 1;
-                        let id = RequestId(self.next_id);
-                        self.ids.insert(id, i, local);
-                        self.out.send(id, req);
-                    }
-                    Output::Cancel(local) => {
-                        if let Some(id) = self.ids.take_local(i, local) {
-                            self.out.cancel(id);
+        loop {
+            let mut moved = false;
+            for i in 0..self.parts.len() {
+                while let Some(part) = self.parts.get_mut(i) {
+                    match part.up.poll_output() {
+                        Output::Idle { .. } => break,
+                        out => {
+                            moved = true;
+                            changed |= self.take_output(i, out, now);
                         }
                     }
-                    Output::Event(ev) => changed |= self.on_part_event(i, ev, now),
-                    // Parts keep no records of their own; ours holds them all. They learn nothing
-                    // either: discovery happened before they existed.
-                    Output::Persist(_) | Output::Forget(_) | Output::Learned { .. } => {}
-                    Output::Idle { .. } => break,
                 }
+            }
+            if !moved {
+                break;
             }
         }
         if changed {
             self.merge_state(now);
         }
+    }
+
+    /// One output of part `i`, made ours; returns whether the merged state may have changed.
+    fn take_output(&mut self, i: usize, out: Output, now: Millis) -> bool {
+        match out {
+            Output::Send(local, req) => {
+                self.next_id += 1;
+                let id = RequestId(self.next_id);
+                self.ids.insert(id, i, local);
+                self.out.send(id, req);
+            }
+            Output::Cancel(local) => {
+                if let Some(id) = self.ids.take_local(i, local) {
+                    self.out.cancel(id);
+                }
+            }
+            Output::Event(ev) => return self.on_part_event(i, ev, now),
+            // Parts keep no records of their own; ours holds them all. They learn nothing
+            // either: discovery happened before they existed.
+            Output::Persist(_) | Output::Forget(_) | Output::Learned { .. } | Output::Idle { .. } => {}
+        }
+        false
     }
 
     /// Returns whether the merged state may have changed.

@@ -48,3 +48,26 @@ fn the_single_stream_after_options_numbers_its_requests_afresh() {
     h.reply(post, created("/files/abc"));
     assert_eq!(h.take(Method::Patch).1.url, UPLOAD_URL);
 }
+
+/// Creates every part; returns their first PATCHes in file order.
+fn uploading(h: &mut Harness<Parallel>) -> Vec<(RequestId, Request)> {
+    for (i, (id, _)) in discovered(h).into_iter().enumerate() {
+        h.reply(id, created(&format!("/files/p{i}")));
+    }
+    let mut patches: Vec<_> = std::mem::take(&mut h.sent).into_iter().collect();
+    assert!(patches.iter().all(|(_, r)| r.method == Method::Patch), "{patches:?}");
+    patches.sort_by_key(|(_, r)| range(r).0);
+    patches
+}
+
+#[test]
+fn a_failing_part_cancels_the_patches_of_parts_before_it_too() {
+    let mut h = parallel(20 * MIB, 2, |_| {});
+    let patches = uploading(&mut h);
+    let [(first, _), (second, _)] = [patches[0].clone(), patches[1].clone()];
+    h.reply(second, Response::new(400).with_body("bad"));
+    assert!(h.cancelled.contains(&first), "the first part's PATCH runs on: {:?}", h.cancelled);
+    h.settle();
+    assert_eq!(h.up.outcome().map(|r| r.map_err(|e| e.status)), Some(Err(Some(400))));
+    assert_eq!(h.wake_at, None, "nothing left running, nothing to wake for");
+}
