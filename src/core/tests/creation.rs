@@ -148,3 +148,30 @@ fn invalid_options_are_usage_errors() {
     let unknown = SourceInfo { size: None, name: "live".into(), mime_type: String::new(), last_modified: 0 };
     assert_eq!(Upload::new(bad_endpoint, unknown, Millis(0)).unwrap_err().code, "unknown_size");
 }
+
+#[test]
+fn a_post_that_stalls_after_going_offline_is_not_sent_again_without_a_key() {
+    // It was out for its whole stall deadline: the server may well have created the upload.
+    let mut h = Harness::new(10_000, 4_000);
+    h.start();
+    h.expect(Method::Post);
+    h.online(false);
+    h.stall();
+    h.online(true);
+    h.finish();
+    assert_eq!(h.failure().map(|e| e.code), Some(Code::Stalled), "{:?}", h.events);
+    assert_eq!(h.up.url(), None);
+
+    // Under an Idempotency-Key it waits for the network, then goes again with the same key.
+    let mut cfg = Config::new(ENDPOINT).fixed_chunks(4_000);
+    cfg.idempotency_key = Some("k-1".into());
+    let mut h = Harness::with(cfg, SourceInfo::file(10_000, "video.mp4", "video/mp4"));
+    h.start();
+    h.expect(Method::Post);
+    h.online(false);
+    h.stall();
+    assert_eq!(h.up.state(), State::Offline);
+    h.online(true);
+    let (_, again) = h.expect(Method::Post);
+    assert_eq!(again.header("Idempotency-Key"), Some("k-1"));
+}

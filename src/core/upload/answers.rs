@@ -129,8 +129,9 @@ impl Upload {
             Phase::Creating { then_pause: true, .. } => self.phase = Phase::Paused { url: None },
             Phase::Creating { .. } => {
                 // The POST's fate is unknown. Send it again only if that cannot make a second
-                // upload the server keeps: offline (it never left) or under an Idempotency-Key.
-                if !self.online || self.cfg.idempotency_key.is_some() {
+                // upload the server keeps: failed offline (it never left) or under an
+                // Idempotency-Key. A stall is never "never left": it was out for its deadline.
+                if (!self.online && !stalled) || self.cfg.idempotency_key.is_some() {
                     self.retry_later(Next::Create, cause, Delay::Backoff, now);
                 } else {
                     let message = format!(

@@ -22,7 +22,7 @@
 //!    value becomes a typed `Protocol` error.
 //! 8. Only idempotent requests are retried on their own: HEAD, and PATCH after a HEAD has
 //!    re-learned the offset. A POST is sent again only where the server cannot have created
-//!    an upload (429, 503 with `Retry-After`, the browser offline) or when it carries an
+//!    an upload (429, 503 with `Retry-After`, failed offline but not stalled) or when it carries an
 //!    `Idempotency-Key`. A 5xx on HEAD never re-creates; only 404/410 start over, and say so.
 //! 9. Failures that may pass wait in `Waiting` (state `reconnecting`) with backoff and
 //!    jitter, bounded by a time budget per episode (reset whenever the server confirms new
