@@ -242,6 +242,8 @@ impl Validated {
         cfg.upload_url = url;
         cfg.progress_interval_ms = 0;
         cfg.seed = seed;
+        // Each creation has a key of its own: one key on two POSTs would make them one upload.
+        cfg.idempotency_key = self.cfg.idempotency_key.as_ref().map(|key| format!("{key}-part-{start}"));
         let source = SourceInfo { size: Some(end.saturating_sub(start)), ..self.source.clone() };
         Validated { cfg, source, size: end.saturating_sub(start), metadata_header: self.metadata_header.clone() }
     }

@@ -16,6 +16,8 @@
 //! 3. When every part is complete, one POST with `Upload-Concat: final;<urls>` and the
 //!    file's metadata creates the upload the app gets (join.rs). Its answers follow the
 //!    `Join` row of the answer table (answer.rs); it has a stall deadline like every request.
+//!    It carries the app's `Idempotency-Key` and goes again on a creation's terms; each part
+//!    carries a key derived from it (one key on two creations would make them one upload).
 //! 4. A part that fails fatally pauses the others and fails the whole; `start` continues all.
 //! 5. Every command works in every stage: `pause` during discovery cancels the OPTIONS,
 //!    during the final POST or its retry wait stops it; `start` picks up from there.

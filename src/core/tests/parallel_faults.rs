@@ -51,7 +51,13 @@ fn the_single_stream_after_options_numbers_its_requests_afresh() {
 
 /// Creates every part; returns their first PATCHes in file order.
 fn uploading(h: &mut Harness<Parallel>) -> Vec<(RequestId, Request)> {
-    for (i, (id, _)) in discovered(h).into_iter().enumerate() {
+    let posts = discovered(h);
+    created_parts(h, posts)
+}
+
+/// Answers the parts' `posts`; returns their first PATCHes in file order.
+fn created_parts(h: &mut Harness<Parallel>, posts: Vec<(RequestId, Request)>) -> Vec<(RequestId, Request)> {
+    for (i, (id, _)) in posts.into_iter().enumerate() {
         h.reply(id, created(&format!("/files/p{i}")));
     }
     let mut patches: Vec<_> = std::mem::take(&mut h.sent).into_iter().collect();
@@ -70,4 +76,87 @@ fn a_failing_part_cancels_the_patches_of_parts_before_it_too() {
     h.settle();
     assert_eq!(h.up.outcome().map(|r| r.map_err(|e| e.status)), Some(Err(Some(400))));
     assert_eq!(h.wake_at, None, "nothing left running, nothing to wake for");
+}
+
+/// Answers every PATCH in full until both parts are done; returns the final POST.
+fn completed_parts(h: &mut Harness<Parallel>, size: u64) -> (RequestId, Request) {
+    let patches = uploading(h);
+    finished(h, patches, size)
+}
+
+/// Answers `patches`, then every PATCH after them, in full; returns the final POST.
+fn finished(h: &mut Harness<Parallel>, mut patches: Vec<(RequestId, Request)>, size: u64) -> (RequestId, Request) {
+    let half = size / 2;
+    while let Some((id, req)) = patches.pop() {
+        h.now = h.now.plus(200);
+        let (start, end) = range(&req);
+        h.reply(id, accepted(if start >= half { end - half } else { end }));
+        patches.extend(h.sent.iter().filter(|(_, r)| r.method == Method::Patch).cloned());
+        h.sent.retain(|(_, r)| r.method != Method::Patch);
+    }
+    h.take(Method::Post)
+}
+
+#[test]
+fn parts_and_the_final_post_carry_idempotency_keys_of_their_own() {
+    let mut h = parallel(20 * MIB, 2, |c| c.idempotency_key = Some("k-1".into()));
+    let posts = discovered(&mut h);
+    let keys: Vec<_> = posts.iter().map(|(_, r)| r.header("Idempotency-Key").map(str::to_string)).collect();
+    assert!(keys.iter().all(|k| k.as_deref().is_some_and(|k| k.starts_with("k-1-"))), "{keys:?}");
+    assert_ne!(keys[0], keys[1], "two creations under one key would be taken for one by the server");
+    let patches = created_parts(&mut h, posts);
+    let (_, fin) = finished(&mut h, patches, 20 * MIB);
+    assert_eq!(fin.header("Idempotency-Key"), Some("k-1"), "the final upload is the one the app asked for");
+}
+
+#[test]
+fn a_final_post_of_unknown_fate_is_sent_again_only_under_a_key() {
+    let unknown = || {
+        [
+            Err(TransportError::Network("connection reset".into())),
+            Err(TransportError::Timeout),
+            Ok(Response::new(500)),
+            Ok(Response::new(503)),
+        ]
+    };
+    for outcome in unknown() {
+        let mut h = parallel(20 * MIB, 2, |_| {});
+        let (fin, _) = completed_parts(&mut h, 20 * MIB);
+        match outcome.clone() {
+            Ok(res) => h.reply(fin, res),
+            Err(e) => h.fail(fin, e),
+        }
+        h.settle();
+        assert!(h.sent.is_empty(), "{outcome:?}: the final POST went again without a key: {:?}", h.sent);
+        assert!(h.up.outcome().is_some_and(|r| r.is_err()), "{outcome:?}: {:?}", h.events);
+        // The app may still decide to join the parts again.
+        h.start();
+        h.take(Method::Post);
+    }
+    for outcome in unknown() {
+        let mut h = parallel(20 * MIB, 2, |c| c.idempotency_key = Some("k-1".into()));
+        let (fin, _) = completed_parts(&mut h, 20 * MIB);
+        match outcome.clone() {
+            Ok(res) => h.reply(fin, res),
+            Err(e) => h.fail(fin, e),
+        }
+        h.settle();
+        let (_, again) = h.take(Method::Post);
+        assert_eq!(again.header("Idempotency-Key"), Some("k-1"), "{outcome:?}");
+    }
+}
+
+#[test]
+fn a_final_post_that_stalls_is_abandoned_and_not_sent_again_without_a_key() {
+    let mut h = parallel(20 * MIB, 2, |_| {});
+    let (fin, _) = completed_parts(&mut h, 20 * MIB);
+    h.online(false);
+    while !h.cancelled.contains(&fin) {
+        h.fire(); // the progress timer may come first
+    }
+    h.online(true);
+    h.settle();
+    assert!(h.sent.is_empty(), "a stalled final POST went again without a key: {:?}", h.sent);
+    let err = h.up.outcome().and_then(Result::err).map(|e| e.code);
+    assert_eq!(err, Some(Code::Stalled));
 }
