@@ -11,6 +11,7 @@ mod pacing;
 mod parallel;
 mod parallel_faults;
 mod patching;
+mod props;
 mod resume;
 mod retries;
 mod sessions;

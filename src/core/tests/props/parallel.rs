@@ -1,0 +1,135 @@
+//! Properties of a parallel upload (`Parallel`): the same invariants as one upload's, with
+//! one request in flight per part, creations counted per part, and the final POST; a server
+//! with or without concatenation, capabilities learnt before or not.
+//!
+//! It does not continue stored parallel sessions (the conversation tests do).
+
+use proptest::prelude::*;
+
+use super::checks::Checks;
+use super::script::{kind_step, step, Step};
+use super::server::{Offer, Server};
+use super::world::World;
+use crate::core::parallel::plan::{plan, tiles, MIN_PART, PART_GRAIN};
+use crate::core::tests::{ENDPOINT, MIB};
+use crate::core::{build, Capabilities, Config, Millis, RetryPolicy, SourceInfo, State};
+
+#[derive(Clone, Debug)]
+struct Setup {
+    size: u64,
+    parallel: u32,
+    chunk: u64,
+    key: bool,
+    session: bool,
+    checksum: bool,
+    offer: Offer,
+    /// What an earlier OPTIONS taught: concatenation or not.
+    known: Option<bool>,
+    stall_floor_ms: u64,
+    short_retries: bool,
+    seed: u64,
+}
+
+fn setup(good: bool) -> impl Strategy<Value = Setup> {
+    let max_size = if good { Just(None).boxed() } else { prop::option::weighted(0.1, 0u64..80 * MIB).boxed() };
+    (
+        (10 * MIB..40 * MIB, 2u32..=4, MIB..12 * MIB, any::<bool>(), any::<bool>(), any::<bool>()),
+        (prop::bool::weighted(0.8), any::<bool>(), max_size, prop::option::weighted(0.3, any::<bool>())),
+        (100u64..40_000, any::<bool>(), any::<u64>()),
+    )
+        .prop_map(
+            |(
+                (size, parallel, chunk, key, session, checksum),
+                (concatenation, oc, max_size, known),
+                (stall, short, seed),
+            )| {
+                Setup {
+                    size,
+                    parallel,
+                    chunk,
+                    key,
+                    session,
+                    checksum,
+                    offer: Offer { concatenation, checksum: oc, max_size },
+                    known,
+                    stall_floor_ms: stall,
+                    short_retries: short,
+                    seed,
+                }
+            },
+        )
+}
+
+fn world(s: &Setup) -> World {
+    let mut cfg = Config::new(ENDPOINT).fixed_chunks(s.chunk);
+    cfg.parallel = s.parallel;
+    cfg.idempotency_key = s.key.then(|| "k-1".to_string());
+    cfg.session_key = s.session.then(|| "s-1".to_string());
+    cfg.checksum = s.checksum;
+    cfg.stall_floor_ms = s.stall_floor_ms;
+    cfg.seed = s.seed;
+    cfg.capabilities = s.known.map(|concatenation| Capabilities { concatenation, checksum: None, max_size: None });
+    if s.short_retries {
+        cfg.retry = RetryPolicy { base_ms: 10, cap_ms: 1_000, budget_ms: 20_000 };
+    }
+    let v = cfg.validate(&SourceInfo::file(s.size, "video.mp4", "video/mp4")).expect("a valid config");
+    let checks = Checks::new(s.size, &plan(s.size, s.parallel));
+    World::new(build(v, None, Millis(0)), Server::new(s.offer, s.size), checks)
+}
+
+proptest! {
+    #![proptest_config(super::config())]
+
+    /// Whatever the server says and whatever happens, every step keeps the invariants and
+    /// the run comes to rest.
+    #[test]
+    fn parallel_upload_keeps_the_invariants_against_any_server(
+        s in setup(false),
+        steps in prop::collection::vec(step(), 0..100),
+    ) {
+        let mut w = world(&s);
+        w.play(&Step::Start);
+        for st in &steps {
+            w.play(st);
+        }
+        w.settle(2);
+    }
+
+    /// Against a server that answers well, network faults, time and commands cannot keep a
+    /// parallel upload from completing once the app starts it again.
+    #[test]
+    fn parallel_upload_completes_against_a_good_server(
+        s in setup(true),
+        steps in prop::collection::vec(kind_step(), 0..80),
+    ) {
+        let mut w = world(&s);
+        w.play(&Step::Start);
+        for st in &steps {
+            w.play(st);
+        }
+        w.settle(3);
+        prop_assert!(w.checks.completed() || w.state() == State::Aborted, "ended {:?}", w.state());
+    }
+}
+
+proptest! {
+    #![proptest_config(super::config())]
+
+    /// The split plan: no more parts than connections, none smaller than `MIN_PART`, each
+    /// starting on the grain, together the whole file; none at all below two parts' worth.
+    #[test]
+    fn the_split_plan_tiles_the_file_in_at_most_the_parts_asked_for(
+        size in prop_oneof![0u64..1 << 40, (1u64..20_000, 0u64..4).prop_map(|(g, r)| g * PART_GRAIN + r)],
+        n in 0u32..16,
+    ) {
+        let ranges = plan(size, n);
+        prop_assert!(ranges.len() <= n as usize, "{} parts for {n} connections", ranges.len());
+        prop_assert_eq!(ranges.is_empty(), n < 2 || size < 2 * MIN_PART);
+        if !ranges.is_empty() {
+            prop_assert!(tiles(&ranges, size), "{ranges:?}");
+        }
+        for r in &ranges {
+            prop_assert!(r.end - r.start >= MIN_PART && r.start % PART_GRAIN == 0, "{r:?} of {size}");
+        }
+    }
+}
