@@ -160,3 +160,25 @@ fn a_final_post_that_stalls_is_abandoned_and_not_sent_again_without_a_key() {
     let err = h.up.outcome().and_then(Result::err).map(|e| e.code);
     assert_eq!(err, Some(Code::Stalled));
 }
+
+/// How a test ends the OPTIONS request `id`.
+type EndOptions = fn(&mut Harness<Parallel>, RequestId);
+
+#[test]
+fn the_single_stream_fallback_announces_creating_once() {
+    let cases: [(&str, EndOptions); 3] = [
+        ("answered", |h, id| h.reply(id, Response::new(204).with_header("Tus-Extension", "creation"))),
+        ("unanswered", |h, id| h.fail(id, TransportError::Network("reset".into()))),
+        ("stalled", |h, _| h.fire()),
+    ];
+    for (how, options) in cases {
+        let mut h = parallel(20 * MIB, 2, |_| {});
+        h.start();
+        let (id, _) = h.take(Method::Options);
+        options(&mut h, id);
+        let (post, _) = h.take(Method::Post);
+        h.reply(post, created("/files/abc"));
+        h.take(Method::Patch);
+        assert_eq!(h.states(), [State::Creating, State::Uploading], "OPTIONS {how}");
+    }
+}
