@@ -2,17 +2,17 @@
 //! one request in flight per part, creations counted per part, and the final POST; a server
 //! with or without concatenation, capabilities learnt before or not.
 //!
-//! It does not continue stored parallel sessions (the conversation tests do).
+//! Some runs continue a stored session whose parts the server holds part-way.
 
 use proptest::prelude::*;
 
 use super::checks::Checks;
 use super::script::{kind_step, step, Step};
-use super::server::{Offer, Server};
+use super::server::{Offer, Remote, Server};
 use super::world::World;
 use crate::core::parallel::plan::{plan, tiles, MIN_PART, PART_GRAIN};
 use crate::core::tests::{ENDPOINT, MIB};
-use crate::core::{build, Capabilities, Config, Millis, RetryPolicy, SourceInfo, State};
+use crate::core::{build, Capabilities, Config, Millis, PartRecord, RetryPolicy, SessionRecord, SourceInfo, State};
 
 #[derive(Clone, Debug)]
 struct Setup {
@@ -28,6 +28,8 @@ struct Setup {
     stall_floor_ms: u64,
     short_retries: bool,
     seed: u64,
+    /// A stored session to continue: how far the server holds each part (out of 255).
+    stored: Option<u8>,
 }
 
 fn setup(good: bool) -> impl Strategy<Value = Setup> {
@@ -35,13 +37,13 @@ fn setup(good: bool) -> impl Strategy<Value = Setup> {
     (
         (10 * MIB..40 * MIB, 2u32..=4, MIB..12 * MIB, any::<bool>(), any::<bool>(), any::<bool>()),
         (prop::bool::weighted(0.8), any::<bool>(), max_size, prop::option::weighted(0.3, any::<bool>())),
-        (100u64..40_000, any::<bool>(), any::<u64>()),
+        (100u64..40_000, any::<bool>(), any::<u64>(), prop::option::weighted(0.2, any::<u8>())),
     )
         .prop_map(
             |(
                 (size, parallel, chunk, key, session, checksum),
                 (concatenation, oc, max_size, known),
-                (stall, short, seed),
+                (stall, short, seed, stored),
             )| {
                 Setup {
                     size,
@@ -55,6 +57,7 @@ fn setup(good: bool) -> impl Strategy<Value = Setup> {
                     stall_floor_ms: stall,
                     short_retries: short,
                     seed,
+                    stored,
                 }
             },
         )
@@ -73,8 +76,35 @@ fn world(s: &Setup) -> World {
         cfg.retry = RetryPolicy { base_ms: 10, cap_ms: 1_000, budget_ms: 20_000 };
     }
     let v = cfg.validate(&SourceInfo::file(s.size, "video.mp4", "video/mp4")).expect("a valid config");
-    let checks = Checks::new(s.size, &plan(s.size, s.parallel));
-    World::new(build(v, None, Millis(0)), Server::new(s.offer, s.size), checks)
+    let ranges = plan(s.size, s.parallel);
+    let mut server = Server::new(s.offer, s.size);
+    let stored = s.stored.map(|fill| {
+        let mut parts = Vec::new();
+        for (i, r) in ranges.iter().enumerate() {
+            let url = format!("{ENDPOINT}p{i}");
+            let length = r.end - r.start;
+            let offset = length * ((u64::from(fill) + 97 * i as u64) % 256) / 255;
+            server.holding(&url, Remote { length, offset, partial: true });
+            parts.push(PartRecord { url, start: r.start, end: r.end, confirmed: offset });
+        }
+        SessionRecord {
+            key: "s-1".into(),
+            upload_url: String::new(),
+            endpoint: ENDPOINT.into(),
+            size: s.size,
+            name: "video.mp4".into(),
+            mime_type: "video/mp4".into(),
+            last_modified: 0,
+            metadata: vec![],
+            bytes_confirmed: parts.iter().map(|p| p.confirmed).sum(),
+            chunk_size: s.chunk,
+            created_at: 0,
+            updated_at: 0,
+            expires_at: None,
+            parts,
+        }
+    });
+    World::new(build(v, stored, Millis(0)), server, Checks::new(s.size, &ranges))
 }
 
 proptest! {
