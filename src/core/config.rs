@@ -56,7 +56,8 @@ pub struct Config {
     pub seed: u64,
     /// Sent as `Idempotency-Key` on every creation attempt of this upload. When set, a
     /// creation whose outcome is unknown (network error, 5xx, stall) is retried with the same
-    /// key; when not, such a creation fails instead of risking a second upload.
+    /// key; when not, such a creation fails instead of risking a second upload. After the
+    /// server lost the upload (404/410), the new one goes under `{key}-{n}` (the n-th loss).
     pub idempotency_key: Option<String>,
     /// Key of this upload's session record; `None` keeps nothing (no `Persist` outputs).
     pub session_key: Option<String>,

@@ -108,6 +108,8 @@ pub struct Upload {
     goodput: Goodput,
     /// Times this run found its upload gone and started over.
     restarts: u32,
+    /// Uploads lost so far, never reset: creations after the n-th go under `{key}-{n}`.
+    lost: u32,
     /// The session record's bookkeeping, when the upload has a session key.
     session: Option<Session>,
     /// An upload URL from a stored session, to try (HEAD) on the first start.
@@ -167,6 +169,7 @@ impl Upload {
             online: true,
             throughput: Throughput::default(),
             restarts: 0,
+            lost: 0,
         }
     }
 

@@ -141,6 +141,7 @@ impl Upload {
     /// The server no longer knows the upload: start a new one from byte 0 and say why.
     pub(super) fn restart(&mut self, reason: Error, now: Millis) {
         self.restarts += 1;
+        self.lost += 1;
         if self.restarts > MAX_RESTARTS {
             let message = format!("{} (the upload was lost {} times in a row)", reason.message, self.restarts);
             return self.fail(None, Error { message, ..reason });
@@ -163,8 +164,11 @@ impl Upload {
         if let Some(m) = &self.metadata_header {
             headers.push(("Upload-Metadata", m.clone()));
         }
-        if let Some(key) = &self.cfg.idempotency_key {
-            headers.push(("Idempotency-Key", key.clone()));
+        // After a loss, the key would get the lost upload back from a server that honours it.
+        match (&self.cfg.idempotency_key, self.lost) {
+            (Some(key), 0) => headers.push(("Idempotency-Key", key.clone())),
+            (Some(key), n) => headers.push(("Idempotency-Key", format!("{key}-{n}"))),
+            (None, _) => {}
         }
         let endpoint = self.cfg.endpoint.clone();
         let req = self.send(Method::Post, endpoint, headers, Body::Empty, refresh, now);

@@ -145,9 +145,14 @@ pub fn reply() -> impl Strategy<Value = Reply> {
     ]
 }
 
-/// A well-behaved server's answers only: every request eventually succeeds.
+/// A well-behaved server's answers only, though it may lose an upload now and then: every
+/// request eventually succeeds.
 pub fn kind_reply() -> impl Strategy<Value = Reply> {
-    prop_oneof![4 => Just(Reply::Good), 1 => any::<u8>().prop_map(Reply::Partial)]
+    prop_oneof![
+        16 => Just(Reply::Good),
+        4 => any::<u8>().prop_map(Reply::Partial),
+        1 => any::<bool>().prop_map(|gone| Reply::Lost { gone }),
+    ]
 }
 
 fn time_jump() -> impl Strategy<Value = u64> {

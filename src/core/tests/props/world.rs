@@ -11,7 +11,7 @@ use super::checks::Checks;
 use super::script::{Reply, Step};
 use super::server::Server;
 use crate::core::event::State;
-use crate::core::http::{Request, RequestId, TransportError};
+use crate::core::http::{Request, RequestId, Response, TransportError};
 use crate::core::machine::{Machine, Output};
 use crate::core::time::Millis;
 
@@ -132,7 +132,12 @@ impl World {
             return;
         }
         let (id, req) = self.gone.get(pick % self.gone.len()).cloned().expect("picked inside the list");
-        let res = self.server.answer(&req, reply);
+        // A late 404 says nothing about the upload now (a lost part that was complete would
+        // leave the join nothing to do but fail, which is a fact of servers, not a fault).
+        let res = match reply {
+            Reply::Lost { gone } => Response::new(if *gone { 410 } else { 404 }),
+            _ => self.server.answer(&req, reply),
+        };
         self.m.handle_response(id, res, self.now);
         let out = self.m.poll_output();
         assert_eq!(
