@@ -3,6 +3,9 @@
 //! with or without concatenation, capabilities learnt before or not.
 //!
 //! Some runs continue a stored session whose parts the server holds part-way.
+//!
+//! It does not vary the retry policy beyond a short and the default one, nor the progress
+//! interval (the default).
 
 use proptest::prelude::*;
 
