@@ -78,9 +78,19 @@ export interface UploadOptions {
   retry?: RetryOptions;
   /**
    * Shortest time a request may go unanswered before it is abandoned and retried, in ms.
-   * The actual deadline grows with the chunk size and the measured throughput. Default 30 000.
+   * The actual deadline is 4 times the time the chunk should take at the measured
+   * throughput, and never below this. Default: 30 000 until the throughput is measured
+   * (the first requests), then 10 000, so a dead connection is found within about 10 s.
    */
   stallTimeout?: number;
+  /**
+   * Origins besides the endpoint's that ferry may send requests to, e.g.
+   * `['https://storage.example.com']` when the server answers creation with a `Location` on
+   * another host. Anywhere else fails with code `origin_not_allowed` and nothing (no bytes,
+   * no headers) is sent there. The origin of an `uploadUrl` you pass is allowed by that act.
+   * Default: none.
+   */
+  allowedOrigins?: string[];
   /**
    * Send an `Idempotency-Key` header on creation, so that a creation whose outcome is
    * unknown (network error, 5xx) can be sent again safely. `true` generates a key, a string
@@ -139,8 +149,10 @@ export interface FileSystemFileHandleLike {
 
 /** A stored session, as listed by `listResumableUploads()`. Holds no headers or tokens. */
 export interface ResumableUpload {
-  /** The session key (pass it to `forgetUpload`, or as `fingerprint`). */
+  /** The session key (pass it to `forgetUpload`). A session belongs to its endpoint. */
   key: string;
+  /** The file's key within it: the computed identity, or the `fingerprint` the app gave. */
+  fingerprint: string;
   uploadUrl: string;
   endpoint: string;
   /** File name, size, type and lastModified, to ask the user for the same file. */

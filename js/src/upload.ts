@@ -148,6 +148,7 @@ class FerryUpload implements Upload {
         progressInterval: o.progressInterval,
         retry: o.retry,
         stallTimeout: o.stallTimeout,
+        allowedOrigins: o.allowedOrigins,
         idempotencyKey: idempotencyKey(o.idempotencyKey, resolveEndpoint(o.endpoint)),
         resume: o.resume,
         fingerprint: o.fingerprint,
@@ -263,10 +264,10 @@ export async function forgetUpload(key: string): Promise<void> {
  * user's permission again after a browser restart. Sessions without a usable handle are
  * returned in `needsFile`, for the app to ask the user to pick those files again.
  *
- * `options` apply to every resumed upload (e.g. `headers`); the endpoint defaults to the
- * one stored with each session.
+ * `options` apply to every resumed upload (e.g. `headers`); each continues at the endpoint
+ * stored with its session (a session belongs to its endpoint).
  */
-export async function resumeAll(options: Partial<Omit<UploadOptions, 'file' | 'fileHandle'>> = {}): Promise<ResumeAllResult> {
+export async function resumeAll(options: Partial<Omit<UploadOptions, 'file' | 'fileHandle' | 'endpoint'>> = {}): Promise<ResumeAllResult> {
   const resumed: Upload[] = [];
   const needsFile: ResumableUpload[] = [];
   for (const session of await listResumableUploads()) {
@@ -278,10 +279,11 @@ export async function resumeAll(options: Partial<Omit<UploadOptions, 'file' | 'f
       if (permission === 'prompt') permission = (await handle.requestPermission?.(mode)) ?? 'denied';
       if (permission !== 'granted') throw new Error('permission refused');
       const file = await handle.getFile();
+      // A session belongs to its endpoint: it continues there and nowhere else.
       const upload = createUpload({
         metadata: session.metadata,
         ...options,
-        endpoint: options.endpoint ?? session.endpoint,
+        endpoint: session.endpoint,
         file,
         fileHandle: handle,
       });

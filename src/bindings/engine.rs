@@ -223,8 +223,10 @@ fn known(v: &Validated) -> Option<core::Capabilities> {
 async fn prepare_session(job: &mut Job, prepare: Prepare) -> Box<dyn Machine> {
     let Prepare { resume, fingerprint } = prepare;
     let mut stored = None;
-    let key = if resume { session_key(job, fingerprint).await } else { None };
-    if let Some(key) = &key {
+    let file_key = if resume { session_key(job, fingerprint).await } else { None };
+    // A session belongs to its destination: the same file sent elsewhere is another session.
+    let key = file_key.as_deref().map(|k| core::scoped_key(k, &job.validated.config().endpoint));
+    if let (Some(key), Some(file_key)) = (&key, &file_key) {
         let store = Store::shared(crate::core::Millis(js_sys::Date::now() as u64)).await;
         if let Some(why) = store.warning() {
             warn(
@@ -234,13 +236,30 @@ async fn prepare_session(job: &mut Job, prepare: Prepare) -> Box<dyn Machine> {
             );
         }
         if job.validated.config().upload_url.is_none() {
-            stored = store.get(key).await;
+            stored = match store.get(key).await {
+                Some(record) => Some(record),
+                None => adopt_unscoped(&store, file_key, key, &job.validated).await,
+            };
         }
     }
     job.key.clone_from(&key);
     let validated = job.validated.clone().with_capabilities(known(&job.validated));
     let validated = if key.is_some() { validated.with_session_key(key) } else { validated };
+    // The core continues `stored` only if it belongs to this endpoint (SessionRecord::belongs_to).
     core::build(validated, stored, timer_now())
+}
+
+/// A record stored before sessions were scoped to their endpoint (keyed by the file alone):
+/// moved to its scoped key when it was made for this endpoint, else left alone.
+async fn adopt_unscoped(store: &Store, file_key: &str, key: &str, v: &Validated) -> Option<core::SessionRecord> {
+    let mut record = store.get(file_key).await?;
+    if !record.belongs_to(v.config()) {
+        return None;
+    }
+    record.key = key.to_string();
+    store.put(&record, None).await;
+    store.delete(file_key).await;
+    Some(record)
 }
 
 /// The app's `fingerprint`, else the file's identity; `None` (with a warning) when the file
@@ -263,7 +282,7 @@ async fn session_key(job: &Job, fingerprint: Option<String>) -> Option<String> {
     }
 }
 
-/// Stored sessions, oldest update first: `[{ key, uploadUrl, endpoint, size, name, type,
+/// Stored sessions, oldest update first: `[{ key, fingerprint, uploadUrl, endpoint, size, name, type,
 /// lastModified, metadata, bytesConfirmed, chunkSize, createdAt, updatedAt, expiresAt,
 /// fileHandle? }]`.
 #[wasm_bindgen(js_name = listSessions)]
@@ -275,6 +294,7 @@ pub async fn list_sessions() -> Array {
         .into_iter()
         .map(|(record, stored)| {
             let out = record_to_js(&record);
+            let _ = Reflect::set(&out, &"fingerprint".into(), &core::file_key(&record.key).into());
             if let Ok(handle) = Reflect::get(&stored, &"fileHandle".into()) {
                 if !handle.is_undefined() {
                     let _ = Reflect::set(&out, &"fileHandle".into(), &handle);

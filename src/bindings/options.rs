@@ -83,6 +83,22 @@ fn metadata(obj: &JsValue) -> Result<Vec<(String, String)>, Error> {
     Ok(pairs)
 }
 
+/// `allowedOrigins: string[]`: origins besides the endpoint's that requests may go to (the
+/// core checks that each is an origin).
+fn allowed_origins(obj: &JsValue) -> Result<Vec<String>, Error> {
+    let v = get(obj, "allowedOrigins");
+    if v.is_undefined() || v.is_null() {
+        return Ok(Vec::new());
+    }
+    if !js_sys::Array::is_array(&v) {
+        return Err(bad("allowedOrigins", "an array of origins (\"https://host[:port]\")"));
+    }
+    js_sys::Array::from(&v)
+        .iter()
+        .map(|o| o.as_string().ok_or_else(|| bad("allowedOrigins", "an array of strings")))
+        .collect()
+}
+
 /// `retry: { baseDelay?, maxDelay?, budget? }` in milliseconds; `budget` may be `Infinity`.
 fn retry(obj: &JsValue, policy: &mut RetryPolicy) -> Result<(), Error> {
     let v = get(obj, "retry");
@@ -111,7 +127,7 @@ fn retry(obj: &JsValue, policy: &mut RetryPolicy) -> Result<(), Error> {
 
 /// `{ endpoint, file, chunkSize?, metadata?, uploadUrl?, headers?, progressInterval?, retry?,
 /// stallTimeout?, idempotencyKey?, resume?, fingerprint?, keepSession?, onLocked?, minChunkSize?,
-/// maxChunkSize? }`
+/// maxChunkSize?, allowedOrigins? }`
 pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     if !options.is_object() {
         return Err(Error::usage(Code::InvalidOption, "options must be an object"));
@@ -138,7 +154,7 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
         config.progress_interval_ms = interval;
     }
     if let Some(stall) = opt_u64(options, "stallTimeout")? {
-        config.stall_floor_ms = stall;
+        config.stall_floor_ms = Some(stall);
     }
     retry(options, &mut config.retry)?;
     config.idempotency_key = opt_string(options, "idempotencyKey")?;
@@ -146,6 +162,7 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     config.seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
     config.upload_url = opt_string(options, "uploadUrl")?;
     config.metadata = metadata(options)?;
+    config.allowed_origins = allowed_origins(options)?;
     let headers = match get(options, "headers") {
         v if v.is_undefined() || v.is_null() => None,
         v => Some(v.dyn_into::<Function>().map_err(|_| bad("headers", "a function"))?),

@@ -106,6 +106,7 @@ pub const fn rule(kind: Kind, verdict: Verdict) -> Action {
         (_, V::Success) => Action::Advance,
         (_, V::Unauthorized) => Action::Refresh,
         (_, V::Fatal) => FAIL,
+        (_, V::Redirect) => Action::Fail(Code::Redirected),
         // Creation: sent again only where no second upload can be left behind (rule 8).
         (Kind::Create, V::Throttled) => retry(Wait::RetryAfter, When::Announced, false),
         (Kind::Create, V::ServerError) => retry(Wait::Backoff, When::Keyed, false),
@@ -201,6 +202,7 @@ pub fn error(kind: Kind, code: Code, res: &Response) -> Error {
     let method = kind.method();
     match code {
         Code::UploadGone => Error::expired(method, res.status),
+        Code::Redirected => redirected(method, Some(res.status)),
         Code::Unauthorized => {
             let base = Error::rejected(method, res.status, &res.body);
             let message = format!("{}; fresh headers were requested and refused as well", base.message);
@@ -212,6 +214,18 @@ pub fn error(kind: Kind, code: Code, res: &Response) -> Error {
         }
         _ => Error { code, ..Error::rejected(method, res.status, &res.body) },
     }
+}
+
+/// The request was redirected (`status` when the answer showed one; fetch's opaque redirects
+/// hide it). Nothing is sent to the redirect's target.
+#[must_use]
+pub fn redirected(method: &str, status: Option<u16>) -> Error {
+    let shown = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+    let message = format!(
+        "the server answered {method} with a redirect{shown}; ferry follows no redirects: \
+         point the endpoint at the final upload URL"
+    );
+    Error { kind: super::error::ErrorKind::Protocol, code: Code::Redirected, status, message }
 }
 
 /// The statuses each verdict stands for, as README names them.
@@ -226,11 +240,12 @@ fn statuses(v: Verdict) -> &'static str {
         Verdict::Unauthorized => "401, 403",
         Verdict::TooLarge => "413",
         Verdict::ChecksumMismatch => "460, 417",
+        Verdict::Redirect => "3xx",
         Verdict::Fatal => "other",
     }
 }
 
-const VERDICTS: [Verdict; 10] = [
+const VERDICTS: [Verdict; 11] = [
     Verdict::Success,
     Verdict::Gone,
     Verdict::Conflict,
@@ -240,6 +255,7 @@ const VERDICTS: [Verdict; 10] = [
     Verdict::Unauthorized,
     Verdict::TooLarge,
     Verdict::ChecksumMismatch,
+    Verdict::Redirect,
     Verdict::Fatal,
 ];
 

@@ -24,8 +24,12 @@ pub const DEFAULT_MIN_CHUNK_SIZE: u64 = 256 * 1024;
 pub const DEFAULT_MAX_CHUNK_SIZE: u64 = 256 * 1024 * 1024;
 /// Default minimum interval between progress events (10 per second).
 pub const DEFAULT_PROGRESS_INTERVAL_MS: u64 = 100;
-/// Default shortest stall timeout: no request is abandoned sooner than this.
-pub const DEFAULT_STALL_FLOOR_MS: u64 = 30_000;
+/// Shortest stall deadline once the link's throughput is measured: a dead connection (a
+/// NAT mapping that died, a half-open socket) is found within this much time.
+pub const DEFAULT_STALL_FLOOR_MS: u64 = 10_000;
+/// Shortest stall deadline before anything was measured (the first requests: a slow link
+/// must not be mistaken for a dead one).
+pub const FIRST_STALL_FLOOR_MS: u64 = 30_000;
 /// Smallest stall floor accepted.
 pub const MIN_STALL_FLOOR_MS: u64 = 100;
 
@@ -50,8 +54,14 @@ pub struct Config {
     pub progress_interval_ms: u64,
     /// Backoff and budget for retries.
     pub retry: RetryPolicy,
-    /// No request is declared stalled sooner than this (see rate.rs for the deadline).
-    pub stall_floor_ms: u64,
+    /// The app's `stallTimeout`: no request is declared stalled sooner than this. `None`:
+    /// [`FIRST_STALL_FLOOR_MS`] until the throughput is measured, then
+    /// [`DEFAULT_STALL_FLOOR_MS`] (see rate.rs for the deadline).
+    pub stall_floor_ms: Option<u64>,
+    /// Origins besides the endpoint's (and `upload_url`'s) that requests may go to, as
+    /// `scheme://host[:port]` (normalised by [`Config::validate`]). A `Location` anywhere
+    /// else fails the upload with `origin_not_allowed`; nothing is sent there.
+    pub allowed_origins: Vec<String>,
     /// Seed for retry jitter, supplied by the driver (tests fix it).
     pub seed: u64,
     /// Sent as `Idempotency-Key` on every creation attempt of this upload. When set, a
@@ -91,7 +101,8 @@ impl Config {
             upload_url: None,
             progress_interval_ms: DEFAULT_PROGRESS_INTERVAL_MS,
             retry: RetryPolicy::default(),
-            stall_floor_ms: DEFAULT_STALL_FLOOR_MS,
+            stall_floor_ms: None,
+            allowed_origins: Vec::new(),
             seed: 0,
             idempotency_key: None,
             session_key: None,
@@ -124,8 +135,9 @@ impl Config {
 
     /// Checks every option against `source`, once. The result builds machines that cannot
     /// fail ([`crate::core::machine::build`], `Upload::from_validated`).
-    pub fn validate(self, source: &SourceInfo) -> Result<Validated, Error> {
+    pub fn validate(mut self, source: &SourceInfo) -> Result<Validated, Error> {
         self.check()?;
+        self.allowed_origins = self.allowed_origins.iter().filter_map(|o| url::origin(o)).collect();
         let size = source
             .size
             .ok_or_else(|| Error::usage(Code::UnknownSize, "sources of unknown length are not supported yet"))?;
@@ -179,11 +191,21 @@ impl Config {
                 ),
             ));
         }
-        if self.stall_floor_ms < MIN_STALL_FLOOR_MS {
+        if let Some(floor) = self.stall_floor_ms.filter(|&ms| ms < MIN_STALL_FLOOR_MS) {
             return Err(Error::usage(
                 Code::InvalidStallTimeout,
-                format!("stallTimeout must be at least {MIN_STALL_FLOOR_MS} ms, got {}", self.stall_floor_ms),
+                format!("stallTimeout must be at least {MIN_STALL_FLOOR_MS} ms, got {floor}"),
             ));
+        }
+        for allowed in &self.allowed_origins {
+            let origin = url::origin(allowed);
+            let bare = allowed.trim_end_matches('/');
+            if origin.is_none() || bare.matches('/').count() != 2 {
+                return Err(Error::usage(
+                    Code::InvalidOption,
+                    format!("allowedOrigins: {} is not an origin like \"https://host[:port]\"", quote(allowed)),
+                ));
+            }
         }
         if let Some(key) = &self.idempotency_key {
             if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
@@ -191,6 +213,28 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// Whether a request may go to `url`: the endpoint's origin, `upload_url`'s (the app
+    /// named it) or one of `allowed_origins`.
+    #[must_use]
+    pub fn allows(&self, target: &str) -> bool {
+        let Some(origin) = url::origin(target) else { return false };
+        url::origin(&self.endpoint).as_ref() == Some(&origin)
+            || self.upload_url.as_deref().and_then(url::origin).as_ref() == Some(&origin)
+            || self.allowed_origins.contains(&origin)
+    }
+
+    /// The stall floor for a request, given whether the link's throughput is measured yet.
+    #[must_use]
+    pub fn stall_floor(&self, measured: bool) -> u64 {
+        match self.stall_floor_ms {
+            Some(ms) => ms,
+            None if measured => DEFAULT_STALL_FLOOR_MS,
+            None => FIRST_STALL_FLOOR_MS,
+        }
     }
 }
 

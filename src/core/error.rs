@@ -92,6 +92,12 @@ pub enum Code {
     TooLarge,
     /// A request got no HTTP answer.
     NetworkError,
+    /// The server named an upload URL on an origin the app did not allow (`allowedOrigins`).
+    OriginNotAllowed,
+    /// The server answered with a redirect; ferry never follows one.
+    Redirected,
+    /// The server lost every upload it created, again and again.
+    RestartsExhausted,
     /// A request got no answer within its stall deadline.
     Stalled,
     /// The retry budget of one episode was spent.
@@ -140,6 +146,9 @@ impl Code {
         Code::Unauthorized,
         Code::TooLarge,
         Code::NetworkError,
+        Code::OriginNotAllowed,
+        Code::Redirected,
+        Code::RestartsExhausted,
         Code::Stalled,
         Code::RetriesExhausted,
         Code::UploadGone,
@@ -178,6 +187,9 @@ impl Code {
             Code::Unauthorized => "unauthorized",
             Code::TooLarge => "too_large",
             Code::NetworkError => "network_error",
+            Code::OriginNotAllowed => "origin_not_allowed",
+            Code::Redirected => "redirected",
+            Code::RestartsExhausted => "restarts_exhausted",
             Code::Stalled => "stalled",
             Code::RetriesExhausted => "retries_exhausted",
             Code::UploadGone => "upload_gone",

@@ -142,4 +142,7 @@ pub enum TransportError {
     Timeout,
     /// The app's `headers` callback threw or returned something unusable.
     Headers(String),
+    /// The answer was a redirect whose status the platform hides (fetch's
+    /// `redirect: 'manual'` gives an opaque redirect). It was not followed.
+    Redirect,
 }

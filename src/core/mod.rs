@@ -58,7 +58,7 @@ pub use http::{Body, Method, Request, RequestId, Response, TransportError};
 pub use machine::{build, Machine, Output};
 pub use parallel::Parallel;
 pub use retry::RetryPolicy;
-pub use session::{PartRecord, SessionRecord};
+pub use session::{file_key, scoped_key, PartRecord, SessionRecord};
 pub use time::{Millis, UnixMillis, WallClock};
 pub use timer::{Timer, Timers};
 pub use upload::Upload;

@@ -5,7 +5,9 @@
 //! again by the file's identity (identity.rs). A record never holds request headers or
 //! tokens: only what is needed to find the upload again and show it in a list.
 
+use super::config::Config;
 use super::time::Millis;
+use super::url;
 
 /// Version of the record layout. Readers accept every version up to this one.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -60,7 +62,39 @@ pub struct PartRecord {
     pub confirmed: u64,
 }
 
+/// The store key of a file's session for one endpoint: a session belongs to its
+/// destination, so the same file sent to two endpoints has two sessions. `file_key` is the
+/// file's identity (identity.rs) or the app's `fingerprint`; the endpoint is compared
+/// normalised (url.rs). Records written before sessions were scoped are keyed by
+/// `file_key` alone; [`SessionRecord::belongs_to`] still checks their `endpoint`.
+#[must_use]
+pub fn scoped_key(file_key: &str, endpoint: &str) -> String {
+    let endpoint = url::normalize(endpoint).unwrap_or_else(|| endpoint.to_string());
+    format!("{file_key} {endpoint}")
+}
+
+/// The file's key inside a store key: what [`scoped_key`] was given (a key written before
+/// sessions were scoped is all file key).
+#[must_use]
+pub fn file_key(store_key: &str) -> &str {
+    store_key.split_once(' ').map_or(store_key, |(file, _)| file)
+}
+
 impl SessionRecord {
+    /// Whether this record may be continued by an upload configured as `cfg`: it was made for
+    /// the same endpoint (normalised), and every URL it holds is on an origin `cfg` allows.
+    /// A record that does not belong is never used: the upload starts anew.
+    #[must_use]
+    pub fn belongs_to(&self, cfg: &Config) -> bool {
+        let same = match (url::normalize(&self.endpoint), url::normalize(&cfg.endpoint)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        };
+        let urls_allowed = (self.upload_url.is_empty() || cfg.allows(&self.upload_url))
+            && self.parts.iter().all(|p| cfg.allows(&p.url));
+        same && urls_allowed
+    }
+
     /// Whether the server has said the upload is gone by `now`.
     pub fn is_expired(&self, now: Millis) -> bool {
         self.expires_at.is_some_and(|t| t <= now.0)

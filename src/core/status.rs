@@ -25,6 +25,9 @@ pub enum Verdict {
     TooLarge,
     /// 460 (TUS checksum mismatch; 417 from some servers): the chunk arrived damaged.
     ChecksumMismatch,
+    /// 3xx, or fetch's opaque redirect: the request was redirected. ferry follows no
+    /// redirect (it would re-send a body, and headers, somewhere the app did not name).
+    Redirect,
     /// Any other status: retrying would not change the answer.
     Fatal,
 }
@@ -41,6 +44,7 @@ pub fn classify(status: u16) -> Verdict {
         413 => Verdict::TooLarge,
         417 | 460 => Verdict::ChecksumMismatch,
         408 | 500..=599 => Verdict::ServerError,
+        300..=399 => Verdict::Redirect,
         _ => Verdict::Fatal,
     }
 }
@@ -74,7 +78,12 @@ mod tests {
             (503, Verdict::Throttled),
             (504, Verdict::ServerError),
             (599, Verdict::ServerError),
-            (302, Verdict::Fatal),
+            (302, Verdict::Redirect),
+            (307, Verdict::Redirect),
+            (308, Verdict::Redirect),
+            (300, Verdict::Redirect),
+            (399, Verdict::Redirect),
+            (400, Verdict::Fatal),
             (0, Verdict::Fatal),
         ];
         for (status, verdict) in rows {

@@ -3,8 +3,10 @@
 //! Servers answer creation with absolute URLs (`https://host/files/abc`), absolute paths
 //! (`/files/abc`), network-path references (`//host/files/abc`) or relative paths
 //! (`abc`, `../files/abc`). This module turns all of them into one absolute http(s) URL, and
-//! refuses anything else (other schemes, control characters, empty values). It does not
-//! percent-encode, normalise hosts or validate them further; the browser's fetch does that.
+//! refuses anything else (other schemes, control characters, empty values). It also says
+//! which origin a URL belongs to ([`origin`]) and gives the form endpoints are compared in
+//! ([`normalize`]): scheme and host lowercased, default port dropped, an empty path as `/`,
+//! no fragment. It does not percent-encode or validate hosts further; the browser's fetch does.
 
 /// An absolute http(s) URL split into the parts resolution needs.
 struct Parts<'a> {
@@ -93,6 +95,38 @@ pub fn resolve(base: &str, reference: &str) -> Option<String> {
     Some(out)
 }
 
+/// The origin of an absolute http(s) URL: `scheme://host[:port]`, scheme and host
+/// lowercased, the scheme's default port dropped, userinfo removed. `None` if `url` is not an
+/// absolute http(s) URL.
+#[must_use]
+pub fn origin(url: &str) -> Option<String> {
+    if has_bad_chars(url) {
+        return None;
+    }
+    let parts = split(url.trim())?;
+    let scheme = parts.scheme.to_ascii_lowercase();
+    let host_port = parts.authority.rsplit('@').next().unwrap_or(parts.authority).to_ascii_lowercase();
+    let default = if scheme == "https" { ":443" } else { ":80" };
+    let host_port = host_port.strip_suffix(default).unwrap_or(&host_port);
+    if host_port.is_empty() || host_port.starts_with(':') {
+        return None;
+    }
+    Some(format!("{scheme}://{host_port}"))
+}
+
+/// `url` in the form endpoints are compared in: its [`origin`], then its path (`/` when
+/// empty) and query; no fragment. `None` if `url` is not an absolute http(s) URL.
+#[must_use]
+pub fn normalize(url: &str) -> Option<String> {
+    let origin = origin(url)?;
+    let parts = split(url.trim())?;
+    let path = if parts.path.is_empty() { "/" } else { parts.path };
+    Some(match parts.query {
+        Some(q) => format!("{origin}{path}?{q}"),
+        None => format!("{origin}{path}"),
+    })
+}
+
 /// RFC 3986 5.2.3: the base path up to its last '/', then the reference.
 fn merge(base_path: &str, reference: &str) -> String {
     match base_path.rfind('/') {
@@ -137,6 +171,34 @@ mod tests {
     use super::*;
 
     const BASE: &str = "https://up.example/api/files/";
+
+    #[test]
+    fn origins_lowercase_and_drop_default_ports_and_userinfo() {
+        assert_eq!(origin("HTTPS://Up.Example:443/a?b").as_deref(), Some("https://up.example"));
+        assert_eq!(origin("http://127.0.0.1:80/files/").as_deref(), Some("http://127.0.0.1"));
+        assert_eq!(origin("http://127.0.0.1:8080/files/").as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(origin("https://u:p@h.example:8443/x").as_deref(), Some("https://h.example:8443"));
+        assert_eq!(origin("https://h.example:80/").as_deref(), Some("https://h.example:80"));
+        assert_eq!(origin("https://[::1]:8080/").as_deref(), Some("https://[::1]:8080"));
+        assert_eq!(origin("ftp://h/x"), None);
+        assert_eq!(origin("/files/"), None);
+        assert_eq!(origin("https://:443/"), None);
+        assert_eq!(origin("https://h/\nx"), None);
+        assert_eq!(origin("https://h/a b"), None);
+    }
+
+    #[test]
+    fn endpoints_compare_normalized() {
+        assert_eq!(normalize("HTTPS://Up.Example:443").as_deref(), Some("https://up.example/"));
+        assert_eq!(normalize("https://up.example/files/#x").as_deref(), Some("https://up.example/files/"));
+        assert_eq!(
+            normalize("https://up.example/pipes/7/files/?t=1").as_deref(),
+            Some("https://up.example/pipes/7/files/?t=1")
+        );
+        assert_ne!(normalize("https://up.example/a/files/"), normalize("https://up.example/b/files/"));
+        assert_ne!(normalize("https://up.example/files"), normalize("https://up.example/files/"));
+        assert_eq!(normalize("nonsense"), None);
+    }
 
     #[test]
     fn absolute_location_is_kept() {

@@ -2,12 +2,14 @@
 //!
 //! Adds the app's headers (from its callback, awaited per request, never stored), sends
 //! `Blob.slice(start, end)` as the body of a PATCH, and copies back only the response
-//! headers the core reads, plus the body text of error answers (truncated).
+//! headers the core reads, plus the body text of error answers (truncated). Redirects are
+//! not followed (`redirect: 'manual'`): an opaque redirect comes back as
+//! `TransportError::Redirect`. It decides nothing about where requests may go; the core does.
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Blob, Headers, RequestCache, RequestInit};
+use web_sys::{AbortController, Blob, Headers, RequestCache, RequestInit, RequestRedirect, ResponseType};
 
 use crate::core::checksum::{Algorithm, Digest};
 use crate::core::http::RESPONSE_HEADERS;
@@ -133,6 +135,9 @@ pub async fn perform(request: Request, file: Blob, headers_cb: Option<Function>)
     if request.method == Method::Head {
         init.set_cache(RequestCache::NoStore);
     }
+    // A redirect is never followed: it would send the body again, and the app's headers, to
+    // a URL the app did not name. The core fails the upload with `redirected` instead.
+    init.set_redirect(RequestRedirect::Manual);
     init.set_signal(Some(&guard.controller.signal()));
     if let Body::Source { start, end } = request.body {
         let slice = file.slice_with_f64_and_f64(start as f64, end as f64).map_err(network)?;
@@ -141,6 +146,10 @@ pub async fn perform(request: Request, file: Blob, headers_cb: Option<Function>)
     let js_request = web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(network)?;
     let answer = JsFuture::from(global_fetch(&js_request)).await.map_err(network)?;
     let js_response: web_sys::Response = answer.dyn_into().map_err(network)?;
+    if js_response.type_() == ResponseType::Opaqueredirect {
+        guard.armed = false;
+        return Err(TransportError::Redirect);
+    }
 
     let mut response = Response::new(js_response.status());
     let js_headers = js_response.headers();

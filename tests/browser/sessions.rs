@@ -3,7 +3,7 @@
 // session. Included inside `mod sessions` by tests/browser.rs and tests/worker.rs.
 
 use super::*;
-use ferry_upload::core::SessionRecord;
+use ferry_upload::core::{scoped_key, SessionRecord};
 use ferry_upload::web::{acquire, identify, record_from_js, record_to_js, Put, Store};
 
 fn unique(prefix: &str) -> String {
@@ -149,7 +149,7 @@ fn engine_options(blob: &Blob, key: &str) -> Object {
 }
 
 #[wasm_bindgen_test]
-async fn an_engine_continues_a_stored_session_and_forgets_it_when_done() {
+async fn an_engine_continues_a_session_stored_before_sessions_were_scoped_and_forgets_it_when_done() {
     let (bytes, blob) = patterned(300_000);
     // An earlier page created the upload and sent the first 100 000 bytes.
     let io = io(&blob, noop());
@@ -161,6 +161,8 @@ async fn an_engine_continues_a_stored_session_and_forgets_it_when_done() {
     ];
     let res = io.fetch(req(Method::Patch, &url, headers, Body::Source { start: 0, end: 100_000 })).await.unwrap();
     assert_eq!(res.status, 204);
+    // Stored under the file's key alone, as records were before sessions were scoped to
+    // their endpoint: it holds this endpoint, so it is continued (and moved to its scoped key).
     let key = unique("k-engine");
     let store = Store::shared(now()).await;
     assert_eq!(store.put(&record(&key, &url, 300_000, 100_000), None).await, Put::Stored);
@@ -187,14 +189,16 @@ async fn an_engine_continues_a_stored_session_and_forgets_it_when_done() {
     assert_eq!(download(&url).await, bytes);
     // The write queue runs in the background; give it a moment.
     gloo_timers::future::TimeoutFuture::new(200).await;
-    assert_eq!(store.get(&key).await, None, "a completed session must be forgotten");
+    assert_eq!(store.get(&key).await, None, "the unscoped record was moved");
+    assert_eq!(store.get(&scoped_key(&key, &endpoint())).await, None, "a completed session must be forgotten");
 }
 
 #[wasm_bindgen_test]
 async fn a_second_writer_is_refused_when_it_asks_to_fail() {
     let (_, blob) = patterned(1_000);
     let key = unique("k-locked");
-    let _held = acquire(&key, false).await.unwrap().expect("free lock");
+    // The lock is the session's: the file's key scoped to its endpoint.
+    let _held = acquire(&scoped_key(&key, &endpoint()), false).await.unwrap().expect("free lock");
     let options = engine_options(&blob, &key);
     Reflect::set(&options, &"onLocked".into(), &"fail".into()).unwrap();
     let engine = Engine::new(options.into(), noop()).unwrap();
@@ -250,17 +254,19 @@ async fn a_file_handle_is_stored_with_the_session_and_reopens_the_file_except_in
     let listed = ferry_upload::bindings::list_sessions().await;
     let mine = listed
         .iter()
-        .find(|s| Reflect::get(s, &"key".into()).unwrap().as_string().as_deref() == Some(key.as_str()))
+        .find(|s| Reflect::get(s, &"fingerprint".into()).unwrap().as_string().as_deref() == Some(key.as_str()))
         .expect("the kept session is listed");
+    let stored_key = Reflect::get(&mine, &"key".into()).unwrap().as_string().unwrap();
+    assert_eq!(stored_key, scoped_key(&key, &endpoint()), "the session belongs to its endpoint");
     let stored = Reflect::get(&mine, &"fileHandle".into()).unwrap();
     assert!(!stored.is_undefined(), "the handle was not stored");
     // The handle read back from IndexedDB still opens the same file.
     let get_file: Function = Reflect::get(&stored, &"getFile".into()).unwrap().into();
     let reopened: Blob = JsFuture::from(js_sys::Promise::from(get_file.call0(&stored).unwrap())).await.unwrap().into();
     assert_eq!(read_blob(&reopened).await, bytes);
-    ferry_upload::bindings::forget_session(key.clone()).await;
+    ferry_upload::bindings::forget_session(stored_key.clone()).await;
     let listed = ferry_upload::bindings::list_sessions().await;
-    assert!(!listed.iter().any(|s| Reflect::get(&s, &"key".into()).unwrap().as_string().as_deref() == Some(key.as_str())));
+    assert!(!listed.iter().any(|s| Reflect::get(&s, &"key".into()).unwrap().as_string().as_deref() == Some(stored_key.as_str())));
 }
 
 #[wasm_bindgen_test]

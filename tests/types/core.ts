@@ -40,6 +40,7 @@ createUpload({
   progressInterval: 100,
   retry: { baseDelay: 1, maxDelay: 2, budget: Infinity },
   stallTimeout: 30_000,
+  allowedOrigins: ['https://storage.x.test'],
   resume: true,
   fingerprint: 'k',
   keepSession: false,
@@ -57,6 +58,8 @@ createUpload({ endpoint: '/files/', file, fileHandle: {} });
 createUpload({ endpoint: '/files/' });
 // @ts-expect-error the endpoint is required
 createUpload({ file });
+// @ts-expect-error allowedOrigins is a list of origins
+createUpload({ endpoint: '/files/', file, allowedOrigins: 'https://storage.x.test' });
 // @ts-expect-error chunkSize is a number or 'auto'
 createUpload({ endpoint: '/files/', file, chunkSize: '1MB' });
 // @ts-expect-error metadata values are strings
@@ -132,7 +135,7 @@ assertType<Equal<ReturnType<typeof listResumableUploads>, Promise<ResumableUploa
 assertType<Equal<ReturnType<typeof forgetUpload>, Promise<void>>>(true);
 async function sessions() {
   for (const s of await listResumableUploads()) {
-    const strings: string[] = [s.key, s.uploadUrl, s.endpoint, s.name, s.type];
+    const strings: string[] = [s.key, s.fingerprint, s.uploadUrl, s.endpoint, s.name, s.type];
     const numbers: number[] = [s.size, s.lastModified, s.bytesConfirmed, s.chunkSize, s.createdAt, s.updatedAt];
     const expires: number | null = s.expiresAt;
     const metadata: Record<string, string> = s.metadata;
@@ -148,6 +151,8 @@ async function sessions() {
   void resumed; void needsFile;
   // @ts-expect-error resumeAll takes no file
   await resumeAll({ file });
+  // @ts-expect-error a session continues at its own endpoint
+  await resumeAll({ endpoint: '/elsewhere/' });
 }
 void sessions;
 

@@ -14,7 +14,6 @@ use crate::core::retry::{parse_retry_after, Delay};
 use crate::core::time::{Millis, UnixMillis};
 use crate::core::upload::phase::InFlight;
 use crate::core::upload::Upload;
-use crate::core::url;
 
 impl Parallel {
     /// Queues one of our own requests (OPTIONS, the final POST), with its stall deadline.
@@ -27,7 +26,7 @@ impl Parallel {
     ) -> InFlight {
         let url = self.v.cfg.endpoint.clone();
         let req = Request { method, url, headers, body: Body::Empty, refresh_auth: refresh, checksum: None };
-        let (flight, req) = InFlight::open(&mut self.next_id, req, now, self.v.cfg.stall_floor_ms);
+        let (flight, req) = InFlight::open(&mut self.next_id, req, now, self.v.cfg.stall_floor(false));
         self.out.send(flight.id, req);
         flight
     }
@@ -57,6 +56,7 @@ impl Parallel {
             TransportError::Headers(msg) => {
                 return self.fail(Error::usage(Code::HeadersFailed, format!("the headers callback failed: {msg}")))
             }
+            TransportError::Redirect => return self.fail(crate::core::answer::redirected("the final POST", None)),
             TransportError::Network(msg) => (Error::network(msg), false),
             TransportError::Timeout => (
                 Error::new(
@@ -147,9 +147,9 @@ impl Parallel {
     }
 
     fn joined(&mut self, res: &Response, now: Millis) {
-        let location = res.header("location").and_then(|l| url::resolve(&self.v.cfg.endpoint, l));
-        let Some(url) = location else {
-            return self.fail(crate::core::upload::missing_header("Location", "the final POST"));
+        let url = match crate::core::upload::read_location(&self.v.cfg, res, "the final POST") {
+            Ok(url) => url,
+            Err(error) => return self.fail(error),
         };
         if let (Some(key), false) = (self.key(), self.v.cfg.keep_session) {
             self.out.forget(key);

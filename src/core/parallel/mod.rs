@@ -152,6 +152,7 @@ impl Parallel {
         let mut p = Parallel::from_validated(v.with_session_key(key), now);
         let ranges: Vec<_> = record.parts.iter().map(|r| r.start..r.end).collect();
         let fits = record.size == p.v.size
+            && record.belongs_to(&p.v.cfg)
             && plan::tiles(&ranges, p.v.size)
             && record.parts.iter().all(|r| url::is_absolute_http(&r.url));
         if fits {

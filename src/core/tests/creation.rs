@@ -41,7 +41,10 @@ fn location_forms_resolve_against_the_endpoint() {
         ("//cdn.example/x", "https://cdn.example/x"),
     ];
     for (location, want) in cases {
-        let mut h = Harness::new(100, 1024);
+        // Other origins only where the app allowed them (boundaries.rs has the refusals).
+        let mut cfg = Config::new(ENDPOINT).fixed_chunks(1024);
+        cfg.allowed_origins = vec!["https://other.example".into(), "https://cdn.example".into()];
+        let mut h = Harness::with(cfg, SourceInfo::file(100, "video.mp4", "video/mp4"));
         let (_, patch) = h.create(location);
         assert_eq!(patch.url, want, "Location {location:?}");
         assert!(h.events.contains(&Event::Created { url: want.to_string() }));

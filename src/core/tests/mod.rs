@@ -4,6 +4,7 @@
 //! events, and finish by draining to `Idle` and asserting nothing more happens. This is the
 //! only place a fake server is allowed; real servers are used by the browser tiers.
 
+mod boundaries;
 mod checksums;
 mod commands;
 mod creation;

@@ -494,3 +494,26 @@ fn the_final_post_waits_offline_without_spending_retries() {
     let (_, again) = h.take(Method::Post);
     assert!(again.header("Upload-Concat").is_some_and(|v| v.starts_with("final;")));
 }
+
+#[test]
+fn a_part_or_final_location_on_another_origin_fails_and_nothing_is_sent_there() {
+    let mut h = P::new(SIZE, 2);
+    let posts = h.discovered();
+    let mut ids = posts.into_iter().map(|(id, _)| id);
+    let (first, second) = (ids.next().unwrap(), ids.next().unwrap());
+    h.reply(first, created("https://evil.example/files/p0"));
+    let err = h.up.outcome().and_then(Result::err).expect("the upload failed");
+    assert_eq!(err.code.as_str(), "origin_not_allowed");
+    assert!(h.sent.iter().all(|(_, r)| !r.url.starts_with("https://evil.example")), "{:?}", h.sent);
+    h.reply(second, created("/files/p1"));
+    h.sent.retain(|(_, r)| r.method != Method::Patch);
+
+    let mut h = P::new(SIZE, 2);
+    let first = h.uploading();
+    h.sent.extend(first);
+    let (fin, _) = h.complete_parts();
+    h.reply(fin, created("https://evil.example/files/final"));
+    let err = h.up.outcome().and_then(Result::err).expect("the final POST's Location is refused");
+    assert_eq!(err.code.as_str(), "origin_not_allowed");
+    h.finish();
+}

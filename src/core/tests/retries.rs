@@ -422,7 +422,11 @@ fn an_upload_lost_again_and_again_gives_up() {
     }
     h.finish();
     let err = h.failure().unwrap();
-    assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Expired, "upload_gone"));
+    assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Protocol, "restarts_exhausted"));
+    let reasons: Vec<_> =
+        h.events.iter().filter_map(|e| if let Event::Restarted { reason } = e { Some(reason) } else { None }).collect();
+    assert_eq!(reasons.len() as u32, MAX_RESTARTS, "one restarted event per new upload");
+    assert!(reasons.iter().all(|r| r.code == "upload_gone" && r.status.is_some()), "{reasons:?}");
 }
 
 // ---- offline -------------------------------------------------------------------------------
@@ -529,7 +533,7 @@ fn the_stall_deadline_follows_the_measured_rate_with_a_floor() {
     let mut cfg = Config::new(ENDPOINT);
     cfg.adaptive_chunks = false;
     cfg.chunk_size = 8 * MIB;
-    cfg.stall_floor_ms = 5_000;
+    cfg.stall_floor_ms = Some(5_000);
     let mut h = Harness::with(cfg, SourceInfo::file(64 * MIB, "a", "b"));
     let (id, _) = h.create("/files/abc");
     h.advance(1_000); // 8 MiB in one second

@@ -6,6 +6,7 @@ use super::phase::{InFlight, Next, Phase};
 use super::{Upload, FAST_FAILURE_MS, MIN_STALL_CHUNK};
 use crate::core::answer::{self, Context, Decision, Kind};
 use crate::core::capabilities::Capabilities;
+use crate::core::config::Config;
 use crate::core::config::MIN_CHUNK_SIZE;
 use crate::core::error::{quote, Code, Error, ErrorKind};
 use crate::core::event::{Event, State};
@@ -33,13 +34,25 @@ impl Upload {
                 ),
                 true,
             ),
+            TransportError::Headers(_) | TransportError::Redirect
+                if matches!(self.phase, Phase::Terminating { .. }) =>
+            {
+                return self.finish_abort();
+            }
             TransportError::Headers(msg) => {
-                if matches!(self.phase, Phase::Terminating { .. }) {
-                    return self.finish_abort();
-                }
                 let url = self.url().map(str::to_string);
                 let error = Error::usage(Code::HeadersFailed, format!("the headers callback failed: {msg}"));
                 return self.fail(url, error);
+            }
+            TransportError::Redirect => {
+                let url = self.url().map(str::to_string);
+                let method = match self.phase {
+                    Phase::Discovering { .. } => "OPTIONS",
+                    Phase::Creating { .. } => "POST",
+                    Phase::Probing { .. } => "HEAD",
+                    _ => "PATCH",
+                };
+                return self.fail(url, answer::redirected(method, None));
             }
         };
         self.on_no_answer(req, cause, stalled, now);
@@ -195,17 +208,9 @@ impl Upload {
     }
 
     fn on_created(&mut self, res: Response, then_pause: bool, now: Millis) {
-        let Some(location) = res.header("location") else {
-            return self.fail(None, missing_header("Location", "POST"));
-        };
-        let Some(url) = url::resolve(&self.cfg.endpoint, location) else {
-            return self.fail(
-                None,
-                Error::protocol(
-                    Code::InvalidLocation,
-                    format!("the server's Location {} is not a usable http(s) URL", quote(location)),
-                ),
-            );
+        let url = match read_location(&self.cfg, &res, "POST") {
+            Ok(url) => url,
+            Err(error) => return self.fail(None, error),
         };
         self.offset = 0;
         self.backoff.reset();
@@ -324,6 +329,29 @@ fn read_offset(res: &Response, method: &str, lo: u64, hi: u64) -> Result<u64, Er
         ));
     }
     Ok(offset)
+}
+
+/// The upload URL a creation answer (`what`: "POST", "the final POST") names in `Location`,
+/// resolved against the endpoint. Fails when it is missing, unusable, or on an origin `cfg`
+/// does not allow: nothing is ever sent to such a URL, and the app's `headers` function is
+/// never asked for it.
+pub(crate) fn read_location(cfg: &Config, res: &Response, what: &str) -> Result<String, Error> {
+    let location = res.header("location").ok_or_else(|| missing_header("Location", what))?;
+    let url = url::resolve(&cfg.endpoint, location).ok_or_else(|| {
+        Error::protocol(
+            Code::InvalidLocation,
+            format!("the server's Location {} is not a usable http(s) URL", quote(location)),
+        )
+    })?;
+    if !cfg.allows(&url) {
+        let origin = url::origin(&url).unwrap_or_default();
+        let message = format!(
+            "the server answered {what} with a Location on {origin}, which is not the endpoint's origin; \
+             nothing was sent there (add {origin} to allowedOrigins if that server is yours)"
+        );
+        return Err(Error::protocol(Code::OriginNotAllowed, message));
+    }
+    Ok(url)
 }
 
 /// A required response header is absent. In browsers the usual cause is CORS: the server

@@ -56,7 +56,7 @@ use super::session::{SessionRecord, PERSIST_INTERVAL_MS};
 use super::time::{Millis, WallClock};
 use super::timer::{Timer, Timers};
 use super::url;
-pub(crate) use answers::missing_header;
+pub(crate) use answers::read_location;
 use phase::Phase;
 
 /// The protocol version this client speaks.
@@ -185,7 +185,7 @@ impl Upload {
     pub fn resume_validated(v: Validated, record: SessionRecord, now: Millis) -> Upload {
         let key = Some(record.key.clone());
         let mut up = Upload::from_validated(v.with_session_key(key), now);
-        if record.size == up.size && url::is_absolute_http(&record.upload_url) {
+        if record.size == up.size && url::is_absolute_http(&record.upload_url) && record.belongs_to(&up.cfg) {
             if let Some(s) = &mut up.session {
                 s.created_at = Some(record.created_at);
                 s.expires_at = record.expires_at;

@@ -143,8 +143,12 @@ impl Upload {
         self.restarts += 1;
         self.lost += 1;
         if self.restarts > MAX_RESTARTS {
-            let message = format!("{} (the upload was lost {} times in a row)", reason.message, self.restarts);
-            return self.fail(None, Error { message, ..reason });
+            let message = format!(
+                "the server lost the upload {} times in a row, last: {}; no new upload is created \
+                 (at most {MAX_RESTARTS} restarts per start)",
+                self.restarts, reason.message
+            );
+            return self.fail(None, Error::protocol(Code::RestartsExhausted, message));
         }
         self.out.emit(Event::Restarted { reason });
         self.offset = 0;
@@ -224,7 +228,8 @@ impl Upload {
             Body::Source { start, end } => end.saturating_sub(start),
             Body::Empty => 0,
         };
-        let stall_ms = self.throughput.stall_timeout(body_bytes, self.cfg.stall_floor_ms);
+        let floor = self.cfg.stall_floor(self.throughput.bytes_per_sec() > 0);
+        let stall_ms = self.throughput.stall_timeout(body_bytes, floor);
         let checksum = if method == Method::Patch { self.checksum } else { None };
         let req = Request { method, url, headers, body, refresh_auth: refresh, checksum };
         let (flight, req) = InFlight::open(&mut self.next_id, req, now, stall_ms);

@@ -28,7 +28,8 @@ struct Setup {
     offer: Offer,
     /// What an earlier OPTIONS taught: concatenation or not.
     known: Option<bool>,
-    stall_floor_ms: u64,
+    /// The app's stall floor, or the default (`None`).
+    stall_floor_ms: Option<u64>,
     short_retries: bool,
     seed: u64,
     /// A stored session to continue: how far the server holds each part (out of 255).
@@ -40,7 +41,12 @@ fn setup(good: bool) -> impl Strategy<Value = Setup> {
     (
         (10 * MIB..40 * MIB, 2u32..=4, MIB..12 * MIB, any::<bool>(), any::<bool>(), any::<bool>()),
         (prop::bool::weighted(0.8), any::<bool>(), max_size, prop::option::weighted(0.3, any::<bool>())),
-        (100u64..40_000, any::<bool>(), any::<u64>(), prop::option::weighted(0.2, any::<u8>())),
+        (
+            prop::option::weighted(0.7, 100u64..40_000),
+            any::<bool>(),
+            any::<u64>(),
+            prop::option::weighted(0.2, any::<u8>()),
+        ),
     )
         .prop_map(
             |(

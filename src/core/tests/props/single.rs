@@ -27,7 +27,8 @@ struct Setup {
     checksum: bool,
     /// An upload the server holds at this offset, given as `uploadUrl` or a stored record.
     known: Option<(u64, bool)>,
-    stall_floor_ms: u64,
+    /// The app's stall floor, or the default (`None`).
+    stall_floor_ms: Option<u64>,
     progress_interval_ms: u64,
     short_retries: bool,
     seed: u64,
@@ -38,7 +39,12 @@ fn setup() -> impl Strategy<Value = Setup> {
     let size = prop_oneof![1 => Just(0u64), 6 => 1u64..200_000];
     (
         (size, 1_024u64..60_000, any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
-        (prop::option::weighted(0.25, (any::<u64>(), any::<bool>())), 100u64..40_000, 0u64..300, any::<bool>()),
+        (
+            prop::option::weighted(0.25, (any::<u64>(), any::<bool>())),
+            prop::option::weighted(0.7, 100u64..40_000),
+            0u64..300,
+            any::<bool>(),
+        ),
         (any::<u64>(), any::<bool>()),
     )
         .prop_map(
