@@ -17,10 +17,10 @@ pub enum Step {
         pick: usize,
         reply: Reply,
     },
-    /// Request number `pick` gets no HTTP answer (a reset, a refused connection).
+    /// Request number `pick` gets no HTTP answer.
     Fail {
         pick: usize,
-        headers: bool,
+        how: Failure,
     },
     /// An answer to a request no longer in flight (answered, or cancelled by the machine).
     Stale {
@@ -40,6 +40,17 @@ pub enum Step {
         terminate: bool,
     },
     Lock(bool),
+}
+
+/// Why a request got no answer.
+#[derive(Clone, Copy, Debug)]
+pub enum Failure {
+    /// A reset, a refused connection.
+    Network,
+    /// The app's headers callback threw.
+    Headers,
+    /// The server redirected it (fetch refuses to follow).
+    Redirect,
 }
 
 /// How the server answers.
@@ -155,6 +166,10 @@ pub fn kind_reply() -> impl Strategy<Value = Reply> {
     ]
 }
 
+fn failure() -> impl Strategy<Value = Failure> {
+    prop_oneof![18 => Just(Failure::Network), 1 => Just(Failure::Headers), 1 => Just(Failure::Redirect)]
+}
+
 fn time_jump() -> impl Strategy<Value = u64> {
     prop_oneof![3 => 0u64..1_000, 2 => 1_000u64..120_000, 1 => 120_000u64..10_000_000]
 }
@@ -172,7 +187,7 @@ pub fn kind_step() -> impl Strategy<Value = Step> {
 fn steps_with(reply: BoxedStrategy<Reply>) -> impl Strategy<Value = Step> {
     prop_oneof![
         45 => (any::<usize>(), reply.clone()).prop_map(|(pick, reply)| Step::Answer { pick, reply }),
-        8 => (any::<usize>(), prop::bool::weighted(0.05)).prop_map(|(pick, headers)| Step::Fail { pick, headers }),
+        8 => (any::<usize>(), failure()).prop_map(|(pick, how)| Step::Fail { pick, how }),
         4 => (any::<usize>(), reply).prop_map(|(pick, reply)| Step::Stale { pick, reply }),
         8 => time_jump().prop_map(Step::Advance),
         8 => Just(Step::Fire),

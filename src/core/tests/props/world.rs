@@ -8,7 +8,7 @@
 //! It decides nothing about what is right for the protocol beyond that.
 
 use super::checks::Checks;
-use super::script::{Reply, Step};
+use super::script::{Failure, Reply, Step};
 use super::server::Server;
 use crate::core::event::State;
 use crate::core::http::{Request, RequestId, Response, TransportError};
@@ -63,16 +63,16 @@ impl World {
                 let (id, req) = self.flight.remove(pick % self.flight.len());
                 self.answer(id, req, reply);
             }
-            Step::Fail { pick, headers } => {
+            Step::Fail { pick, how } => {
                 if self.flight.is_empty() {
                     return;
                 }
                 let (id, req) = self.flight.remove(pick % self.flight.len());
                 self.checks.on_failure(id, &req, self.online);
-                let err = if *headers {
-                    TransportError::Headers("the headers callback threw".into())
-                } else {
-                    TransportError::Network("connection reset".into())
+                let err = match how {
+                    Failure::Network => TransportError::Network("connection reset".into()),
+                    Failure::Headers => TransportError::Headers("the headers callback threw".into()),
+                    Failure::Redirect => TransportError::Redirect,
                 };
                 self.m.handle_failure(id, err, self.now);
                 self.gone.push((id, req));
