@@ -21,8 +21,8 @@ use super::options::{self, Parsed};
 use crate::core::{self, Code, Error, ErrorKind, Machine, Validated};
 use crate::driver::{self, Command};
 use crate::web::{
-    acquire, error_to_js, identify, known_capabilities, record_to_js, timer_now, warn, OnlineWatch, RunLock, Store,
-    WebIo,
+    acquire, error_to_js, identify, known_capabilities, record_to_js, timer_now, warn, LifecycleWatch, OnlineWatch,
+    RunLock, Store, WebIo,
 };
 
 struct Job {
@@ -203,8 +203,12 @@ async fn run(
         _ => command,
     };
     // Listens only while the run lives; a run reads navigator.onLine when it starts.
+    let to_driver = sender.clone();
     let _watch = OnlineWatch::new(move |online| {
-        let _ = sender.unbounded_send(Command::Online(online));
+        let _ = to_driver.unbounded_send(Command::Online(online));
+    });
+    let _lifecycle = LifecycleWatch::new(move |event| {
+        let _ = sender.unbounded_send(Command::Lifecycle(event));
     });
     let Some(upload) = job.upload.as_mut() else {
         return Err(Error::new(ErrorKind::Usage, Code::Internal, "the upload was not prepared"));

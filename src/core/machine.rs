@@ -69,6 +69,14 @@ pub trait Machine {
     fn handle_timeout(&mut self, now: Millis);
     /// The platform went online or offline.
     fn handle_online(&mut self, online: bool, now: Millis);
+    /// The platform was not running, or its network changed, while the requests in flight
+    /// were out: the page was frozen, the computer slept, a timer fired far too late. Those
+    /// requests are treated as dead: cancelled, and the offset re-learnt with HEAD at once (a
+    /// creation follows the creation rules). With nothing in flight, nothing is sent (upload/wake.rs).
+    fn handle_wake(&mut self, now: Millis);
+    /// The page may never run again (`freeze`, `pagehide`): a coalesced session write that
+    /// is still pending is made now.
+    fn handle_suspend(&mut self, now: Millis);
     /// Whether this run holds the file's lock. `false` while resting announces
     /// [`State::Locked`] (another tab or worker is uploading the file); `true` ends it.
     fn handle_lock(&mut self, held: bool, now: Millis);

@@ -7,6 +7,11 @@
 //! 3. Wait for the first of: a request's answer, the core's timer, an app command.
 //! 4. Feed exactly that one input to the core; repeat until the run has an outcome.
 //!
+//! Before feeding an input it checks whether the page or the computer stopped running since
+//! the last one (a gap, see [`GAP_MS`]): the armed timer is overdue by more than that, or the
+//! wall clock moved that much further than the timer clock (computers that sleep stop the
+//! latter). Lifecycle events say so too ([`Lifecycle`]). A gap is fed first (`handle_wake`).
+//!
 //! What it does not do: decide anything about the protocol (the core does), or know how
 //! requests, timers or events are carried out (an [`Io`] implementation does: `web` in
 //! browsers, a scripted one in tests). Dropping a request future must abort the request.
@@ -76,6 +81,47 @@ pub enum Command {
     Online(bool),
     /// Whether this run holds the file's lock (`false`: another tab has it).
     Lock(bool),
+    /// The page's lifecycle changed.
+    Lifecycle(Lifecycle),
+}
+
+/// What the page's lifecycle events say. Workers have none of them: there the overdue timer
+/// and the clocks notice a gap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// `resume` after `freeze`: the page was frozen, a gap.
+    Resumed,
+    /// `pageshow` with `persisted`: the page comes back from the back/forward cache, a gap.
+    Restored,
+    /// `visibilitychange` to visible: a gap only if the timer or the clocks show one (a tab
+    /// switch is not a gap).
+    Visible,
+    /// `freeze` or `pagehide`: the page may never run again; a pending session write is made now.
+    Suspending,
+}
+
+/// A timer firing this much later than it was due, or a wall clock moving this much more
+/// than the timer clock between two wake-ups, is a gap. Hidden tabs delay timers by about a
+/// second (intensive throttling, a minute, applies to timers set from timers, which the
+/// happy path does not chain), so this stays clear of throttling.
+pub const GAP_MS: u64 = 5_000;
+
+/// The clocks at the last wake-up, to notice a gap at the next.
+struct Clocks {
+    at: Millis,
+    date: UnixMillis,
+}
+
+impl Clocks {
+    /// Whether the loop did not run for a while before `now`: the timer armed for `armed`
+    /// is overdue by more than [`GAP_MS`], or the wall clock outran the timer clock.
+    fn gap(&mut self, now: Millis, today: UnixMillis, armed: Option<Millis>) -> bool {
+        let late = armed.is_some_and(|at| now.since(at) > GAP_MS);
+        let wall = today.0.saturating_sub(self.date.0);
+        let jumped = wall.saturating_sub(now.since(self.at)) > GAP_MS;
+        *self = Clocks { at: now, date: today };
+        late || jumped
+    }
 }
 
 enum Wake {
@@ -128,7 +174,8 @@ pub async fn run<I: Io, M: Machine + ?Sized>(
     let mut timer: Option<(Millis, I::Sleep)> = None;
     let mut commands_open = true;
     let now = io.now();
-    upload.handle_wall_clock(WallClock { at: now, date: io.today() });
+    let mut clocks = Clocks { at: now, date: io.today() };
+    upload.handle_wall_clock(WallClock { at: now, date: clocks.date });
     upload.handle_online(io.online(), now);
     apply(upload, first, now);
     loop {
@@ -161,9 +208,14 @@ pub async fn run<I: Io, M: Machine + ?Sized>(
             Poll::Pending
         })
         .await;
-        // 4. Feed one input.
-        let now = io.now();
-        upload.handle_wall_clock(WallClock { at: now, date: io.today() });
+        // 4. Feed one input, after the gap before it if there was one.
+        let (now, today) = (io.now(), io.today());
+        upload.handle_wall_clock(WallClock { at: now, date: today });
+        let told = matches!(wake, Wake::Command(Some(Command::Lifecycle(Lifecycle::Resumed | Lifecycle::Restored))));
+        if clocks.gap(now, today, timer.as_ref().map(|(at, _)| *at)) || told {
+            upload.handle_wake(now);
+            drain(io, upload, &mut in_flight);
+        }
         match wake {
             Wake::Answer(id, answer) => {
                 in_flight.retain(|(current, _)| *current != id);
@@ -199,5 +251,8 @@ fn apply<M: Machine + ?Sized>(upload: &mut M, command: Command, now: Millis) {
         Command::Abort { terminate } => upload.abort(terminate, now),
         Command::Online(online) => upload.handle_online(online, now),
         Command::Lock(held) => upload.handle_lock(held, now),
+        Command::Lifecycle(Lifecycle::Suspending) => upload.handle_suspend(now),
+        // A gap, if there was one, was fed before the command.
+        Command::Lifecycle(_) => {}
     }
 }

@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 
 use futures::channel::mpsc::unbounded;
 
-use super::{run, Command, Io};
+use super::{run, Command, Io, Lifecycle, GAP_MS};
 use crate::core::{
     Capabilities, Config, Event, Method, Millis, Request, Response, SessionRecord, SourceInfo, State, TransportError,
     UnixMillis, Upload,
@@ -62,6 +62,8 @@ impl Future for Sleep {
 #[derive(Default)]
 struct FakeIo {
     now: Rc<Cell<u64>>,
+    /// How far the wall clock is ahead of the timer clock (a computer that slept).
+    slept: Cell<u64>,
     requests: RefCell<Vec<(Request, Rc<Slot>)>>,
     events: RefCell<Vec<Event>>,
     settled: RefCell<Vec<State>>,
@@ -77,7 +79,7 @@ impl Io for FakeIo {
         Millis(self.now.get())
     }
     fn today(&self) -> UnixMillis {
-        UnixMillis(EPOCH + self.now.get())
+        UnixMillis(EPOCH + self.now.get() + self.slept.get())
     }
     fn online(&self) -> bool {
         true
@@ -224,4 +226,124 @@ fn the_timer_is_armed_once_per_deadline_and_fires_the_retry() {
     io.now.set(retry.0);
     assert!(poll(fut.as_mut()).is_pending());
     assert_eq!(io.request(1).0.method, Method::Post, "a 429 creation is sent again when the wait ends");
+}
+
+/// A run whose first PATCH is in flight; returns the PATCH's slot.
+fn patching<'a>(
+    io: &'a FakeIo,
+    up: &'a mut Upload,
+    rx: &'a mut futures::channel::mpsc::UnboundedReceiver<Command>,
+) -> (Pin<Box<impl Future<Output = Result<String, crate::core::Error>> + 'a>>, Rc<Slot>) {
+    let mut fut = Box::pin(run(io, up, rx, Command::Start));
+    let _ = poll(fut.as_mut());
+    answer(&io.request(0).1, Response::new(201).with_header("Location", "/files/x"));
+    let _ = poll(fut.as_mut());
+    let (patch, slot) = io.request(1);
+    assert_eq!(patch.method, Method::Patch);
+    (fut, slot)
+}
+
+/// A run whose first PATCH was answered within the write interval (so the armed timer is the
+/// coalesced session write, not a stall deadline); returns the second PATCH's slot.
+fn coalesced<'a>(
+    io: &'a FakeIo,
+    up: &'a mut Upload,
+    rx: &'a mut futures::channel::mpsc::UnboundedReceiver<Command>,
+) -> (Pin<Box<impl Future<Output = Result<String, crate::core::Error>> + 'a>>, Rc<Slot>) {
+    let (mut fut, first) = patching(io, up, rx);
+    io.now.set(100);
+    answer(&first, Response::new(204).with_header("Upload-Offset", "4000"));
+    assert!(poll(fut.as_mut()).is_pending());
+    let (patch, slot) = io.request(2);
+    assert_eq!(patch.method, Method::Patch);
+    (fut, slot)
+}
+
+#[test]
+fn a_timer_that_fires_far_later_than_due_is_a_gap() {
+    let io = FakeIo::default();
+    let mut up = upload(10_000);
+    let (_tx, mut rx) = unbounded();
+    let (mut fut, patch) = coalesced(&io, &mut up, &mut rx);
+    let armed = *io.sleeps.borrow().last().expect("a timer is armed");
+    // The page was frozen: the timer fires 20 s after it was due.
+    io.now.set(armed.0 + 20_000);
+    assert!(poll(fut.as_mut()).is_pending());
+    assert!(patch.dropped.get(), "the PATCH in flight across the gap is aborted");
+    assert_eq!(io.request(3).0.method, Method::Head, "the offset is re-learnt at once");
+    assert_eq!(io.sent(), 4);
+    assert!(!io.events.borrow().iter().any(|e| matches!(e, Event::Reconnecting { .. })), "no backoff");
+}
+
+#[test]
+fn a_timer_late_by_less_than_the_gap_is_only_a_timer() {
+    let io = FakeIo::default();
+    let mut up = upload(10_000);
+    let (_tx, mut rx) = unbounded();
+    let (mut fut, patch) = coalesced(&io, &mut up, &mut rx);
+    let (armed, records) = (*io.sleeps.borrow().last().expect("a timer is armed"), io.records.borrow().len());
+    io.now.set(armed.0 + GAP_MS - 1_000);
+    assert!(poll(fut.as_mut()).is_pending());
+    assert_eq!(io.records.borrow().len(), records + 1, "the timer did its work");
+    assert!(!patch.dropped.get(), "a throttled timer leaves the request alone");
+    assert_eq!(io.sent(), 3);
+}
+
+#[test]
+fn resume_and_pageshow_are_gaps_and_a_plain_tab_switch_is_not() {
+    for (event, gap) in [(Lifecycle::Resumed, true), (Lifecycle::Restored, true), (Lifecycle::Visible, false)] {
+        let io = FakeIo::default();
+        let mut up = upload(10_000);
+        let (tx, mut rx) = unbounded();
+        let (mut fut, patch) = patching(&io, &mut up, &mut rx);
+        io.now.set(io.now.get() + 2_000);
+        tx.unbounded_send(Command::Lifecycle(event)).unwrap();
+        assert!(poll(fut.as_mut()).is_pending());
+        assert_eq!(patch.dropped.get(), gap, "{event:?}");
+        assert_eq!(io.sent(), if gap { 3 } else { 2 }, "{event:?}");
+        if gap {
+            assert_eq!(io.request(2).0.method, Method::Head, "{event:?}");
+        }
+    }
+}
+
+#[test]
+fn visible_after_the_wall_clock_outran_the_timer_clock_is_a_gap() {
+    // A computer that sleeps stops the timer clock (performance.now) but not the calendar.
+    let io = FakeIo::default();
+    let mut up = upload(10_000);
+    let (tx, mut rx) = unbounded();
+    let (mut fut, patch) = patching(&io, &mut up, &mut rx);
+    io.slept.set(3_600_000);
+    io.now.set(io.now.get() + 10);
+    tx.unbounded_send(Command::Lifecycle(Lifecycle::Visible)).unwrap();
+    assert!(poll(fut.as_mut()).is_pending());
+    assert!(patch.dropped.get());
+    assert_eq!(io.request(2).0.method, Method::Head);
+    // One gap, one HEAD: the next wake-up (its answer) is no gap.
+    answer(
+        &io.request(2).1,
+        Response::new(200).with_header("Upload-Offset", "0").with_header("Upload-Length", "10000"),
+    );
+    assert!(poll(fut.as_mut()).is_pending());
+    assert_eq!(io.request(3).0.method, Method::Patch);
+    assert_eq!(io.sent(), 4);
+}
+
+#[test]
+fn suspending_writes_the_pending_record_at_once() {
+    let io = FakeIo::default();
+    let mut up = upload(12_000);
+    let (tx, mut rx) = unbounded();
+    let (mut fut, patch) = patching(&io, &mut up, &mut rx);
+    io.now.set(100);
+    answer(&patch, Response::new(204).with_header("Upload-Offset", "4000"));
+    assert!(poll(fut.as_mut()).is_pending());
+    let written = io.records.borrow().len();
+    assert!(io.records.borrow().iter().all(|r| r.bytes_confirmed == 0), "coalesced: not written yet");
+    tx.unbounded_send(Command::Lifecycle(Lifecycle::Suspending)).unwrap();
+    assert!(poll(fut.as_mut()).is_pending());
+    assert_eq!(io.records.borrow().len(), written + 1);
+    assert_eq!(io.records.borrow().last().map(|r| r.bytes_confirmed), Some(4_000));
+    assert!(!io.request(2).1.dropped.get(), "suspending is no gap");
 }

@@ -247,3 +247,40 @@ async fn pause_aborts_the_patch_and_start_resumes_to_the_same_bytes() {
     let url = Reflect::get(&result, &"uploadUrl".into()).unwrap().as_string().unwrap();
     assert_eq!(download(&url).await, bytes);
 }
+
+#[wasm_bindgen_test]
+fn lifecycle_events_reach_the_driver_in_a_page_and_a_worker_listens_to_none() {
+    use ferry_upload::driver::Lifecycle;
+    use ferry_upload::web::LifecycleWatch;
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let record = Rc::clone(&seen);
+    let watch = LifecycleWatch::new(move |event| record.borrow_mut().push(event));
+    let global = js_sys::global();
+    let document = Reflect::get(&global, &"document".into()).unwrap();
+    if document.is_undefined() {
+        assert_eq!(format!("{watch:?}"), "LifecycleWatch { listeners: 0 }", "a Worker has no page events");
+        return;
+    }
+    let fire = Function::new_with_args(
+        "target, name, persisted",
+        "target.dispatchEvent(name.startsWith('page') ? new PageTransitionEvent(name, { persisted }) : new Event(name))",
+    );
+    let send = |target: &JsValue, name: &str, persisted: bool| {
+        fire.call3(&JsValue::NULL, target, &name.into(), &persisted.into()).unwrap();
+    };
+    send(&document, "freeze", false);
+    send(&document, "resume", false);
+    send(&global, "pageshow", false);
+    send(&global, "pageshow", true);
+    send(&global, "pagehide", true);
+    send(&document, "visibilitychange", false);
+    let visible = Reflect::get(&document, &"visibilityState".into()).unwrap().as_string() == Some("visible".into());
+    let mut expected = vec![Lifecycle::Suspending, Lifecycle::Resumed, Lifecycle::Restored, Lifecycle::Suspending];
+    if visible {
+        expected.push(Lifecycle::Visible);
+    }
+    assert_eq!(*seen.borrow(), expected, "a pageshow not from the back/forward cache is no gap");
+    drop(watch);
+    send(&document, "resume", false);
+    assert_eq!(seen.borrow().len(), expected.len(), "the listeners are removed with the watch");
+}

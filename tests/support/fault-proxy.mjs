@@ -5,7 +5,8 @@
 // chosen requests: reset the connection after N request-body bytes, stall (never answer),
 // answer a status of its own (with CORS headers like @tus/server's, so the page can read it),
 // flip one byte of a request body on the way (corrupt, for checksum tests), or take the whole
-// proxy offline (refuse connections, or accept and never answer), or throttle uploads (a slow
+// proxy offline (refuse connections, or accept and never answer), silence every open connection
+// for good until a wake (a sleeping laptop whose NAT mapping died), or throttle uploads (a slow
 // link: bandwidth, latency, a bottleneck queue). With `pages`, every path outside `tusPath`
 // comes from that origin instead (the page: the upstream is then same-origin with it). It counts
 // PATCH body bytes forwarded upstream and records every request (method, path, status, bytes,
@@ -19,6 +20,7 @@
 //   proxy.inject({ method: 'PATCH', action: 'status', status: 503, headers: { 'Retry-After': '1' } });
 //   proxy.inject({ method: 'HEAD', action: 'stall', durationMs: 5000 });
 //   await proxy.offline({ mode: 'refuse', durationMs: 3000 }); proxy.dropConnections();
+//   proxy.silence(); ...; proxy.wake();
 //   proxy.randomFaults({ seed: 42, rate: 0.2 });
 //   proxy.log, proxy.patchBytesForwarded, proxy.counts(), await proxy.close()
 import http from 'node:http';
@@ -108,6 +110,8 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
   let link = null; // throttle(): { bytesPerMs, delayMs, queueBytes, perConnection, busyUntil }
   const conns = new WeakMap(); // socket -> { id, busyUntil, used }
   let connections = 0;
+  const muted = new Map(); // silenced socket -> its real destroy()
+  let silent = false; // silence() until wake(): new connections are refused
 
   const server = http.createServer(handle);
   server.keepAliveTimeout = 5000;
@@ -115,7 +119,7 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
     sockets.add(socket);
     conns.set(socket, { id: ++connections, busyUntil: 0, used: false });
     socket.on('close', () => sockets.delete(socket));
-    if (offlineMode === 'refuse') socket.destroy();
+    if (offlineMode === 'refuse' || silent) socket.destroy();
   });
   // A client that resets its own connection mid-request must not crash the proxy.
   server.on('clientError', (err, socket) => socket.destroy());
@@ -291,10 +295,49 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
     events.emit('online', { mode: was });
   }
 
-  /** Destroys every open client connection now (in-flight requests fail), like a network drop. */
+  /** Destroys every open client connection now (in-flight requests fail), like a network drop; silenced ones too. */
   function dropConnections() {
     for (const h of [...held]) h.release();
+    for (const [socket, destroy] of muted) { sockets.delete(socket); destroy(); }
+    muted.clear();
     for (const s of sockets) s.destroy();
+  }
+
+  // ---- silence ---------------------------------------------------------------------------
+
+  /**
+   * A sleep whose network does not come back the same: every open connection goes silent for
+   * good. Nothing more it sends reaches the upstream, nothing reaches it (answers are
+   * swallowed; no reset and no FIN is ever sent: the client learns nothing), and a request
+   * sent on it later is never answered. Until wake(), new connections are refused. The
+   * connections silenced stay silent after wake(), as connections through a dead NAT mapping
+   * do; only close() ends them. What the upstream had received stays there: a server that
+   * holds an unfinished PATCH sees it hang, as it would.
+   */
+  function silence() {
+    silent = true;
+    for (const socket of sockets) mute(socket);
+    events.emit('silence');
+  }
+
+  /** The network is back: new connections are accepted again (the silenced ones stay silent). */
+  function wake() {
+    silent = false;
+    events.emit('wake');
+  }
+
+  function mute(socket) {
+    if (muted.has(socket)) return;
+    muted.set(socket, socket.destroy.bind(socket));
+    // Below every write path (write, cork/uncork, end): the bytes go nowhere.
+    socket._write = (chunk, encoding, callback) => callback();
+    socket._writev = (chunks, callback) => callback();
+    socket._final = () => {};
+    socket.end = () => socket;
+    socket.destroy = () => socket;
+    socket.destroySoon = () => {};
+    socket.resetAndDestroy = () => socket;
+    socket.setTimeout(0);
   }
 
   // ---- the exchange -----------------------------------------------------------------------
@@ -322,6 +365,7 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
     const info = { method: req.method, path, headers: req.headers, uploadOffset, contentLength, seq: entry.seq };
     events.emit('request', info);
 
+    if (muted.has(req.socket)) { countIn(req, entry); req.resume(); return finish('silenced'); }
     if (offlineMode === 'blackhole') return hold(req, res, entry, finish, { blackhole: true });
     if (offlineMode === 'refuse') { req.socket.destroy(); return finish('refused'); }
 
@@ -467,6 +511,7 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
       if (upRes.headers['upload-offset'] !== undefined) entry.responseOffset = Number(upRes.headers['upload-offset']);
       const reply = () => {
         if (res.destroyed) { upRes.destroy(); return; }
+        if (muted.has(req.socket)) { upRes.resume(); finish('silenced', upRes.statusCode); return; }
         res.writeHead(upRes.statusCode, upRes.statusMessage, flatten(resHeaders));
         upRes.pipe(res);
       };
@@ -510,6 +555,8 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
     req.on('data', (chunk) => {
       if (cut) return;
       entry.bytesIn += chunk.length;
+      // Silenced: the rest of the body never arrives upstream.
+      if (muted.has(req.socket)) { entry.silenced = true; return; }
       if (answered) return;
       let piece = chunk;
       let last = false;
@@ -540,7 +587,8 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
         up.once('drain', () => { if (!cut) req.resume(); });
       }
     });
-    req.on('end', () => { if (!cut) send(null); });
+    // Silenced, the end of the body never arrives either: the upstream waits, as a server does.
+    req.on('end', () => { if (!cut && !muted.has(req.socket)) send(null); });
     req.on('error', () => { up.destroy(); finish('client-error', null); });
   }
 
@@ -558,6 +606,8 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
 
   async function close() {
     clearTimeout(offlineTimer);
+    for (const [socket, destroy] of muted) { sockets.delete(socket); destroy(); }
+    muted.clear();
     for (const h of [...held]) h.release();
     faults.length = 0;
     random = null;
@@ -577,6 +627,7 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
     events,
     get patchBytesForwarded() { return patchBytesForwarded; },
     get offlineMode() { return offlineMode; },
+    get silent() { return silent; },
     /** Random faults fired under the current randomFaults() call. */
     get randomFired() { return random?.fired ?? []; },
     /** Every random fault fired since the proxy started (kept after clearFaults() and close()). */
@@ -592,6 +643,8 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
     get connections() { return connections; },
     offline,
     online,
+    silence,
+    wake,
     pause: (o = {}) => offline({ ...o, mode: 'refuse' }),
     blackhole: (o = {}) => offline({ ...o, mode: 'blackhole' }),
     counts,

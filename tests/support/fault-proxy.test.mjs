@@ -1,17 +1,18 @@
 // Unit tests of the fault-injection proxy (tests/support/fault-proxy.mjs) with `node --test`,
 // against a real @tus/server from scripts/serve.mjs and Node's own fetch as the client: plain
 // forwarding, Location, injected statuses, resets after N body bytes (checked with the
-// server's HEAD offset), Nth-request matching, stalls, outages, byte counting and the seeded
-// random schedule. It does not start a browser and does not test ferry itself.
+// server's HEAD offset), Nth-request matching, stalls, outages, silence until a wake, byte
+// counting and the seeded random schedule. It does not start a browser and does not test ferry itself.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { startServer } from '../../scripts/serve.mjs';
 import { mulberry32, startFaultProxy } from './fault-proxy.mjs';
-import { MiB } from './util.mjs';
+import { MiB, sleep } from './util.mjs';
 
 let srv;
 let proxy;
@@ -247,6 +248,60 @@ describe('stalls and outages', () => {
     assert.ok(Date.now() - t0 >= 300, 'it hung first');
     assert.equal(proxy.offlineMode, null);
     assert.equal((await fetch(url, { method: 'HEAD', headers: TUS })).status, 200);
+  });
+});
+
+describe('silence', () => {
+  /** A raw connection to the proxy: what it heard, and whether it ever ended. */
+  function connect() {
+    const c = { socket: net.connect(proxy.port, '127.0.0.1'), heard: '', ended: false };
+    c.socket.on('data', (d) => { c.heard += d; });
+    for (const ev of ['end', 'close', 'error']) c.socket.on(ev, () => { c.ended = true; });
+    return c;
+  }
+
+  /** A HEAD over a new connection (fetch could pick a pooled one that the silence took). */
+  function freshHead(url) {
+    return new Promise((resolve, reject) => {
+      const req = http.request(url, { method: 'HEAD', headers: TUS, agent: false }, (res) => { res.resume(); resolve(res.statusCode); });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  test('open connections go silent for good (no answer, no close); new ones are refused until wake', async () => {
+    const url = new URL(await create(1000));
+    const head = `HEAD ${url.pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n\r\n`;
+    // An idle keep-alive connection, and a PATCH whose body is half sent on another.
+    const idle = connect();
+    idle.socket.write(head);
+    for (let i = 0; i < 50 && !idle.heard.includes('\r\n\r\n'); i++) await sleep(20);
+    assert.match(idle.heard, /^HTTP\/1\.1 200/);
+    const patch = connect();
+    patch.socket.write(`PATCH ${url.pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n`
+      + 'Content-Type: application/offset+octet-stream\r\nContent-Length: 200\r\n\r\n');
+    patch.socket.write(Buffer.alloc(100, 1));
+    await sleep(300);
+    proxy.silence();
+    patch.socket.write(Buffer.alloc(100, 2));
+    idle.heard = '';
+    idle.socket.write(head);
+    await assert.rejects(freshHead(url), /ECONNRESET|socket hang up/, 'a new connection is refused');
+    await sleep(600);
+    assert.equal(idle.heard, '', 'the idle connection answers nothing');
+    assert.equal(patch.heard, '', 'the PATCH in flight is never answered');
+    assert.equal(await settledOffset(url.href), 100, 'only the bytes sent before the silence reached the server');
+    proxy.wake();
+    assert.equal(await freshHead(url), 200, 'new connections work again');
+    idle.socket.write(head);
+    await sleep(300);
+    assert.equal(idle.heard, '', 'the silenced connection stays silent');
+    assert.equal(idle.ended || patch.ended, false, 'no FIN and no reset ever reached the client');
+    assert.ok(proxy.log.some((e) => e.outcome === 'silenced' && e.method === 'HEAD'));
+    idle.socket.destroy();
+    patch.socket.destroy();
+    // Pooled connections of this process's fetch were silenced too: end them for the next tests.
+    proxy.dropConnections();
   });
 });
 

@@ -8,6 +8,7 @@
 //   await page.click(target, ...args); await page.select(selector, value); await page.reload()
 //   await page.screenshot(file)
 //   await page.setOffline(true)             // only where can.offline
+//   await page.freeze(true)                 // Page Lifecycle freeze, then resume; only where can.freeze
 //   await page.front(); await page.close()
 //   await driver.relaunch()                 // quit and start again on the same profile
 //   await driver.close()
@@ -27,21 +28,24 @@ import { Session, startDriver } from './webdriver.mjs';
 import { sleep } from './util.mjs';
 
 const WEBDRIVER_OFFLINE = 'W3C WebDriver has no command to take a browser offline (puppeteer\'s setOfflineMode is CDP/BiDi)';
+const WEBDRIVER_FREEZE = 'W3C WebDriver has no command to freeze a page';
 
 /** What each engine can do as these tests drive it; a false one has its reason in `why`. */
 export const CAPABILITIES = {
-  chromium: { can: { offline: true, keepStorageAcrossRestart: true, fileHandle: true, blobInIndexedDB: true, bigBodies: true }, why: {} },
+  chromium: { can: { offline: true, freeze: true, keepStorageAcrossRestart: true, fileHandle: true, blobInIndexedDB: true, bigBodies: true }, why: {} },
   firefox: {
-    can: { offline: true, keepStorageAcrossRestart: true, fileHandle: false, blobInIndexedDB: true, bigBodies: false },
+    can: { offline: true, freeze: false, keepStorageAcrossRestart: true, fileHandle: false, blobInIndexedDB: true, bigBodies: false },
     why: {
+      freeze: 'Firefox has no Page Lifecycle freeze (no freeze or resume events) and WebDriver BiDi no command to stop a page\'s tasks: only the network (setOffline, the proxy) can be taken away',
       fileHandle: 'Firefox has no showOpenFilePicker: resumeAll() cannot reopen a file after a restart',
       bigBodies: 'under WebDriver BiDi Firefox keeps every request body for the automation (BENCHMARKS.md): uploads of GiBs run over classic WebDriver (geckodriver) instead',
     },
   },
   webkit: {
-    can: { offline: false, keepStorageAcrossRestart: false, fileHandle: false, blobInIndexedDB: false, bigBodies: true },
+    can: { offline: false, freeze: false, keepStorageAcrossRestart: false, fileHandle: false, blobInIndexedDB: false, bigBodies: true },
     why: {
       offline: WEBDRIVER_OFFLINE,
+      freeze: `${WEBDRIVER_FREEZE}, and WebKit has no Page Lifecycle freeze (no freeze or resume events)`,
       keepStorageAcrossRestart: 'MiniBrowser under --automation keeps website data only for its session (ephemeral): nothing survives a quit',
       fileHandle: 'WebKitGTK 2.50 ships the Storage API switched off: no showOpenFilePicker, no origin-private file system',
       blobInIndexedDB: 'the ephemeral website data store of an automation session refuses Blobs in IndexedDB (UnknownError)',
@@ -149,6 +153,11 @@ class PuppeteerPage extends Page {
   }
 
   setOffline(on) { return this.page.setOfflineMode(on); }
+  /** Freezes the page (no tasks, no timers; `freeze` fires) or resumes it (`resume` fires): CDP only. */
+  async freeze(on) {
+    this.cdp ??= await this.page.createCDPSession();
+    await this.cdp.send('Page.setWebLifecycleState', { state: on ? 'frozen' : 'active' });
+  }
   front() { return this.page.bringToFront(); }
   close() { return this.page.close(); }
 }
@@ -221,6 +230,7 @@ class WebDriverPage extends Page {
   }
 
   async setOffline() { throw new Error(`can.offline: ${this.browser.why.offline}`); }
+  async freeze() { throw new Error(`can.freeze: ${this.browser.why.freeze}`); }
   front() { return this.run(() => {}); }
 
   /** Closes the tab; the last one is navigated away instead (a session needs a window). */

@@ -24,12 +24,15 @@
 //! 6. Events pass through one outbox (outbox.rs), so rule 6 of upload/ holds here too.
 //! 7. While the browser is offline the final POST waits (state `offline`) and spends no
 //!    retries, like every request of upload/.
+//! 8. A gap (the page frozen, the computer asleep) treats every request in flight as dead,
+//!    the parts' and ours alike (wake.rs).
 //!
 //! It does no I/O, like everything in the core.
 
 mod join;
 mod parts;
 pub mod plan;
+mod wake;
 
 use super::config::{Config, SourceInfo, Validated};
 use super::error::Error;
@@ -37,7 +40,7 @@ use super::event::{Event, State};
 use super::http::{RequestId, Response, TransportError};
 use super::machine::{Machine, Output};
 use super::outbox::Outbox;
-use super::rate::{progress_event, Goodput};
+use super::rate::Goodput;
 use super::retry::{Backoff, Rng};
 use super::session::{PartRecord, SessionRecord, PERSIST_INTERVAL_MS};
 use super::time::{Millis, WallClock};
@@ -189,18 +192,6 @@ impl Parallel {
         self.out.settle(Event::Failed(error));
         self.out.settle_state(State::Failed);
     }
-
-    /// Offers the parts' summed bytes to the throttle.
-    fn offer_progress(&mut self, total: u64, now: Millis) {
-        let (size, goodput) = (self.v.size, &self.goodput);
-        self.out.offer(total, now, |v| progress_event(goodput, size, v));
-    }
-
-    /// The progress timer: the trailing edge, then what waited for it.
-    fn flush_progress(&mut self, now: Millis) {
-        let (size, goodput) = (self.v.size, &self.goodput);
-        self.out.on_timeout(now, |v| progress_event(goodput, size, v));
-    }
 }
 
 impl Machine for Parallel {
@@ -346,6 +337,7 @@ impl Machine for Parallel {
 
     fn handle_online(&mut self, online: bool, now: Millis) {
         self.clock = now;
+        let back = online && !self.online;
         self.online = online;
         match &mut self.stage {
             Stage::Single(up) => return up.handle_online(online, now),
@@ -354,10 +346,22 @@ impl Machine for Parallel {
                 self.backoff.reset();
                 self.join(false, now);
             }
+            // Our request in flight went out before the network changed (the parts see to theirs).
+            Stage::Discovering { .. } | Stage::Joining { .. } if back => self.on_wake(now),
             _ => {}
         }
         self.each_part(|p| p.up.handle_online(online, now));
         self.drain_parts(now);
+    }
+
+    fn handle_wake(&mut self, now: Millis) {
+        self.clock = now;
+        self.on_wake(now);
+    }
+
+    fn handle_suspend(&mut self, now: Millis) {
+        self.clock = now;
+        self.on_suspend(now);
     }
 
     fn handle_lock(&mut self, held: bool, now: Millis) {

@@ -8,6 +8,7 @@ use super::{Parallel, Stage};
 use crate::core::event::{Event, State};
 use crate::core::http::RequestId;
 use crate::core::machine::{Machine, Output};
+use crate::core::rate::progress_event;
 use crate::core::session::{PartRecord, SessionRecord, PERSIST_INTERVAL_MS};
 use crate::core::time::Millis;
 use crate::core::upload::Upload;
@@ -174,6 +175,18 @@ impl Parallel {
                 false
             }
         }
+    }
+
+    /// Offers the parts' summed bytes to the throttle.
+    pub(super) fn offer_progress(&mut self, total: u64, now: Millis) {
+        let (size, goodput) = (self.v.size, &self.goodput);
+        self.out.offer(total, now, |v| progress_event(goodput, size, v));
+    }
+
+    /// The progress timer: the trailing edge, then what waited for it.
+    pub(super) fn flush_progress(&mut self, now: Millis) {
+        let (size, goodput) = (self.v.size, &self.goodput);
+        self.out.on_timeout(now, |v| progress_event(goodput, size, v));
     }
 
     /// The app sees one state: the most telling of the parts'; when all are done, the join.

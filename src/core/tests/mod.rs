@@ -17,6 +17,7 @@ mod resume;
 mod retries;
 mod sessions;
 mod throttling;
+mod wake;
 
 use std::collections::VecDeque;
 
@@ -194,6 +195,12 @@ impl<M: Machine> Harness<M> {
         self.drain();
         assert_eq!(self.events.len(), before, "a spurious timeout produced events");
         assert!(self.sent.is_empty());
+    }
+
+    /// A gap: the page was frozen or the computer slept (`handle_wake`).
+    pub fn wake(&mut self) {
+        self.up.handle_wake(self.now);
+        self.drain();
     }
 
     pub fn online(&mut self, online: bool) {

@@ -4,9 +4,9 @@
 use super::*;
 use crate::core::parallel::Parallel;
 
-const SIZE: u64 = 20 * MIB;
+pub(super) const SIZE: u64 = 20 * MIB;
 
-type P = Harness<Parallel>;
+pub(super) type P = Harness<Parallel>;
 
 impl Harness<Parallel> {
     fn new(size: u64, parallel: u32) -> P {
@@ -18,7 +18,7 @@ impl Harness<Parallel> {
     }
 
     /// Discovery answered with concatenation; returns the creation POSTs.
-    fn discovered(&mut self) -> Vec<(RequestId, Request)> {
+    pub(super) fn discovered(&mut self) -> Vec<(RequestId, Request)> {
         self.start();
         let (id, opt) = self.take(Method::Options);
         assert_eq!(opt.url, ENDPOINT);
@@ -28,6 +28,11 @@ impl Harness<Parallel> {
         })
         .collect()
     }
+}
+
+/// A parallel upload of `size` bytes over `parallel` connections (for other test files).
+pub(super) fn parallel(size: u64, parallel: u32) -> P {
+    P::new(size, parallel)
 }
 
 fn part_urls() -> [&'static str; 2] {
@@ -268,7 +273,7 @@ fn a_file_above_the_servers_limit_fails_before_creating_parts() {
 
 impl Harness<Parallel> {
     /// Creates both parts and returns their first PATCHes.
-    fn uploading(&mut self) -> [(RequestId, Request); 2] {
+    pub(super) fn uploading(&mut self) -> [(RequestId, Request); 2] {
         let posts = self.discovered();
         for (i, (id, _)) in posts.into_iter().enumerate() {
             self.reply(id, created(&format!("/files/p{i}")));
@@ -277,7 +282,7 @@ impl Harness<Parallel> {
     }
 
     /// Answers every PATCH in full until both parts are done; returns the final POST.
-    fn complete_parts(&mut self) -> (RequestId, Request) {
+    pub(super) fn complete_parts(&mut self) -> (RequestId, Request) {
         while self.sent.iter().any(|(_, r)| r.method == Method::Patch) {
             let (id, req) = self.take(Method::Patch);
             self.now = self.now.plus(200);
@@ -288,7 +293,7 @@ impl Harness<Parallel> {
 }
 
 /// The offset a part confirms after `req` (parts count from their own start).
-fn local_end(req: &Request) -> u64 {
+pub(super) fn local_end(req: &Request) -> u64 {
     let (s, e) = range(req);
     if s >= SIZE / 2 {
         e - SIZE / 2

@@ -3,7 +3,7 @@
 //! what OPTIONS taught). Requests that got no answer at all are handled here too.
 
 use super::phase::{InFlight, Next, Phase};
-use super::{Upload, FAST_FAILURE_MS, MIN_STALL_CHUNK};
+use super::{Upload, MIN_STALL_CHUNK};
 use crate::core::answer::{self, Context, Decision, Kind};
 use crate::core::capabilities::Capabilities;
 use crate::core::config::Config;
@@ -17,6 +17,11 @@ use crate::core::time::{Millis, UnixMillis};
 use crate::core::url;
 
 const _: () = assert!(MIN_STALL_CHUNK >= MIN_CHUNK_SIZE);
+
+/// A network error this soon after sending usually means the request never left the
+/// browser (CORS refused it, nothing listens): after `BLOCKED_AFTER` of them in a row, warn.
+const FAST_FAILURE_MS: u64 = 1_000;
+const BLOCKED_AFTER: u32 = 3;
 
 impl Upload {
     /// The request in flight, `req`, got no HTTP answer.
@@ -295,7 +300,7 @@ impl Upload {
             return;
         }
         self.fast_failures += 1;
-        if self.fast_failures < super::BLOCKED_AFTER || self.warned_blocked {
+        if self.fast_failures < BLOCKED_AFTER || self.warned_blocked {
             return;
         }
         self.warned_blocked = true;

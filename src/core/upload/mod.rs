@@ -30,7 +30,10 @@
 //!    Exhausting the budget fails the upload but keeps its URL: `start` continues it.
 //! 10. With a session key, the record is written (`Persist`) as soon as the upload URL is
 //!     known, then at most every `PERSIST_INTERVAL_MS` while bytes are confirmed, and on
-//!     pause and failure; it is deleted (`Forget`) on completion (unless kept) and on abort.
+//!     pause, failure and `handle_suspend`; it is deleted (`Forget`) on completion (unless
+//!     kept) and on abort.
+//! 11. A gap (`handle_wake`, or coming back online) treats the request in flight as dead
+//!     and re-learns the offset at once (wake.rs).
 //!     Its dates come from the wall clock the driver gives (`handle_wall_clock`).
 //!
 //! Timers form a fixed table ([`Timers`]): progress throttle, stall deadline of the request
@@ -41,6 +44,7 @@
 mod answers;
 pub(crate) mod phase;
 mod transitions;
+mod wake;
 
 use super::checksum::Algorithm;
 use super::chunking::ChunkSizer;
@@ -67,11 +71,6 @@ pub const MAX_RESTARTS: u32 = 3;
 
 /// A stalled PATCH halves the chunk size, but not below this.
 pub const MIN_STALL_CHUNK: u64 = 256 * 1024;
-
-/// A network error this soon after sending usually means the request never left the
-/// browser (CORS refused it, nothing listens): after `BLOCKED_AFTER` of them in a row, warn.
-const FAST_FAILURE_MS: u64 = 1_000;
-const BLOCKED_AFTER: u32 = 3;
 
 /// Bookkeeping for the session record.
 #[derive(Clone, Debug)]
@@ -347,7 +346,8 @@ impl Machine for Upload {
     }
 
     /// The browser went offline or came back. Offline, retry waits stop spending attempts;
-    /// back online, a waiting upload continues at once with a fresh retry budget.
+    /// back online, a waiting upload continues at once with a fresh retry budget, and a
+    /// request still in flight is treated as dead (wake.rs).
     fn handle_online(&mut self, online: bool, now: Millis) {
         self.tick(now);
         if self.online == online {
@@ -364,8 +364,20 @@ impl Machine for Upload {
                 self.backoff.reset();
                 self.go(next, now);
             }
+            // A request still in flight went out before the network changed: a gap (wake.rs).
+            _ if online => self.on_wake(now),
             _ => {}
         }
+    }
+
+    fn handle_wake(&mut self, now: Millis) {
+        self.tick(now);
+        self.on_wake(now);
+    }
+
+    fn handle_suspend(&mut self, now: Millis) {
+        self.tick(now);
+        self.flush_session(now);
     }
 
     fn handle_lock(&mut self, held: bool, now: Millis) {

@@ -1,0 +1,52 @@
+//! Gaps: the page was frozen, the computer slept, or the network changed while a request
+//! was in flight. Such a request is treated as dead, whatever its stall deadline says: its
+//! connection is most likely silent for good (a NAT mapping or Wi-Fi association that died
+//! during the sleep answers nothing, ever), and waiting for the deadline would leave the
+//! upload standing still for up to four times a chunk's expected time.
+//!
+//! Rules:
+//! 1. A gap cancels the request in flight and does what its failure would do, but at once:
+//!    HEAD re-learns the offset (after a PATCH or a HEAD), OPTIONS is asked again. The retry
+//!    episode is not charged; if that first try fails, the ordinary backoff follows.
+//! 2. A POST's outcome is unknown: the creation rules apply as for a stalled POST. It is
+//!    sent again (at once) only under an `Idempotency-Key`, or when the browser is offline;
+//!    otherwise the upload fails, saying why, and `start` creates it anew.
+//! 3. With nothing in flight (a retry wait, offline, paused, done) a gap sends nothing: a
+//!    wait that ended during the gap is due, and its timer fires.
+//! 4. A DELETE across a gap ends the abort, as a DELETE that got no answer does.
+//! 5. The time across the gap is not counted as slow uploading, and the chunk size is kept
+//!    (the gap is not the network's fault).
+//!
+//! This file decides what a gap does; the driver decides that a gap happened (lifecycle
+//! events, a timer fired far too late, the wall clock outran the timer clock) and
+//! `handle_online` treats coming back online as one.
+
+use super::phase::{Next, Phase};
+use super::Upload;
+use crate::core::error::Error;
+use crate::core::time::Millis;
+
+impl Upload {
+    /// A gap (rules above): the request in flight, if any, is dead.
+    pub(super) fn on_wake(&mut self, now: Millis) {
+        let Some(req) = self.phase.in_flight() else { return };
+        self.out.cancel(req.id);
+        self.goodput.unmark();
+        match self.phase.clone() {
+            Phase::Probing { url, .. } | Phase::Patching { url, .. } => self.go(Next::Probe(url), now),
+            Phase::Discovering { then, .. } => self.go(Next::Discover(then), now),
+            Phase::Creating { then_pause: false, .. } if self.cfg.idempotency_key.is_some() => {
+                self.go(Next::Create, now)
+            }
+            Phase::Creating { .. } | Phase::Terminating { .. } => {
+                let cause = Error::network(format!(
+                    "the {} was in flight while the page was frozen, the computer slept or the network changed, \
+                     and its connection is presumed dead",
+                    self.phase.method()
+                ));
+                self.on_no_answer(req, cause, false, now);
+            }
+            _ => {}
+        }
+    }
+}
