@@ -34,6 +34,10 @@ pub enum Step {
     /// A timeout before any deadline: must change nothing.
     Spurious,
     Online(bool),
+    /// A gap: the page was frozen, the computer slept (the clock moves on by this much).
+    Wake(u64),
+    /// The page may never run again.
+    Suspend,
     Start,
     Pause,
     Abort {
@@ -193,6 +197,8 @@ fn steps_with(reply: BoxedStrategy<Reply>) -> impl Strategy<Value = Step> {
         8 => Just(Step::Fire),
         3 => Just(Step::Spurious),
         4 => any::<bool>().prop_map(Step::Online),
+        2 => time_jump().prop_map(Step::Wake),
+        1 => Just(Step::Suspend),
         8 => Just(Step::Start),
         4 => Just(Step::Pause),
         1 => prop::bool::weighted(0.3).prop_map(|terminate| Step::Abort { terminate }),

@@ -97,6 +97,15 @@ impl World {
                 self.m.handle_online(*online, self.now);
                 self.drain();
             }
+            Step::Wake(ms) => {
+                self.now = self.now.plus(*ms);
+                self.m.handle_wake(self.now);
+                self.drain();
+            }
+            Step::Suspend => {
+                self.m.handle_suspend(self.now);
+                self.drain();
+            }
             Step::Start => {
                 self.checks.on_start(&self.flight);
                 self.m.start(self.now);
