@@ -70,6 +70,11 @@ impl Parallel {
         if (!self.online && !stalled) || self.v.cfg.idempotency_key.is_some() {
             return self.retry_join(cause, Delay::Backoff, now);
         }
+        self.fail_unknown_join(cause);
+    }
+
+    /// The final POST's fate is unknown and it has no key: the whole fails, saying why.
+    pub(super) fn fail_unknown_join(&mut self, cause: Error) {
         let message = format!(
             "{}; the final upload may or may not have been created, so it was not sent again \
              (call start() to join the parts anew)",

@@ -182,3 +182,25 @@ fn the_single_stream_fallback_announces_creating_once() {
         assert_eq!(h.states(), [State::Creating, State::Uploading], "OPTIONS {how}");
     }
 }
+
+#[test]
+fn a_final_post_caught_in_a_gap_is_sent_again_only_under_a_key() {
+    // Coming back online is a gap too: the final POST went out before it.
+    let mut h = parallel(20 * MIB, 2, |_| {});
+    let (fin, _) = completed_parts(&mut h, 20 * MIB);
+    h.online(false);
+    h.online(true);
+    assert!(h.cancelled.contains(&fin));
+    assert!(h.sent.is_empty(), "the final POST went again without a key: {:?}", h.sent);
+    assert!(h.failure().is_some_and(|e| e.message.contains("may or may not")), "{:?}", h.events);
+    h.start();
+    h.take(Method::Post);
+
+    let mut h = parallel(20 * MIB, 2, |c| c.idempotency_key = Some("k-1".into()));
+    let (fin, _) = completed_parts(&mut h, 20 * MIB);
+    h.up.handle_wake(h.now);
+    h.drain();
+    assert!(h.cancelled.contains(&fin));
+    let (_, again) = h.take(Method::Post);
+    assert_eq!(again.header("Idempotency-Key"), Some("k-1"), "under its key, at once");
+}
