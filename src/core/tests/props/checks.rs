@@ -141,7 +141,9 @@ impl Checks {
         match req.method {
             Method::Post => {
                 let fate = self.alive.iter().position(|c| c.id == id);
-                let location = res.header("location").and_then(|l| resolve(ENDPOINT, l));
+                // An upload on another origin is refused (origin_not_allowed): as if none was made.
+                let location =
+                    res.header("location").and_then(|l| resolve(ENDPOINT, l)).filter(|u| u.starts_with(ENDPOINT));
                 let retry_after = res.header("retry-after").and_then(|v| parse_retry_after(v, UnixMillis(now.0)));
                 let nothing_made = matches!(res.status, 400..=499 if res.status != 408)
                     || !(200..600).contains(&res.status)
