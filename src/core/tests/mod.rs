@@ -12,6 +12,7 @@ mod pacing;
 mod parallel;
 mod parallel_faults;
 mod patching;
+#[cfg(proptest)] // set by build.rs where proptest builds (the host)
 mod props;
 mod resume;
 mod retries;
