@@ -224,4 +224,6 @@ impl Io for WebIo {
     fn forget(&self, key: String) {
         let _ = self.writes.unbounded_send(Write::Delete(key));
     }
+
+    fn release(&self, _offset: u64) {}
 }

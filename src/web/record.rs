@@ -109,5 +109,6 @@ pub fn from_js(value: &JsValue) -> Option<SessionRecord> {
         updated_at: int(value, "updatedAt")?,
         expires_at,
         parts,
+        recording: false,
     })
 }

@@ -191,13 +191,13 @@ impl Parallel {
     /// Offers the parts' summed bytes to the throttle.
     fn offer_progress(&mut self, total: u64, now: Millis) {
         let (size, goodput) = (self.v.size, &self.goodput);
-        self.out.offer(total, now, |v| progress_event(goodput, size, v));
+        self.out.offer(total, now, |v| progress_event(goodput, Some(size), v));
     }
 
     /// The progress timer: the trailing edge, then what waited for it.
     fn flush_progress(&mut self, now: Millis) {
         let (size, goodput) = (self.v.size, &self.goodput);
-        self.out.on_timeout(now, |v| progress_event(goodput, size, v));
+        self.out.on_timeout(now, |v| progress_event(goodput, Some(size), v));
     }
 }
 
@@ -373,6 +373,10 @@ impl Machine for Parallel {
         }
         self.each_part(|p| p.up.handle_wall_clock(clock));
     }
+
+    // Never a recording (machine::build sends those over one stream): these do not apply.
+    fn handle_data(&mut self, _: u64, _: Millis) {}
+    fn handle_end(&mut self, _: u64, _: Millis) {}
 
     fn poll_output(&mut self) -> Output {
         if !self.out.is_empty() {

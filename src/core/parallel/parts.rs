@@ -94,7 +94,7 @@ impl Parallel {
                     Output::Event(ev) => changed |= self.on_part_event(i, ev, now),
                     // Parts keep no records of their own; ours holds them all. They learn nothing
                     // either: discovery happened before they existed.
-                    Output::Persist(_) | Output::Forget(_) | Output::Learned { .. } => {}
+                    Output::Persist(_) | Output::Forget(_) | Output::Learned { .. } | Output::Release(_) => {}
                     Output::Idle { .. } => break,
                 }
             }
@@ -198,6 +198,7 @@ impl Parallel {
             updated_at: today,
             expires_at: None,
             parts,
+            recording: false,
         };
         self.out.persist(record);
     }
