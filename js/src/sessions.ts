@@ -8,6 +8,9 @@ import { RecordingBuffer } from './recording/buffer.js';
 import { continueRecording, createUpload, deleteRecording, isLive } from './upload.js';
 import type { RecordingUpload, ResumableUpload, ResumeAllResult, Upload, UploadOptions } from './types.js';
 
+/** Recording buffers opened by the last listing, for resumeAll() to continue. */
+const opened = new Map<string, RecordingBuffer>();
+
 interface StoredSession extends Omit<ResumableUpload, 'kind'> {
   recording?: boolean;
 }
@@ -26,7 +29,9 @@ export async function listResumableUploads(): Promise<ResumableUpload[]> {
       out.push({ ...session, kind: 'file' });
       continue;
     }
-    const buffered = await RecordingBuffer.reopen(session.fingerprint, () => undefined).then((b) => b.available, () => 0);
+    const buffer = await RecordingBuffer.reopen(session.fingerprint, () => undefined).catch(() => null);
+    if (buffer) opened.set(session.fingerprint, buffer);
+    const buffered = buffer?.available ?? 0;
     out.push({ ...session, kind: 'recording', bytesBuffered: buffered });
   }
   return out;
@@ -58,7 +63,8 @@ export async function resumeAll(options: Partial<Omit<UploadOptions, 'file' | 'f
     if (session.kind === 'recording') {
       if (isLive(session.fingerprint)) continue;
       try {
-        const buffer = await RecordingBuffer.reopen(session.fingerprint, () => undefined);
+        const buffer = opened.get(session.fingerprint) ?? (await RecordingBuffer.reopen(session.fingerprint, () => undefined));
+        opened.delete(session.fingerprint);
         const { parallelUploads: _, uploadUrl: __, ...rest } = options;
         const upload = continueRecording(
           { metadata: session.metadata, ...rest, endpoint: session.endpoint, source: 'push', fingerprint: session.fingerprint, type: session.type },

@@ -48,9 +48,9 @@ export class RecordingBuffer {
   /** A recording stored by an earlier page, ended at the bytes it holds. */
   static async reopen(id: string, warn: Warn): Promise<RecordingBuffer> {
     for (const prefer of ['opfs', 'indexeddb'] as const) {
-      const { store, why } = await openStore(id, prefer);
-      if (why) continue;
-      const stored = await store.list();
+      const { store, why } = await openStore(id, prefer).catch(() => ({ store: null, why: 'unavailable' }));
+      if (why || !store) continue;
+      const stored = await store.list().catch(() => []);
       if (stored.length === 0) continue;
       const buffer = new RecordingBuffer(id, warn, prefer);
       buffer.#store = Promise.resolve(store);
@@ -83,7 +83,11 @@ export class RecordingBuffer {
     const offset = this.#next;
     this.#next += piece.size;
     const write = this.#writes.then(async () => {
-      if (piece.size > 0) this.#pieces.push({ offset, size: piece.size, store: await this.#put(offset, piece) });
+      if (piece.size > 0) {
+        // Stored first: `release` may replace the list while the piece is being written.
+        const store = await this.#put(offset, piece);
+        this.#pieces.push({ offset, size: piece.size, store });
+      }
       this.#available = offset + piece.size;
       this.#notify();
     });
@@ -105,7 +109,10 @@ export class RecordingBuffer {
   async body(start: number, end: number): Promise<Blob> {
     const parts = this.#pieces.filter((p) => p.offset < end && p.offset + p.size > start);
     const first = parts[0];
-    if (!first || first.offset > start) throw new Error(`bytes ${start}..${end} are not in the buffer`);
+    if (!first || first.offset > start) {
+      const held = this.#pieces.map((p) => `${p.offset}+${p.size}`).join(' ');
+      throw new Error(`bytes ${start}..${end} are not in the buffer (it holds ${held || 'nothing'})`);
+    }
     const blobs = await Promise.all(parts.map((p) => p.store.get(p.offset)));
     return new Blob(blobs).slice(start - first.offset, end - first.offset);
   }

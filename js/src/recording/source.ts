@@ -54,7 +54,8 @@ export function listen(source: RecordingSource, buffer: RecordingBuffer, warn: W
       const data = (event as Event & { data?: Blob }).data;
       if (data && data.size > 0) buffer.append(data).catch((err: unknown) => failed('a piece could not be buffered', err));
     };
-    const onStop = () => { void buffer.end(); };
+    // Firefox may dispatch the last `dataavailable` just after `stop`: end a task later.
+    const onStop = () => { setTimeout(() => void buffer.end(), 0); };
     const onError = (event: Event) => failed('the recorder stopped with an error', event);
     source.addEventListener('dataavailable', onData);
     source.addEventListener('stop', onStop);
