@@ -380,6 +380,10 @@ impl Machine for Parallel {
         self.each_part(|p| p.up.handle_wall_clock(clock));
     }
 
+    // Never a recording (machine::build sends those over one stream): these do not apply.
+    fn handle_data(&mut self, _: u64, _: Millis) {}
+    fn handle_end(&mut self, _: u64, _: Millis) {}
+
     fn poll_output(&mut self) -> Output {
         if !self.out.is_empty() {
             return self.out.pop(None);

@@ -119,7 +119,11 @@ impl Parallel {
             Output::Event(ev) => return self.on_part_event(i, ev, now),
             // Parts keep no records of their own; ours holds them all. They learn nothing
             // either: discovery happened before they existed.
-            Output::Persist(_) | Output::Forget(_) | Output::Learned { .. } | Output::Idle { .. } => {}
+            Output::Persist(_)
+            | Output::Forget(_)
+            | Output::Learned { .. }
+            | Output::Release(_)
+            | Output::Idle { .. } => {}
         }
         false
     }
@@ -180,13 +184,13 @@ impl Parallel {
     /// Offers the parts' summed bytes to the throttle.
     pub(super) fn offer_progress(&mut self, total: u64, now: Millis) {
         let (size, goodput) = (self.v.size, &self.goodput);
-        self.out.offer(total, now, |v| progress_event(goodput, size, v));
+        self.out.offer(total, now, |v| progress_event(goodput, Some(size), v));
     }
 
     /// The progress timer: the trailing edge, then what waited for it.
     pub(super) fn flush_progress(&mut self, now: Millis) {
         let (size, goodput) = (self.v.size, &self.goodput);
-        self.out.on_timeout(now, |v| progress_event(goodput, size, v));
+        self.out.on_timeout(now, |v| progress_event(goodput, Some(size), v));
     }
 
     /// The app sees one state: the most telling of the parts'; when all are done, the join.
@@ -230,6 +234,7 @@ impl Parallel {
             updated_at: today,
             expires_at: None,
             parts,
+            recording: false,
         };
         self.out.persist(record);
     }

@@ -235,7 +235,7 @@ fn the_options_answer_is_announced_once_and_parts_do_not_ask_again() {
 fn knowing(concatenation: bool) -> P {
     let mut cfg = Config::new(ENDPOINT);
     cfg.parallel = 2;
-    cfg.capabilities = Some(Capabilities { concatenation, checksum: None, max_size: None });
+    cfg.capabilities = Some(Capabilities { concatenation, defer_length: false, checksum: None, max_size: None });
     Harness::of(Parallel::new(cfg, SourceInfo::file(SIZE, "v", "video/mp4"), Millis(0)).unwrap())
 }
 
@@ -414,6 +414,7 @@ fn a_stored_session_whose_parts_leave_a_hole_is_not_continued() {
             PartRecord { url: part_urls()[0].into(), start: 0, end: 5 * MIB, confirmed: 0 },
             PartRecord { url: part_urls()[1].into(), start: 6 * MIB, end: SIZE, confirmed: 0 },
         ],
+        recording: false,
     };
     let mut cfg = Config::new(ENDPOINT);
     cfg.parallel = 2;

@@ -39,6 +39,7 @@ fn record(url: &str, confirmed: u64) -> SessionRecord {
         updated_at: 6,
         expires_at: None,
         parts: vec![],
+        recording: false,
     }
 }
 
@@ -65,6 +66,7 @@ fn written_when_created_coalesced_while_uploading_and_forgotten_when_complete() 
             updated_at: 0,
             expires_at: None,
             parts: vec![],
+            recording: false,
         }
     );
     // Ten chunks, 50 ms apart: 500 ms of uploading.

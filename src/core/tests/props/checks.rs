@@ -203,7 +203,7 @@ impl Checks {
     pub fn on_event(&mut self, ev: &Event) {
         match ev {
             Event::Progress { confirmed, total, .. } => {
-                assert_eq!(*total, self.size, "{ev:?}");
+                assert_eq!(*total, Some(self.size), "{ev:?}");
                 assert!(*confirmed <= self.size, "progress beyond the file: {ev:?}");
                 assert!(
                     *confirmed <= self.bound(),

@@ -80,7 +80,12 @@ fn world(s: &Setup) -> World {
     cfg.checksum = s.checksum;
     cfg.stall_floor_ms = s.stall_floor_ms;
     cfg.seed = s.seed;
-    cfg.capabilities = s.known.map(|concatenation| Capabilities { concatenation, checksum: None, max_size: None });
+    cfg.capabilities = s.known.map(|concatenation| Capabilities {
+        concatenation,
+        checksum: None,
+        max_size: None,
+        defer_length: false,
+    });
     if s.short_retries {
         cfg.retry = RetryPolicy { base_ms: 10, cap_ms: 1_000, budget_ms: 20_000 };
     }
@@ -111,6 +116,7 @@ fn world(s: &Setup) -> World {
             updated_at: 0,
             expires_at: None,
             parts,
+            recording: false,
         }
     });
     World::new(build(v, stored, Millis(0)), server, Checks::new(s.size, &ranges))

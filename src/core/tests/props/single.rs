@@ -115,6 +115,7 @@ fn record(size: u64, confirmed: u64) -> SessionRecord {
         updated_at: 0,
         expires_at: None,
         parts: vec![],
+        recording: false,
     }
 }
 

@@ -198,6 +198,8 @@ impl World {
                 Output::Event(ev) => self.checks.on_event(&ev),
                 Output::Persist(record) => self.checks.on_persist(&record),
                 Output::Forget(_) | Output::Learned { .. } => {}
+                // Only recordings release buffered bytes; these sources are files.
+                Output::Release(offset) => panic!("a file upload released {offset} buffered bytes"),
                 Output::Idle { wake_at } => {
                     // Every request in flight has a stall deadline, so something is scheduled.
                     assert!(
