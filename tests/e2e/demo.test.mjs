@@ -142,6 +142,10 @@ function rowInfo(page, name) {
   }, name);
 }
 
+/** A row's upload is over: failed, or completed with its URL (start() resolves after the badge
+ * shows `completed`, once the session record is written). */
+const ended = (r) => (r.state === 'completed' && Boolean(r.url)) || r.state === 'failed';
+
 /** Waits until row `name` satisfies `cond` (a function of rowInfo, run in Node). */
 async function waitRow(page, name, cond, what, timeout = TIMEOUT) {
   const deadline = Date.now() + timeout;
@@ -246,8 +250,8 @@ for (const name of engines()) {
       await shot(page, name, '1-pick', 'uploading');
       assert.match(mid.speed, SPEED, 'speed text while uploading');
       assert.match(mid.bytes, /^\d+(\.\d)? (B|KiB|MiB) of 24\.0 MiB confirmed$/);
-      const bigDone = await waitRow(page, big.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
-      const smallDone = await waitRow(page, small.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      const bigDone = await waitRow(page, big.name, ended, 'the end');
+      const smallDone = await waitRow(page, small.name, ended, 'the end');
       await shot(page, name, '1-pick', 'completed');
       for (const [info, source] of [[bigDone, big], [smallDone, small]]) {
         assertCompletedRow(info, source);
@@ -290,7 +294,7 @@ for (const name of engines()) {
       await clickIn(page, source.name, '.resume');
       const resumed = await waitRow(page, source.name, (r) => r.state === 'uploading', 'uploading again');
       assert.deepEqual(resumed.visible, ['pause', 'cancel']);
-      const done = await waitRow(page, source.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      const done = await waitRow(page, source.name, ended, 'the end');
       await shot(page, name, '2-pause', 'completed');
       assertCompletedRow(done, source);
       const states = done.seen.states.filter((s) => s !== 'idle');
@@ -332,7 +336,7 @@ for (const name of engines()) {
 
       await page.click('#offline');
       assert.equal(await page.evaluate(() => { const b = document.getElementById('offline'); return [b.getAttribute('aria-pressed'), b.textContent].join(); }), 'false,Simulate offline');
-      const done = await waitRow(page, source.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      const done = await waitRow(page, source.name, ended, 'the end');
       await shot(page, name, '3-offline', 'completed');
       assertCompletedRow(done, source);
       assert.ok(done.seen.etas.includes('waiting for the network'));
@@ -397,7 +401,7 @@ for (const name of engines()) {
       await waitRow(page, a.name, () => true, 'a row for A', 10_000);
       await waitRow(page, a.name, (r) => r.value > 0, 'A showing progress');
       await shot(page, name, '4-reload', 'continuing');
-      const done = await waitRow(page, a.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      const done = await waitRow(page, a.name, ended, 'the end');
       await shot(page, name, '4-reload', 'completed');
       assertCompletedRow(done, a);
       assert.equal(uploadId(done.url), idA, 'the row finished the upload created before the reload');
@@ -447,7 +451,7 @@ for (const name of engines()) {
       assert.equal(await page.evaluate(() => document.getElementById('drop').classList.contains('over')), false, 'the highlight goes');
       const rows = await texts(page, '#uploads .upload .name');
       assert.deepEqual(rows, [fileName], 'one row for the dropped file');
-      const done = await waitRow(page, fileName, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      const done = await waitRow(page, fileName, ended, 'the end');
       await shot(page, name, '5-drop', 'completed');
       assertCompletedRow(done, { name: fileName, size });
       const id = createdFor({ name: fileName, size }, t0);
@@ -517,7 +521,7 @@ for (const name of engines()) {
       await clickIn(page, source.name, '.resume');
       await waitRow(page, source.name, (r) => r.state === 'uploading', 'uploading again at once', 10_000);
       assert.ok(Date.now() - clickedAt < 10_000, 'did not wait for the Retry-After');
-      const done = await waitRow(page, source.name, (r) => r.state === 'completed' || r.state === 'failed', 'the end');
+      const done = await waitRow(page, source.name, ended, 'the end');
       await shot(page, name, '7-reconnecting', 'completed');
       assertCompletedRow(done, source);
       assert.equal(done.error, '');
