@@ -11,6 +11,7 @@
 //   await page.freeze(true)                 // Page Lifecycle freeze, then resume; only where can.freeze
 //   await page.front(); await page.close()
 //   await driver.relaunch()                 // quit and start again on the same profile
+//   await driver.crash()                    // SIGKILL the browser (no unload), start again on the same profile
 //   await driver.close()
 // Chromium (CDP) and Firefox (WebDriver BiDi) are driven with puppeteer-core; WebKit, and
 // Firefox with { protocol: 'webdriver' } (geckodriver), over classic W3C WebDriver
@@ -180,6 +181,20 @@ class PuppeteerBrowser {
     await this.start();
   }
 
+  /**
+   * A hard crash: SIGKILL to the browser's process group (the browser and its helpers, all
+   * started by launch(): no unload, no pagehide, nothing flushed), then a start on the same
+   * profile, as after a power cut or an OOM kill.
+   */
+  async crash() {
+    const proc = this.browser.process();
+    const exited = proc.exitCode === null ? new Promise((resolve) => proc.once('exit', resolve)) : null;
+    try { process.kill(-proc.pid, 'SIGKILL'); } catch { proc.kill('SIGKILL'); }
+    await exited;
+    await this.browser.disconnect().catch(() => {});
+    await this.start();
+  }
+
   async close() { await this.browser?.close(); }
 }
 
@@ -286,6 +301,8 @@ class WebDriverBrowser {
     await this.session.delete();
     await this.newSession();
   }
+
+  async crash() { throw new Error(`can.keepStorageAcrossRestart: ${this.why.keepStorageAcrossRestart}`); }
 
   async close() {
     await this.session?.delete();
