@@ -37,7 +37,7 @@ export const CAPABILITIES = {
   firefox: {
     can: { offline: true, freeze: false, keepStorageAcrossRestart: true, fileHandle: false, blobInIndexedDB: true, bigBodies: false },
     why: {
-      freeze: 'Firefox has no Page Lifecycle freeze (no freeze or resume events) and WebDriver BiDi no command to stop a page\'s tasks: only the network (setOffline, the proxy) can be taken away',
+      freeze: 'Firefox has no Page Lifecycle freeze (no freeze or resume events) and WebDriver BiDi no command to stop a page\'s tasks: only the network (setOffline, the proxy) can be taken away, so a sleep is played as silenced connections and an offline-then-online change with the page running (wake.test.mjs)',
       fileHandle: 'Firefox has no showOpenFilePicker: resumeAll() cannot reopen a file after a restart',
       bigBodies: 'under WebDriver BiDi Firefox keeps every request body for the automation (BENCHMARKS.md): uploads of GiBs run over classic WebDriver (geckodriver) instead',
     },
