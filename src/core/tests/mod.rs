@@ -16,6 +16,7 @@ mod retries;
 mod sessions;
 mod throttling;
 mod wake;
+mod wake_heads;
 
 use std::collections::VecDeque;
 

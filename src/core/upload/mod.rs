@@ -124,8 +124,9 @@ pub struct Upload {
     fast_failures: u32,
     /// The blocked-request warning was given.
     warned_blocked: bool,
-    /// Quick HEADs left after a gap, each with a short deadline (wake.rs).
+    /// HEADs after a gap that may still go out alongside, and the earlier ones still out (wake.rs).
     wake_probes: u32,
+    hedged: Vec<phase::InFlight>,
 }
 
 impl Upload {
@@ -156,6 +157,7 @@ impl Upload {
             fast_failures: 0,
             warned_blocked: false,
             wake_probes: 0,
+            hedged: Vec::new(),
             rng: Rng::new(cfg.seed),
             chunks: ChunkSizer::new(cfg.chunk_policy()),
             goodput: Goodput::default(),
@@ -287,6 +289,7 @@ impl Machine for Upload {
         if let Some(req) = self.phase.in_flight() {
             self.out.cancel(req.id);
         }
+        self.end_hedge();
         match self.url().map(str::to_string) {
             Some(url) if terminate => self.terminate(url, now),
             _ => self.finish_abort(),
@@ -298,14 +301,14 @@ impl Machine for Upload {
     /// answer table, then applied.
     fn handle_response(&mut self, id: RequestId, res: Response, now: Millis) {
         self.tick(now);
-        let Some(req) = self.phase.in_flight().filter(|r| r.id == id) else { return };
+        let Some(req) = self.phase.in_flight().filter(|r| r.id == id).or_else(|| self.take_hedged(id)) else { return };
         self.on_answer(req, res, now);
     }
 
     /// The request in flight got no HTTP answer (any other id is ignored).
     fn handle_failure(&mut self, id: RequestId, err: TransportError, now: Millis) {
         self.tick(now);
-        let Some(req) = self.phase.in_flight().filter(|r| r.id == id) else { return };
+        let Some(req) = self.phase.in_flight().filter(|r| r.id == id) else { return self.drop_hedged(id) };
         self.on_transport_error(req, err, now);
     }
 
@@ -322,8 +325,10 @@ impl Machine for Upload {
                 }
                 Timer::Stall => {
                     if let Some(req) = self.phase.in_flight().filter(|r| r.stall_at <= now) {
-                        self.out.cancel(req.id);
-                        self.handle_failure(req.id, TransportError::Timeout, now);
+                        if !self.hedge(req, now) {
+                            self.out.cancel(req.id);
+                            self.handle_failure(req.id, TransportError::Timeout, now);
+                        }
                     }
                 }
                 Timer::Retry => {
