@@ -66,6 +66,7 @@ fn record(c: &mut Cursor, file: u64) -> SessionRecord {
         updated_at: c.u64() % (1 << 45),
         expires_at: (c.byte() % 2 == 0).then(|| c.u64() % (1 << 45)),
         parts,
+        recording: false,
     }
 }
 
@@ -123,7 +124,7 @@ fuzz_target!(|data: &[u8]| {
     }
 
     cfg.parallel = 1 + u32::from(c.byte() % 4);
-    cfg.capabilities = Some(Capabilities { concatenation: true, checksum: None, max_size: None });
+    cfg.capabilities = Some(Capabilities { concatenation: true, defer_length: false, checksum: None, max_size: None });
     if let Ok(mut p) = Parallel::resume(cfg, rec.clone(), source, now) {
         let (sent, _) = start(&mut p, now);
         let heads: Vec<&str> = sent.iter().filter(|r| r.method == Method::Head).map(|r| r.url.as_str()).collect();

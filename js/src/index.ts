@@ -1,7 +1,8 @@
 // ferry-upload: the package entry point. Re-exports only; importing it has no side effects
 // (safe during server-side rendering and in workers). The wasm engine loads on first start().
 
-export { createUpload, forgetUpload, listResumableUploads, resumeAll } from './upload.js';
+export { createUpload } from './upload.js';
+export { forgetUpload, listResumableUploads, resumeAll } from './sessions.js';
 export { FerryError } from './errors.js';
 export { createUploadQueue } from './queue.js';
 export type {
@@ -18,7 +19,14 @@ export type {
   HeaderContext,
   HeadersOption,
   Progress,
+  PushUpload,
   Reconnecting,
+  RecorderLike,
+  RecordingEvents,
+  RecordingProgress,
+  RecordingSource,
+  RecordingUpload,
+  RecordingUploadOptions,
   ResumableUpload,
   ResumeAllResult,
   FileSystemFileHandleLike,

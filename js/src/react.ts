@@ -11,7 +11,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { FerryError, toFerryError } from './errors.js';
 import type { Progress, ResumableUpload, Upload, UploadOptions, UploadResult, UploadState } from './types.js';
-import { createUpload, forgetUpload, listResumableUploads } from './upload.js';
+import { createUpload } from './upload.js';
+import { forgetUpload, listResumableUploads } from './sessions.js';
 
 /**
  * Options of {@link useUpload}: those of `createUpload`, with the file optional (and no

@@ -7,7 +7,8 @@ export type UploadState =
   | 'idle'       // created, not started
   | 'creating'   // POST: creating the upload on the server
   | 'resuming'   // HEAD: learning how many bytes the server has
-  | 'uploading'  // PATCH: sending bytes
+  | 'uploading'  // PATCH: sending bytes (a recording: also waiting for its next piece)
+  | 'buffering'  // a recording is kept locally until it ends, then uploaded (the server cannot defer its length)
   | 'reconnecting' // a request failed in a way that may pass; trying again soon (see the `reconnecting` event)
   | 'offline'    // the browser is offline; continues within a second of coming back online
   | 'locked'     // another tab or worker is uploading this file; waiting for it (see `onLocked`)
@@ -56,6 +57,8 @@ export interface UploadOptions {
   endpoint: string | URL;
   /** What to upload. Read chunk by chunk with `Blob.slice`; never loaded whole. */
   file: Blob;
+  /** Only for recordings (see {@link RecordingUploadOptions}): `file` and `source` are exclusive. */
+  source?: never;
   /**
    * Bytes per PATCH request, or `'auto'` (the default): start at 1 MiB and size each PATCH
    * to take about 3 s at the measured throughput, within `minChunkSize`..`maxChunkSize`.
@@ -142,6 +145,68 @@ export interface UploadOptions {
   fileHandle?: FileSystemFileHandleLike;
 }
 
+/** The part of `MediaRecorder` ferry uses (the DOM type, where available). */
+export interface RecorderLike {
+  readonly state: 'inactive' | 'recording' | 'paused';
+  readonly mimeType: string;
+  addEventListener(type: 'dataavailable' | 'stop' | 'error', listener: (event: Event) => void): void;
+  removeEventListener(type: 'dataavailable' | 'stop' | 'error', listener: (event: Event) => void): void;
+}
+
+/**
+ * What a recording comes from: a `MediaRecorder` (created, not yet started), a
+ * `ReadableStream` of `Uint8Array` or `Blob` pieces, or `'push'`: the app hands over each
+ * piece with `append()` and says `end()`.
+ */
+export type RecordingSource = RecorderLike | ReadableStream<Uint8Array | Blob> | 'push';
+
+/**
+ * Options of an upload made while recording. Its length is not known at creation: the
+ * server must offer `creation-defer-length` (else the recording is buffered until it ends and
+ * uploaded as a file, with a `deferred_length_unsupported` warning). One connection always.
+ */
+export interface RecordingUploadOptions extends Omit<UploadOptions, 'file' | 'source' | 'fileHandle' | 'parallelUploads' | 'uploadUrl'> {
+  /** What is being recorded. */
+  source: RecordingSource;
+  /** Only for files: `file` and `source` are exclusive. */
+  file?: never;
+  /** Sent as `filetype` (default: the recorder's `mimeType`). */
+  type?: string;
+  /**
+   * The recording's id, which keys its session and its local buffer. Default: a random one.
+   */
+  fingerprint?: string;
+}
+
+/** Server-confirmed progress of a recording: its total is `null` until it ended. */
+export interface RecordingProgress extends Omit<Progress, 'bytesTotal' | 'percent'> {
+  bytesTotal: number | null;
+  /** 0..100 once the length is known, else `null`. */
+  percent: number | null;
+}
+
+/** A recording's events: a file upload's, with {@link RecordingProgress}. */
+export interface RecordingEvents extends Omit<UploadEvents, 'progress'> {
+  progress: RecordingProgress;
+}
+
+/** An upload made while recording (`createUpload({ source })`). */
+export interface RecordingUpload extends Omit<Upload, 'on' | 'bytesTotal'> {
+  on<K extends keyof RecordingEvents>(type: K, listener: (payload: RecordingEvents[K]) => void): () => void;
+  /** The recording's length once it ended, else `null`. */
+  readonly bytesTotal: number | null;
+  /** Bytes recorded and safely buffered so far. */
+  readonly bytesRecorded: number;
+}
+
+/** A recording whose pieces the app hands over (`source: 'push'`). */
+export interface PushUpload extends RecordingUpload {
+  /** Buffers the next piece; resolves once it is stored (durably where the browser allows). */
+  append(data: Blob | ArrayBufferView | ArrayBuffer): Promise<void>;
+  /** The recording ended: resolves once every piece appended is stored. */
+  end(): Promise<void>;
+}
+
 /** The part of `FileSystemFileHandle` ferry uses (the DOM type, where available). */
 export interface FileSystemFileHandleLike {
   getFile(): Promise<File>;
@@ -153,6 +218,10 @@ export interface FileSystemFileHandleLike {
 export interface ResumableUpload {
   /** The session key (pass it to `forgetUpload`). A session belongs to its endpoint. */
   key: string;
+  /** `'recording'`: an upload made while recording, continued from its local buffer. */
+  kind: 'file' | 'recording';
+  /** For a recording: the bytes its local buffer holds (what `resumeAll()` finishes with). */
+  bytesBuffered?: number;
   /** The file's key within it: the computed identity, or the `fingerprint` the app gave. */
   fingerprint: string;
   uploadUrl: string;
@@ -179,6 +248,8 @@ export interface ResumableUpload {
 export interface ResumeAllResult {
   /** Uploads started again from their stored file handles. */
   resumed: Upload[];
+  /** Recordings being finished from their local buffers (`kind: 'recording'` sessions). */
+  recordings: RecordingUpload[];
   /** Sessions whose file must be picked again (no handle, permission refused, file gone). */
   needsFile: ResumableUpload[];
 }
@@ -217,6 +288,7 @@ export interface Progress {
 export interface UploadResult {
   /** The upload's URL on the TUS server. */
   uploadUrl: string;
+  /** Its length (a recording's, once it ended). */
   bytesTotal: number;
 }
 

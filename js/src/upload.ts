@@ -1,11 +1,14 @@
 // createUpload(): the public upload object. A thin shell over the wasm Engine that keeps
-// listeners, mirrors state from events and converts errors. The protocol, retries and
+// listeners, mirrors state from events and converts errors; for a recording it also holds the
+// buffer (recording/) and tells the engine what was buffered. The protocol, retries and
 // progress throttling all live in the Rust core; nothing here second-guesses them.
 
 import { FerryError, toFerryError } from './errors.js';
 import { isOffline, loadEngine } from './loader.js';
 import type { Engine } from './wasm/ferry_upload.js';
-import type { HeadersOption, Progress, ResumableUpload, ResumeAllResult, Upload, UploadEvents, UploadOptions, UploadResult, UploadState } from './types.js';
+import { RecordingBuffer, deleteRecording } from './recording/buffer.js';
+import { checkSource, listen, sourceType } from './recording/source.js';
+import type { HeadersOption, PushUpload, RecordingProgress, RecordingUpload, RecordingUploadOptions, Upload, UploadEvents, UploadOptions, UploadResult, UploadState } from './types.js';
 
 type Listener = (payload: never) => void;
 
@@ -19,7 +22,7 @@ interface EngineEvent {
   etaSeconds?: number | null;
   state?: UploadState;
   bytesConfirmed?: number;
-  bytesTotal?: number;
+  bytesTotal?: number | null;
   url?: string;
   reason?: unknown;
   error?: unknown;
@@ -51,8 +54,19 @@ function idempotencyKey(option: boolean | string | undefined, endpoint: string):
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 }
 
-class FerryUpload implements Upload {
-  #options: UploadOptions;
+/** Recordings uploading in this page (resumeAll leaves them alone). */
+const live = new Set<string>();
+
+function randomId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (typeof c?.randomUUID === 'function') return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+class FerryUpload implements Upload, PushUpload {
+  #options: UploadOptions | RecordingUploadOptions;
+  #recording: RecordingBuffer | null = null;
+  #stopListening: () => void = () => undefined;
   #engine: Promise<Engine> | null = null;
   #run: Promise<UploadResult> | null = null;
   #listeners = new Map<keyof UploadEvents, Set<Listener>>();
@@ -60,21 +74,49 @@ class FerryUpload implements Upload {
   #url: string | null;
   #confirmed = 0;
 
-  constructor(options: UploadOptions) {
+  constructor(options: UploadOptions | RecordingUploadOptions, stored?: RecordingBuffer) {
     if (!options || typeof options !== 'object') {
       throw new FerryError('usage', 'invalid_option', 'createUpload() needs an options object');
     }
-    if (typeof Blob === 'undefined' || !(options.file instanceof Blob)) {
-      throw new FerryError('usage', 'invalid_option', 'option `file` must be a File or Blob');
+    if (options.file !== undefined && options.source !== undefined) {
+      throw new FerryError('usage', 'invalid_option', 'options `file` and `source` are exclusive: `file` uploads a File or Blob, `source` a recording');
     }
     this.#options = options;
-    this.#url = options.uploadUrl ?? null;
+    this.#url = (options as UploadOptions).uploadUrl ?? null;
+    if (stored || options.source !== undefined) {
+      const warn = (code: string, message: string) => this.#emit('warning', { code, message });
+      if (stored) {
+        this.#recording = stored;
+      } else {
+        checkSource(options.source);
+        this.#recording = new RecordingBuffer(options.fingerprint ?? `rec-${randomId()}`, warn);
+        this.#stopListening = listen(options.source!, this.#recording, warn);
+      }
+      live.add(this.#recording.id);
+    } else if (typeof Blob === 'undefined' || !(options.file instanceof Blob)) {
+      throw new FerryError('usage', 'invalid_option', 'option `file` must be a File or Blob');
+    }
   }
 
   get url() { return this.#url; }
   get state() { return this.#state; }
   get bytesConfirmed() { return this.#confirmed; }
-  get bytesTotal() { return this.#options.file.size; }
+  get bytesTotal(): number { return (this.#recording ? this.#recording.total : (this.#options as UploadOptions).file.size) as number; }
+  get bytesRecorded() { return this.#recording?.available ?? 0; }
+
+  append(data: Blob | ArrayBufferView | ArrayBuffer): Promise<void> {
+    if (this.#options.source !== 'push' || !this.#recording) {
+      return Promise.reject(new FerryError('usage', 'invalid_option', "append() is for uploads created with source: 'push'"));
+    }
+    return this.#recording.append(data instanceof Blob ? data : new Blob([data as BlobPart]));
+  }
+
+  end(): Promise<void> {
+    if (this.#options.source !== 'push' || !this.#recording) {
+      return Promise.reject(new FerryError('usage', 'invalid_option', "end() is for uploads created with source: 'push'"));
+    }
+    return this.#recording.end();
+  }
 
   on<K extends keyof UploadEvents>(type: K, listener: (payload: UploadEvents[K]) => void): () => void {
     let set = this.#listeners.get(type);
@@ -109,9 +151,17 @@ class FerryUpload implements Upload {
     if (this.#run) {
       const run = this.#run;
       void this.#engine?.then((engine) => engine.abort(terminate));
-      return settle(run);
+      return settle(run).then(() => this.#discard());
     }
-    return settle(this.#begin((engine) => engine.abort(terminate)));
+    return settle(this.#begin((engine) => engine.abort(terminate))).then(() => this.#discard());
+  }
+
+  /** A recording that completed or was aborted: its buffer goes. */
+  async #discard(): Promise<void> {
+    if (!this.#recording) return;
+    this.#stopListening();
+    live.delete(this.#recording.id);
+    await this.#recording.destroy();
   }
 
   async #begin(command: (engine: Engine) => Promise<unknown> | undefined): Promise<UploadResult> {
@@ -119,7 +169,9 @@ class FerryUpload implements Upload {
       const engine = await this.#getEngine();
       const run = command(engine);
       if (!run) throw new FerryError('usage', 'internal', 'the upload engine is already running');
-      return (await run) as UploadResult;
+      const result = (await run) as UploadResult;
+      await this.#discard();
+      return result;
     } catch (err) {
       throw toFerryError(err);
     }
@@ -135,10 +187,18 @@ class FerryUpload implements Upload {
         const why = err instanceof Error ? err.message : String(err);
         throw new FerryError('network', 'engine_unavailable', `the upload engine could not be loaded (${why}); start() tries again`);
       });
-      const o = this.#options;
+      const o = this.#options as Omit<UploadOptions, 'file' | 'source'> & { file?: Blob; source?: RecordingUploadOptions['source']; type?: string };
+      const rec = this.#recording;
+      const recording = rec && {
+        name: '',
+        type: o.type ?? (o.source ? sourceType(o.source) : ''),
+        body: (start: number, end: number) => rec.body(start, end),
+        release: (offset: number) => rec.release(offset),
+      };
       const options = {
         endpoint: resolveEndpoint(o.endpoint),
-        file: o.file,
+        file: rec ? undefined : o.file,
+        recording,
         chunkSize: o.chunkSize,
         minChunkSize: o.minChunkSize,
         maxChunkSize: o.maxChunkSize,
@@ -151,14 +211,24 @@ class FerryUpload implements Upload {
         allowedOrigins: o.allowedOrigins,
         idempotencyKey: idempotencyKey(o.idempotencyKey, resolveEndpoint(o.endpoint)),
         resume: o.resume,
-        fingerprint: o.fingerprint,
+        fingerprint: rec ? rec.id : o.fingerprint,
         keepSession: o.keepSession,
         checksum: o.checksum,
         parallelUploads: o.parallelUploads,
         onLocked: o.onLocked,
         fileHandle: o.fileHandle,
       };
-      return new wasm.Engine(options, (event: EngineEvent) => this.#onEvent(event));
+      const engine = new wasm.Engine(options, (event: EngineEvent) => this.#onEvent(event));
+      if (rec) {
+        // Every stored piece and the end reach the engine, whenever they come.
+        const tell = () => {
+          engine.data(rec.available);
+          if (rec.total !== null) engine.end(rec.total);
+        };
+        rec.subscribe(tell);
+        tell();
+      }
+      return engine;
     })().catch((err: unknown) => {
       this.#engine = null;
       throw toFerryError(err);
@@ -173,16 +243,17 @@ class FerryUpload implements Upload {
         this.#emit('state', this.#state);
         break;
       case 'progress': {
-        const bytesTotal = event.bytesTotal!;
+        const bytesTotal = event.bytesTotal ?? null;
         this.#confirmed = event.bytesConfirmed!;
-        const percent = bytesTotal === 0 ? 100 : (this.#confirmed / bytesTotal) * 100;
+        const percent = bytesTotal === null ? null : bytesTotal === 0 ? 100 : (this.#confirmed / bytesTotal) * 100;
+        // A file's total is always known: its progress is a `Progress`.
         this.#emit('progress', {
           bytesConfirmed: this.#confirmed,
           bytesTotal,
           percent,
           bytesPerSecond: event.bytesPerSecond!,
           etaSeconds: event.etaSeconds ?? null,
-        } satisfies Progress);
+        } satisfies RecordingProgress as never);
         break;
       }
       case 'reconnecting': {
@@ -237,61 +308,33 @@ class FerryUpload implements Upload {
  * upload.on('progress', ({ percent }) => bar.value = percent);
  * const { uploadUrl } = await upload.start();
  * ```
+ *
+ * With `source` instead of `file` it uploads while recording: a `MediaRecorder` (listened to
+ * from now on, so create the upload before `recorder.start()`), a `ReadableStream`, or
+ * `'push'` (the app calls `append()` and `end()`). `start()` resolves once the recording
+ * ended and every byte is on the server.
+ *
+ * ```ts
+ * const upload = createUpload({ endpoint: '/files/', source: recorder });
+ * const done = upload.start();
+ * recorder.start(1000);
+ * // ... recorder.stop();
+ * const { uploadUrl, bytesTotal } = await done;
+ * ```
  */
-export function createUpload(options: UploadOptions): Upload {
+export function createUpload(options: RecordingUploadOptions & { source: 'push' }): PushUpload;
+export function createUpload(options: RecordingUploadOptions): RecordingUpload;
+export function createUpload(options: UploadOptions): Upload;
+export function createUpload(options: UploadOptions | RecordingUploadOptions): Upload | RecordingUpload {
   return new FerryUpload(options);
 }
 
-/**
- * The uploads this origin can continue (stored sessions), oldest first: show them as a
- * "continue your uploads" list and ask the user for each file again (`createUpload` with the
- * same file then continues where the server stands).
- */
-export async function listResumableUploads(): Promise<ResumableUpload[]> {
-  const wasm = await loadEngine();
-  return (await wasm.listSessions()) as ResumableUpload[];
+/** An upload that finishes a recording stored by an earlier page (sessions.ts). */
+export function continueRecording(options: RecordingUploadOptions, stored: RecordingBuffer): RecordingUpload {
+  return new FerryUpload(options, stored);
 }
 
-/** Forgets a stored session (the upload on the server is left alone). */
-export async function forgetUpload(key: string): Promise<void> {
-  const wasm = await loadEngine();
-  await wasm.forgetSession(String(key));
-}
+/** Whether recording `id` is uploading in this page. */
+export const isLive = (id: string) => live.has(id);
 
-/**
- * Continues every stored upload whose file can be reopened from its `fileHandle` (Chromium's
- * File System Access API). Call it from a user gesture (a click): reopening may need the
- * user's permission again after a browser restart. Sessions without a usable handle are
- * returned in `needsFile`, for the app to ask the user to pick those files again.
- *
- * `options` apply to every resumed upload (e.g. `headers`); each continues at the endpoint
- * stored with its session (a session belongs to its endpoint).
- */
-export async function resumeAll(options: Partial<Omit<UploadOptions, 'file' | 'fileHandle' | 'endpoint'>> = {}): Promise<ResumeAllResult> {
-  const resumed: Upload[] = [];
-  const needsFile: ResumableUpload[] = [];
-  for (const session of await listResumableUploads()) {
-    const handle = session.fileHandle;
-    try {
-      if (!handle) throw new Error('no handle');
-      const mode = { mode: 'read' as const };
-      let permission = (await handle.queryPermission?.(mode)) ?? 'granted';
-      if (permission === 'prompt') permission = (await handle.requestPermission?.(mode)) ?? 'denied';
-      if (permission !== 'granted') throw new Error('permission refused');
-      const file = await handle.getFile();
-      // A session belongs to its endpoint: it continues there and nowhere else.
-      const upload = createUpload({
-        metadata: session.metadata,
-        ...options,
-        endpoint: session.endpoint,
-        file,
-        fileHandle: handle,
-      });
-      upload.start().catch(() => { /* reported through the upload's own events */ });
-      resumed.push(upload);
-    } catch {
-      needsFile.push(session);
-    }
-  }
-  return { resumed, needsFile };
-}
+export { deleteRecording };

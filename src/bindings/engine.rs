@@ -63,12 +63,13 @@ impl Engine {
     /// `{ kind, code, message }` on invalid options.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, on_event: Function) -> Result<Engine, JsValue> {
-        let Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock, file_handle } =
+        let Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock, file_handle, recording } =
             options::parse(&options).map_err(|e| error_to_js(&e))?;
         // Checked once, now, so that bad options throw here rather than at start().
         let validated = config.validate(&source).map_err(|e| error_to_js(&e))?;
         let lock = RunLock::default();
-        let io = WebIo::with_handle(file, headers, on_event, file_handle).with_lock(lock.clone());
+        let io =
+            WebIo::with_handle(file, headers, on_event, file_handle).with_lock(lock.clone()).with_recording(recording);
         let (sender, commands) = unbounded();
         let pending = Some(Prepare { resume, fingerprint });
         let job = Job { upload: None, io, commands, pending, validated, key: None, wait_for_lock };
@@ -78,6 +79,16 @@ impl Engine {
     /// Starts or resumes. Returns the run's promise if this began a run.
     pub fn start(&self) -> Option<Promise> {
         self.begin_or_forward(Command::Start)
+    }
+
+    /// A recording has `available` bytes buffered (durably); kept until a run takes it.
+    pub fn data(&self, available: f64) {
+        let _ = self.sender.unbounded_send(Command::Data(available.max(0.0) as u64));
+    }
+
+    /// A recording ended at `total` bytes.
+    pub fn end(&self, total: f64) {
+        let _ = self.sender.unbounded_send(Command::End(total.max(0.0) as u64));
     }
 
     /// Pauses the running upload (no-op otherwise).
@@ -122,13 +133,18 @@ impl Engine {
             }
             return None;
         };
-        // Commands sent while no run was going are stale.
-        while job.commands.try_recv().is_ok() {}
+        // Commands sent while no run was going are stale, except what a recording delivered.
+        let mut recorded = Vec::new();
+        while let Ok(stale) = job.commands.try_recv() {
+            if matches!(stale, Command::Data(_) | Command::End(_)) {
+                recorded.push(stale);
+            }
+        }
         let parked = Rc::clone(&self.parked);
         let sender = self.sender.clone();
         let (lock, key) = (self.lock.clone(), Rc::clone(&self.key));
         Some(future_to_promise(async move {
-            let result = run(&mut job, command, sender, &lock).await;
+            let result = run(&mut job, command, recorded, sender, &lock).await;
             *key.borrow_mut() = job.key.clone();
             lock.release();
             let total = job.upload.as_ref().map_or(0, |u| u.bytes_total());
@@ -167,6 +183,7 @@ fn wait_for_lock(lock: RunLock, key: String, sender: UnboundedSender<Command>) {
 async fn run(
     job: &mut Job,
     command: Command,
+    recorded: Vec<Command>,
     sender: UnboundedSender<Command>,
     lock: &RunLock,
 ) -> Result<String, Error> {
@@ -179,6 +196,16 @@ async fn run(
             }
         };
         job.upload = Some(machine);
+    }
+    // What a recording delivered while no run was going (a resting machine says nothing).
+    if let Some(upload) = job.upload.as_mut() {
+        for input in recorded {
+            match input {
+                Command::Data(n) => upload.handle_data(n, timer_now()),
+                Command::End(n) => upload.handle_end(n, timer_now()),
+                _ => {}
+            }
+        }
     }
     let first = match &job.key {
         Some(key) if command == Command::Start && !lock.is_held() => match acquire(key, false).await {

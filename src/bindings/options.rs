@@ -8,6 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
 use crate::core::{Code, Config, Error, RetryPolicy, SourceInfo};
+use crate::web::LiveSource;
 
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
@@ -25,6 +26,8 @@ pub struct Parsed {
     pub wait_for_lock: bool,
     /// A `FileSystemFileHandle` for the file, stored with the session (`fileHandle`).
     pub file_handle: Option<JsValue>,
+    /// A recording's buffer (`recording: { name, type, body, release }`), instead of a file.
+    pub recording: Option<LiveSource>,
 }
 
 fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>, Error> {
@@ -125,15 +128,27 @@ fn retry(obj: &JsValue, policy: &mut RetryPolicy) -> Result<(), Error> {
     Ok(())
 }
 
-/// `{ endpoint, file, chunkSize?, metadata?, uploadUrl?, headers?, progressInterval?, retry?,
-/// stallTimeout?, idempotencyKey?, resume?, fingerprint?, keepSession?, onLocked?, minChunkSize?,
-/// maxChunkSize?, allowedOrigins? }`
+/// `{ endpoint, file | recording, chunkSize?, metadata?, uploadUrl?, headers?, progressInterval?,
+/// retry?, stallTimeout?, idempotencyKey?, resume?, fingerprint?, keepSession?, onLocked?,
+/// minChunkSize?, maxChunkSize?, allowedOrigins? }`
 pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     if !options.is_object() {
         return Err(Error::usage(Code::InvalidOption, "options must be an object"));
     }
     let endpoint = opt_string(options, "endpoint")?.ok_or_else(|| bad("endpoint", "the URL of a TUS endpoint"))?;
-    let file: Blob = get(options, "file").dyn_into().map_err(|_| bad("file", "a File or Blob"))?;
+    let recording = match get(options, "recording") {
+        v if v.is_undefined() || v.is_null() => None,
+        v => {
+            let name = get(&v, "name").as_string().unwrap_or_default();
+            let mime = get(&v, "type").as_string().unwrap_or_default();
+            let source = LiveSource::from_js(v).ok_or_else(|| bad("recording", "a recording buffer"))?;
+            Some((source, SourceInfo::recording(name, mime)))
+        }
+    };
+    let file: Blob = match recording {
+        Some(_) => Blob::new().map_err(|_| bad("recording", "a recording buffer"))?,
+        None => get(options, "file").dyn_into().map_err(|_| bad("file", "a File or Blob"))?,
+    };
     // The core's defaults are the product's ('auto' chunks from 1 MiB).
     let mut config = Config::new(endpoint);
     // `chunkSize`: a number fixes it; 'auto' or nothing adapts it to the link.
@@ -173,8 +188,13 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     }
     let name = get(&file, "name").as_string().unwrap_or_default();
     let last_modified = get(&file, "lastModified").as_f64().filter(|n| (0.0..=MAX_SAFE).contains(n)).unwrap_or(0.0);
-    let source =
-        SourceInfo { last_modified: last_modified as u64, ..SourceInfo::file(size as u64, name, file.type_()) };
+    let (recording, source) = match recording {
+        Some((live, source)) => (Some(live), source),
+        None => (
+            None,
+            SourceInfo { last_modified: last_modified as u64, ..SourceInfo::file(size as u64, name, file.type_()) },
+        ),
+    };
     config.keep_session = opt_bool(options, "keepSession")?.unwrap_or(false);
     config.checksum = opt_bool(options, "checksum")?.unwrap_or(false);
     match opt_u64(options, "parallelUploads")? {
@@ -197,5 +217,5 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
         v if get(&v, "getFile").is_function() => Some(v),
         _ => return Err(bad("fileHandle", "a FileSystemFileHandle")),
     };
-    Ok(Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock, file_handle })
+    Ok(Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock, file_handle, recording })
 }

@@ -123,10 +123,12 @@ pub const fn rule(kind: Kind, verdict: Verdict) -> Action {
         (Kind::Patch, V::Throttled) => retry(Wait::RetryAfter, When::Always, false),
         (Kind::Patch, V::Locked | V::ServerError | V::ChecksumMismatch) => retry(Wait::Backoff, When::Always, true),
         (Kind::Patch, V::TooLarge) => Action::Shrink,
-        // The final POST: the parts stay on the server until it succeeds.
+        // The final POST: the parts stay on the server until it succeeds. It creates an
+        // upload, so it is sent again on the creation's terms.
         (Kind::Join, V::Gone) => Action::Fail(Code::UploadGone),
-        (Kind::Join, V::Throttled) => retry(Wait::RetryAfter, When::Always, false),
-        (Kind::Join, V::Locked | V::ServerError) => BACKOFF,
+        (Kind::Join, V::Throttled) => retry(Wait::RetryAfter, When::Announced, false),
+        (Kind::Join, V::ServerError) => retry(Wait::Backoff, When::Keyed, false),
+        (Kind::Join, V::Locked) => BACKOFF,
         (Kind::Join, V::TooLarge) => Action::Fail(Code::TooLarge),
         (Kind::Join, V::Conflict | V::ChecksumMismatch) => FAIL,
     }

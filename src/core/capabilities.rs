@@ -1,5 +1,5 @@
 //! What a TUS server says about itself in its OPTIONS answer: the extensions the client uses
-//! (`concatenation`), the best checksum algorithm both sides know, and `Tus-Max-Size`.
+//! (`concatenation`, `creation-defer-length`), the best checksum algorithm both sides know, and `Tus-Max-Size`.
 //!
 //! Learnt once per endpoint: an upload that learns them says so with [`Output::Learned`] and
 //! the platform hands them to later uploads to the same endpoint in `Config::capabilities`, so
@@ -18,6 +18,9 @@ use super::http::Response;
 pub struct Capabilities {
     /// `Tus-Extension` lists `concatenation`.
     pub concatenation: bool,
+    /// `Tus-Extension` lists `creation-defer-length`: an upload may be created before its
+    /// length is known (a recording), the length following with a later PATCH.
+    pub defer_length: bool,
     /// sha256 when offered, else sha1, from `Tus-Checksum-Algorithm`.
     pub checksum: Option<Algorithm>,
     /// `Tus-Max-Size`: the largest upload the server accepts.
@@ -30,10 +33,11 @@ impl Capabilities {
         if !res.is_success() {
             return None;
         }
+        let extension =
+            |name: &str| res.header("tus-extension").is_some_and(|v| header::parse_list(v).any(|e| e == name));
         Some(Capabilities {
-            concatenation: res
-                .header("tus-extension")
-                .is_some_and(|v| header::parse_list(v).any(|e| e == "concatenation")),
+            concatenation: extension("concatenation"),
+            defer_length: extension("creation-defer-length"),
             checksum: res.header("tus-checksum-algorithm").and_then(Algorithm::choose),
             max_size: res.header("tus-max-size").and_then(header::parse_u64),
         })
@@ -70,13 +74,13 @@ mod tests {
         let caps = Capabilities::from_options(&options(
             204,
             &[
-                ("Tus-Extension", "creation, termination,concatenation"),
+                ("Tus-Extension", "creation, termination,concatenation,creation-defer-length"),
                 ("Tus-Checksum-Algorithm", "md5,sha1,sha256"),
                 ("Tus-Max-Size", "1048576"),
             ],
         ))
         .expect("a 204 is an answer");
-        assert!(caps.concatenation);
+        assert!(caps.concatenation && caps.defer_length);
         assert_eq!(caps.checksum, Some(Algorithm::Sha256));
         assert_eq!(caps.max_size, Some(1_048_576));
         assert!(caps.check_size(1_048_576).is_ok());
@@ -85,8 +89,10 @@ mod tests {
 
     #[test]
     fn a_bare_answer_offers_nothing() {
-        let caps = Capabilities::from_options(&options(200, &[("Tus-Extension", "concatenation-unfinished")])).unwrap();
-        assert_eq!(caps, Capabilities { concatenation: false, checksum: None, max_size: None });
+        let caps =
+            Capabilities::from_options(&options(200, &[("Tus-Extension", "concatenation-unfinished, creation-defer")]))
+                .unwrap();
+        assert_eq!(caps, Capabilities { concatenation: false, defer_length: false, checksum: None, max_size: None });
         assert!(caps.check_size(u64::MAX).is_ok());
     }
 

@@ -4,8 +4,8 @@
 //! turns a config and its source into a [`Validated`] one that the machines are built from
 //! without failing. The product's defaults live in [`Config::new`] (chunk sizes adapt to the
 //! link from 1 MiB), so core tests run what users get. Nothing here does I/O.
-//! `SourceInfo::size` is optional so that sources of unknown length (a recording still being
-//! captured) fit later; today an unknown size is refused with a clear error.
+//! `SourceInfo::size` is `None` for a source of unknown length (a recording still being
+//! captured), whose bytes and end come later as inputs (upload/live.rs).
 
 use super::capabilities::Capabilities;
 use super::chunking::ChunkPolicy;
@@ -66,7 +66,8 @@ pub struct Config {
     pub seed: u64,
     /// Sent as `Idempotency-Key` on every creation attempt of this upload. When set, a
     /// creation whose outcome is unknown (network error, 5xx, stall) is retried with the same
-    /// key; when not, such a creation fails instead of risking a second upload.
+    /// key; when not, such a creation fails instead of risking a second upload. After the
+    /// server lost the upload (404/410), the new one goes under `{key}-{n}` (the n-th loss).
     pub idempotency_key: Option<String>,
     /// Key of this upload's session record; `None` keeps nothing (no `Persist` outputs).
     pub session_key: Option<String>,
@@ -137,9 +138,8 @@ impl Config {
     pub fn validate(mut self, source: &SourceInfo) -> Result<Validated, Error> {
         self.check()?;
         self.allowed_origins = self.allowed_origins.iter().filter_map(|o| url::origin(o)).collect();
-        let size = source
-            .size
-            .ok_or_else(|| Error::usage(Code::UnknownSize, "sources of unknown length are not supported yet"))?;
+        // A recording's length comes later (`Machine::handle_end`).
+        let size = source.size.unwrap_or(0);
         let pairs = source.creation_metadata(&self.metadata);
         for (key, _) in &pairs {
             metadata::validate_key(key)?;
@@ -242,6 +242,7 @@ impl Config {
 pub struct Validated {
     pub(crate) cfg: Config,
     pub(crate) source: SourceInfo,
+    /// The source's size; 0 for a recording (`source.size` is `None`).
     pub(crate) size: u64,
     /// `Upload-Metadata` for creation (the file's name and type, then the app's pairs).
     pub(crate) metadata_header: Option<String>,
@@ -286,6 +287,8 @@ impl Validated {
         cfg.upload_url = url;
         cfg.progress_interval_ms = 0;
         cfg.seed = seed;
+        // Each creation has a key of its own: one key on two POSTs would make them one upload.
+        cfg.idempotency_key = self.cfg.idempotency_key.as_ref().map(|key| format!("{key}-part-{start}"));
         let source = SourceInfo { size: Some(end.saturating_sub(start)), ..self.source.clone() };
         Validated { cfg, source, size: end.saturating_sub(start), metadata_header: self.metadata_header.clone() }
     }
@@ -301,7 +304,7 @@ impl Validated {
 /// Facts about the bytes being uploaded. The core never sees the bytes themselves.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceInfo {
-    /// Total size in bytes, if known.
+    /// Total size in bytes; `None` for a recording, whose length comes later.
     pub size: Option<u64>,
     /// File name, sent as `filename` metadata when non-empty.
     pub name: String,
@@ -312,6 +315,12 @@ pub struct SourceInfo {
 }
 
 impl SourceInfo {
+    /// A recording of unknown length (see upload/live.rs).
+    #[must_use]
+    pub fn recording(name: impl Into<String>, mime_type: impl Into<String>) -> SourceInfo {
+        SourceInfo { size: None, name: name.into(), mime_type: mime_type.into(), last_modified: 0 }
+    }
+
     /// A file of `size` bytes.
     #[must_use]
     pub fn file(size: u64, name: impl Into<String>, mime_type: impl Into<String>) -> SourceInfo {

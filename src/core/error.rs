@@ -64,7 +64,7 @@ pub enum Code {
     InvalidRetry,
     /// `stallTimeout` is below its minimum.
     InvalidStallTimeout,
-    /// The source's length is not known.
+    /// The source's length is not known (no longer raised since recordings are uploads).
     UnknownSize,
     /// The engine could not start, or an unexpected value crossed the boundary.
     Internal,
@@ -114,6 +114,12 @@ pub enum Code {
     ParallelUnsupported,
     /// Warning: checksums were asked for, the server offers none.
     ChecksumUnsupported,
+    /// Warning: the server cannot create an upload of unknown length; a recording is
+    /// buffered and uploaded as a file once it ends.
+    DeferredLengthUnsupported,
+    /// A recording's source failed (the recorder stopped with an error, the stream errored,
+    /// or it was already recording before the upload could listen).
+    SourceFailed,
     /// Warning: sessions are kept in memory only.
     StorageUnavailable,
     /// Warning: the file could not be read to identify it.
@@ -157,6 +163,8 @@ impl Code {
         Code::RequestsBlocked,
         Code::ParallelUnsupported,
         Code::ChecksumUnsupported,
+        Code::DeferredLengthUnsupported,
+        Code::SourceFailed,
         Code::StorageUnavailable,
         Code::IdentityUnavailable,
         Code::FileHandleUnstorable,
@@ -198,6 +206,8 @@ impl Code {
             Code::RequestsBlocked => "requests_blocked",
             Code::ParallelUnsupported => "parallel_unsupported",
             Code::ChecksumUnsupported => "checksum_unsupported",
+            Code::DeferredLengthUnsupported => "deferred_length_unsupported",
+            Code::SourceFailed => "source_failed",
             Code::StorageUnavailable => "storage_unavailable",
             Code::IdentityUnavailable => "identity_unavailable",
             Code::FileHandleUnstorable => "file_handle_unstorable",

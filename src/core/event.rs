@@ -14,8 +14,11 @@ pub enum State {
     Creating,
     /// Learning the server's offset for a known upload (HEAD).
     Resuming,
-    /// Sending bytes (PATCH).
+    /// Sending bytes (PATCH); for a recording, also waiting for its next piece.
     Uploading,
+    /// A recording is kept in the local buffer until it ends, then uploaded as a file (the
+    /// server cannot take an upload of unknown length).
+    Buffering,
     /// A request failed in a way that may pass; waiting to try again (see `Reconnecting`).
     Reconnecting,
     /// The browser is offline; waiting for the `online` event without spending retries.
@@ -41,6 +44,7 @@ impl State {
             State::Creating => "creating",
             State::Resuming => "resuming",
             State::Uploading => "uploading",
+            State::Buffering => "buffering",
             State::Reconnecting => "reconnecting",
             State::Offline => "offline",
             State::Paused => "paused",
@@ -62,8 +66,8 @@ pub enum Event {
     Progress {
         /// Bytes the server confirmed.
         confirmed: u64,
-        /// The file's size.
-        total: u64,
+        /// The file's size; `None` while a recording's length is not known.
+        total: Option<u64>,
         /// Smoothed rate of confirmed bytes.
         bytes_per_sec: u64,
         /// Seconds left at that rate, when measured.

@@ -28,6 +28,8 @@ pub enum Output {
     Persist(SessionRecord),
     /// Delete the session record with this key.
     Forget(String),
+    /// The server confirmed a recording's bytes before this offset: its buffer may drop them.
+    Release(u64),
     /// What the server's OPTIONS answer taught about `endpoint`, for the platform to hand to
     /// later uploads (`Validated::with_capabilities`). Not for the app.
     Learned {
@@ -83,6 +85,11 @@ pub trait Machine {
     /// Which date a timer instant is (see [`WallClock`]); until told, both clocks are
     /// assumed to read the same.
     fn handle_wall_clock(&mut self, clock: WallClock);
+    /// A recording (a source of unknown length) has `available` bytes buffered so far.
+    /// Ignored for files.
+    fn handle_data(&mut self, available: u64, now: Millis);
+    /// A recording ended: its length is `total`. Ignored for files.
+    fn handle_end(&mut self, total: u64, now: Millis);
     /// The next thing to do. Call until it returns [`Output::Idle`].
     #[must_use]
     fn poll_output(&mut self) -> Output;
@@ -90,18 +97,22 @@ pub trait Machine {
     fn state(&self) -> State;
     /// The end of this run, once every event has been delivered: `Ok(url)` on completion.
     fn outcome(&self) -> Option<Result<String, Error>>;
-    /// The file's size.
+    /// The file's size (a recording's bytes so far, its length once it ended).
     fn bytes_total(&self) -> u64;
 }
 
 /// The machine for a validated config: a parallel upload when asked for (or when the
-/// stored session is one), otherwise one stream; continuing `stored` when given.
+/// stored session is one), otherwise one stream; continuing `stored` when given. A
+/// recording (a source of unknown length) always goes over one stream (it warns if
+/// `parallel` asked for more).
 #[must_use]
 pub fn build(validated: Validated, stored: Option<SessionRecord>, now: Millis) -> Box<dyn Machine> {
     match stored {
         Some(record) if !record.parts.is_empty() => Box::new(Parallel::resume_validated(validated, record, now)),
         Some(record) => Box::new(Upload::resume_validated(validated, record, now)),
-        None if validated.config().parallel > 1 => Box::new(Parallel::from_validated(validated, now)),
+        None if validated.config().parallel > 1 && validated.source.size.is_some() => {
+            Box::new(Parallel::from_validated(validated, now))
+        }
         None => Box::new(Upload::from_validated(validated, now)),
     }
 }

@@ -4,7 +4,8 @@
 //! an event that ends a phase (paused, failed, completed, aborted), and every event after
 //! it, waits until pending progress has been delivered, so the last progress always
 //! precedes it and nothing overtakes it. Requests, cancellations and storage operations are
-//! never held (holding them would only delay the I/O, never reorder what the app sees).
+//! never held, nor are a recording's releases (holding them would only delay the I/O, never
+//! reorder what the app sees).
 //!
 //! It does not decide what to say or when a phase ends; the machines do.
 
@@ -58,6 +59,11 @@ impl Outbox {
 
     pub(crate) fn forget(&mut self, key: String) {
         self.queue.push_back(Output::Forget(key));
+    }
+
+    /// A recording's bytes before `offset` are confirmed: its buffer may drop them.
+    pub(crate) fn release_bytes(&mut self, offset: u64) {
+        self.queue.push_back(Output::Release(offset));
     }
 
     /// What the server's OPTIONS answer taught about `endpoint`.
@@ -204,7 +210,7 @@ mod tests {
     use crate::core::error::Error;
 
     fn progress(v: u64) -> Event {
-        Event::Progress { confirmed: v, total: 100, bytes_per_sec: 0, eta_secs: None }
+        Event::Progress { confirmed: v, total: Some(100), bytes_per_sec: 0, eta_secs: None }
     }
 
     fn drain(o: &mut Outbox) -> Vec<Event> {

@@ -97,14 +97,15 @@ impl Goodput {
     }
 }
 
-/// A progress event for `confirmed` of `total` bytes, with `goodput`'s rate and time left.
-pub(crate) fn progress_event(goodput: &Goodput, total: u64, confirmed: u64) -> super::event::Event {
-    super::event::Event::Progress {
-        confirmed,
-        total,
-        bytes_per_sec: goodput.bytes_per_sec(),
-        eta_secs: if confirmed >= total { Some(0) } else { goodput.eta_secs(total - confirmed) },
-    }
+/// A progress event for `confirmed` of `total` bytes (unknown for a recording that goes on),
+/// with `goodput`'s rate and time left.
+pub(crate) fn progress_event(goodput: &Goodput, total: Option<u64>, confirmed: u64) -> super::event::Event {
+    let eta_secs = match total {
+        Some(total) if confirmed >= total => Some(0),
+        Some(total) => goodput.eta_secs(total - confirmed),
+        None => None,
+    };
+    super::event::Event::Progress { confirmed, total, bytes_per_sec: goodput.bytes_per_sec(), eta_secs }
 }
 
 #[cfg(test)]

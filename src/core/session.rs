@@ -24,7 +24,8 @@ pub struct SessionRecord {
     pub upload_url: String,
     /// The creation endpoint.
     pub endpoint: String,
-    /// The file's size.
+    /// The file's size; for a recording, the bytes recorded when the record was written
+    /// (its length, once the recording ended).
     pub size: u64,
     /// The file's name.
     pub name: String,
@@ -47,6 +48,10 @@ pub struct SessionRecord {
     /// For a parallel upload: its partial uploads (then `upload_url` is empty until the
     /// final upload exists).
     pub parts: Vec<PartRecord>,
+    /// The upload is a recording (a source whose length was not known at creation): it is
+    /// continued from its local buffer, not from a file. Stored only when true; records
+    /// written before recordings existed read as `false`.
+    pub recording: bool,
 }
 
 /// One partial upload of a parallel upload.

@@ -1,7 +1,8 @@
 //! The run loop that connects the pure core to real I/O (str0m's canonical shape).
 //!
 //! 1. Drain `poll_output` until `Idle`: start and cancel requests, store and forget session
-//!    records, pass on what was learnt, collect events ([`drain`]).
+//!    records, pass on what was learnt and what a recording's buffer may drop, collect events
+//!    ([`drain`]).
 //! 2. Only then hand the events to the app (never call app code while the core is borrowed),
 //!    and tell the platform the machine's state (the Web Lock follows it).
 //! 3. Wait for the first of: a request's answer, the core's timer, an app command.
@@ -63,6 +64,8 @@ pub trait Io {
     fn forget(&self, key: String);
     /// What `endpoint` was found to support, for later uploads to it.
     fn learned(&self, endpoint: String, capabilities: Capabilities);
+    /// A recording's bytes before `offset` are on the server: its buffer may drop them.
+    fn release(&self, offset: u64);
 }
 
 /// What the app can ask while a run is going on.
@@ -83,6 +86,10 @@ pub enum Command {
     Lock(bool),
     /// The page's lifecycle changed.
     Lifecycle(Lifecycle),
+    /// A recording has this many bytes buffered.
+    Data(u64),
+    /// A recording ended at this many bytes.
+    End(u64),
 }
 
 /// What the page's lifecycle events say. Workers have none of them: there the overdue timer
@@ -150,6 +157,7 @@ pub fn drain<I: Io, M: Machine + ?Sized>(
             Output::Persist(record) => io.persist(record),
             Output::Forget(key) => io.forget(key),
             Output::Learned { endpoint, capabilities } => io.learned(endpoint, capabilities),
+            Output::Release(offset) => io.release(offset),
             Output::Idle { wake_at } => break wake_at,
         }
     };
@@ -254,5 +262,7 @@ fn apply<M: Machine + ?Sized>(upload: &mut M, command: Command, now: Millis) {
         Command::Lifecycle(Lifecycle::Suspending) => upload.handle_suspend(now),
         // A gap, if there was one, was fed before the command.
         Command::Lifecycle(_) => {}
+        Command::Data(available) => upload.handle_data(available, now),
+        Command::End(total) => upload.handle_end(total, now),
     }
 }

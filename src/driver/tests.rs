@@ -104,6 +104,7 @@ impl Io for FakeIo {
     }
     fn forget(&self, _key: String) {}
     fn learned(&self, _endpoint: String, _capabilities: Capabilities) {}
+    fn release(&self, _offset: u64) {}
 }
 
 impl FakeIo {

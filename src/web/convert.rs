@@ -40,7 +40,7 @@ pub fn event_to_js(event: &Event) -> JsValue {
         Event::Progress { confirmed, total, bytes_per_sec, eta_secs } => {
             set(&obj, "type", "progress");
             set(&obj, "bytesConfirmed", num(*confirmed));
-            set(&obj, "bytesTotal", num(*total));
+            set(&obj, "bytesTotal", total.map_or(JsValue::NULL, num));
             set(&obj, "bytesPerSecond", num(*bytes_per_sec));
             set(&obj, "etaSeconds", eta_secs.map_or(JsValue::NULL, num));
         }

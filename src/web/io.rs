@@ -22,9 +22,10 @@ use super::convert::event_to_js;
 use super::discovered;
 use super::fetch::perform;
 use super::lock::RunLock;
+use super::recording::LiveSource;
 use super::store::{Put, Store};
 use crate::core::{
-    Capabilities, Code, Event, Millis, Request, Response, SessionRecord, State, TransportError, UnixMillis,
+    Body, Capabilities, Code, Event, Millis, Request, Response, SessionRecord, State, TransportError, UnixMillis,
 };
 use crate::driver::Io;
 
@@ -57,6 +58,8 @@ pub struct WebIo {
     writes: UnboundedSender<Write>,
     /// The run's Web Lock; given back when the machine rests.
     lock: RunLock,
+    /// A recording's buffer, which makes the PATCH bodies (then `file` is empty).
+    recording: Option<LiveSource>,
 }
 
 /// Calls the app's event sink with `{ type: 'warning', code, message }`.
@@ -95,13 +98,20 @@ impl WebIo {
     pub fn with_handle(file: Blob, headers: Option<Function>, on_event: Function, handle: Option<JsValue>) -> WebIo {
         let (writes, queue) = unbounded();
         wasm_bindgen_futures::spawn_local(write_loop(queue, on_event.clone(), handle));
-        WebIo { file, headers, on_event, writes, lock: RunLock::default() }
+        WebIo { file, headers, on_event, writes, lock: RunLock::default(), recording: None }
     }
 
     /// Shares `lock` with whoever takes it (the engine).
     #[must_use]
     pub fn with_lock(mut self, lock: RunLock) -> WebIo {
         self.lock = lock;
+        self
+    }
+
+    /// Uploads the recording `source` instead of the file.
+    #[must_use]
+    pub fn with_recording(mut self, source: Option<LiveSource>) -> WebIo {
+        self.recording = source;
         self
     }
 
@@ -194,7 +204,20 @@ impl Io for WebIo {
     }
 
     fn fetch(&self, request: Request) -> Self::Fetch {
-        perform(request, self.file.clone(), self.headers.clone()).boxed_local()
+        let headers = self.headers.clone();
+        match (&self.recording, request.body) {
+            // A recording's body is one Blob of exactly the bytes asked for.
+            (Some(source), Body::Source { start, end }) => {
+                let source = source.clone();
+                async move {
+                    let blob = source.body(start, end).await?;
+                    let request = Request { body: Body::Source { start: 0, end: end - start }, ..request };
+                    perform(request, blob, headers).await
+                }
+                .boxed_local()
+            }
+            _ => perform(request, self.file.clone(), headers).boxed_local(),
+        }
     }
 
     fn sleep_until(&self, at: Millis) -> Self::Sleep {
@@ -223,5 +246,11 @@ impl Io for WebIo {
 
     fn forget(&self, key: String) {
         let _ = self.writes.unbounded_send(Write::Delete(key));
+    }
+
+    fn release(&self, offset: u64) {
+        if let Some(source) = &self.recording {
+            source.release(offset);
+        }
     }
 }

@@ -53,6 +53,9 @@ pub fn to_js(r: &SessionRecord) -> JsValue {
         }
         set(&obj, "parts", parts);
     }
+    if r.recording {
+        set(&obj, "recording", true);
+    }
     obj.into()
 }
 
@@ -109,5 +112,6 @@ pub fn from_js(value: &JsValue) -> Option<SessionRecord> {
         updated_at: int(value, "updatedAt")?,
         expires_at,
         parts,
+        recording: get(value, "recording").as_bool().unwrap_or(false),
     })
 }

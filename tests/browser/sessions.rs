@@ -44,6 +44,7 @@ fn record(key: &str, url: &str, size: u64, confirmed: u64) -> SessionRecord {
         updated_at: now().0,
         expires_at: None,
         parts: vec![],
+        recording: false,
     }
 }
 
@@ -113,6 +114,16 @@ fn stored_records_hold_no_secrets_and_newer_schemas_are_skipped() {
     Reflect::set(&js, &"v".into(), &JsValue::from_f64(1.0)).unwrap();
     Reflect::set(&js, &"size".into(), &JsValue::from_f64(-3.0)).unwrap();
     assert_eq!(record_from_js(&js), None);
+}
+
+#[wasm_bindgen_test]
+fn a_recordings_record_says_so_and_older_records_read_as_files() {
+    let r = SessionRecord { recording: true, ..record("rec", "http://127.0.0.1:1/files/r", 700, 300) };
+    let js = record_to_js(&r);
+    assert_eq!(Reflect::get(&js, &"recording".into()).unwrap().as_bool(), Some(true));
+    assert_eq!(record_from_js(&js), Some(r.clone()));
+    Reflect::delete_property(js.unchecked_ref::<Object>(), &"recording".into()).unwrap();
+    assert_eq!(record_from_js(&js), Some(SessionRecord { recording: false, ..r }));
 }
 
 #[wasm_bindgen_test]

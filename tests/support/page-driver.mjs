@@ -33,9 +33,9 @@ const WEBDRIVER_FREEZE = 'W3C WebDriver has no command to freeze a page';
 
 /** What each engine can do as these tests drive it; a false one has its reason in `why`. */
 export const CAPABILITIES = {
-  chromium: { can: { offline: true, freeze: true, keepStorageAcrossRestart: true, fileHandle: true, blobInIndexedDB: true, bigBodies: true }, why: {} },
+  chromium: { can: { offline: true, freeze: true, keepStorageAcrossRestart: true, fileHandle: true, blobInIndexedDB: true, bigBodies: true, record: true, durableRecording: true }, why: {} },
   firefox: {
-    can: { offline: true, freeze: false, keepStorageAcrossRestart: true, fileHandle: false, blobInIndexedDB: true, bigBodies: false },
+    can: { offline: true, freeze: false, keepStorageAcrossRestart: true, fileHandle: false, blobInIndexedDB: true, bigBodies: false, record: true, durableRecording: true },
     why: {
       freeze: 'Firefox has no Page Lifecycle freeze (no freeze or resume events) and WebDriver BiDi no command to stop a page\'s tasks: only the network (setOffline, the proxy) can be taken away, so a sleep is played as silenced connections and an offline-then-online change with the page running (wake.test.mjs)',
       fileHandle: 'Firefox has no showOpenFilePicker: resumeAll() cannot reopen a file after a restart',
@@ -43,13 +43,15 @@ export const CAPABILITIES = {
     },
   },
   webkit: {
-    can: { offline: false, freeze: false, keepStorageAcrossRestart: false, fileHandle: false, blobInIndexedDB: false, bigBodies: true },
+    can: { offline: false, freeze: false, keepStorageAcrossRestart: false, fileHandle: false, blobInIndexedDB: false, bigBodies: true, record: false, durableRecording: false },
     why: {
       offline: WEBDRIVER_OFFLINE,
       freeze: `${WEBDRIVER_FREEZE}, and WebKit has no Page Lifecycle freeze (no freeze or resume events)`,
       keepStorageAcrossRestart: 'MiniBrowser under --automation keeps website data only for its session (ephemeral): nothing survives a quit',
       fileHandle: 'WebKitGTK 2.50 ships the Storage API switched off: no showOpenFilePicker, no origin-private file system',
       blobInIndexedDB: 'the ephemeral website data store of an automation session refuses Blobs in IndexedDB (UnknownError)',
+      record: 'WebKitGTK 2.50 here cannot record: MediaRecorder supports none of video/webm and video/mp4 (isTypeSupported), and new MediaRecorder() throws NotSupportedError "The MediaRecorder is unsupported on this platform"',
+      durableRecording: 'no origin-private file system (Storage API off) and no Blobs in IndexedDB under automation: a recording is buffered in memory (storage_unavailable), so a closed tab loses it',
     },
   },
 };

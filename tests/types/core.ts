@@ -91,7 +91,7 @@ upload.state = 'paused';
 upload.url = 'x';
 
 assertType<Equal<UploadState,
-  'idle' | 'creating' | 'resuming' | 'uploading' | 'reconnecting' | 'offline' | 'locked' | 'paused' | 'completed' | 'failed' | 'aborted'>>(true);
+  'idle' | 'creating' | 'resuming' | 'uploading' | 'buffering' | 'reconnecting' | 'offline' | 'locked' | 'paused' | 'completed' | 'failed' | 'aborted'>>(true);
 
 // --- events -----------------------------------------------------------------------------
 const off: () => void = upload.on('progress', (p) => {

@@ -48,21 +48,39 @@ impl Parallel {
         self.begin(now);
     }
 
-    /// The final POST got no HTTP answer: sent again after backoff (the parts stay).
+    /// The final POST got no HTTP answer. Like a creation, it goes again (after backoff) only
+    /// where that cannot leave a second upload: failed offline (not stalled), or under an
+    /// `Idempotency-Key`. Otherwise the whole fails; the parts stay, and `start` joins again.
     pub(super) fn on_join_failure(&mut self, err: TransportError, now: Millis) {
-        let cause = match err {
+        let (cause, stalled) = match err {
             TransportError::Headers(msg) => {
                 return self.fail(Error::usage(Code::HeadersFailed, format!("the headers callback failed: {msg}")))
             }
             TransportError::Redirect => return self.fail(crate::core::answer::redirected("the final POST", None)),
-            TransportError::Network(msg) => Error::network(msg),
-            TransportError::Timeout => Error::new(
-                ErrorKind::Network,
-                Code::Stalled,
-                "the final upload got no answer within its stall timeout and was abandoned",
+            TransportError::Network(msg) => (Error::network(msg), false),
+            TransportError::Timeout => (
+                Error::new(
+                    ErrorKind::Network,
+                    Code::Stalled,
+                    "the final upload got no answer within its stall timeout and was abandoned",
+                ),
+                true,
             ),
         };
-        self.retry_join(cause, Delay::Backoff, now);
+        if (!self.online && !stalled) || self.v.cfg.idempotency_key.is_some() {
+            return self.retry_join(cause, Delay::Backoff, now);
+        }
+        self.fail_unknown_join(cause);
+    }
+
+    /// The final POST's fate is unknown and it has no key: the whole fails, saying why.
+    pub(super) fn fail_unknown_join(&mut self, cause: Error) {
+        let message = format!(
+            "{}; the final upload may or may not have been created, so it was not sent again \
+             (call start() to join the parts anew)",
+            cause.message
+        );
+        self.fail(Error { message, ..cause });
     }
 
     /// After discovery: split into parts when the server can join them (per
@@ -91,10 +109,9 @@ impl Parallel {
         let mut up = Upload::from_validated(self.v.single(), now);
         up.handle_online(self.online, now);
         up.handle_wall_clock(self.wall);
-        // The single upload announces its own states from here on; it starts from ours.
-        if self.out.current() != State::Idle {
-            up.take_state(self.out.current());
-        }
+        // The single upload announces its own states from here on, and numbers its requests
+        // after ours; it starts from where we are.
+        up.take_over(self.out.current(), self.next_id);
         up.start(now);
         self.stage = Stage::Single(Box::new(up));
     }
@@ -109,6 +126,11 @@ impl Parallel {
         if let Some(m) = &self.v.metadata_header {
             headers.push(("Upload-Metadata", m.clone()));
         }
+        // The final upload is the one the app asked for: it carries the app's key (parts
+        // carry keys derived from it).
+        if let Some(key) = &self.v.cfg.idempotency_key {
+            headers.push(("Idempotency-Key", key.clone()));
+        }
         let req = self.send(Method::Post, headers, refresh, now);
         self.stage = Stage::Joining { req };
         self.out.state(State::Creating);
@@ -117,7 +139,7 @@ impl Parallel {
     pub(super) fn on_joined(&mut self, req: InFlight, res: Response, now: Millis) {
         let today = UnixMillis(self.wall.date(now).0);
         let retry_after = res.header("retry-after").and_then(|v| parse_retry_after(v, today));
-        let ctx = Context { refreshed: req.refreshed, keyed: false, retry_after };
+        let ctx = Context { refreshed: req.refreshed, keyed: self.v.cfg.idempotency_key.is_some(), retry_after };
         match answer::decide(Kind::Join, &res, ctx) {
             Decision::Advance => self.joined(&res, now),
             Decision::Retry { delay, .. } => {

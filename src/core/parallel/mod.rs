@@ -16,6 +16,8 @@
 //! 3. When every part is complete, one POST with `Upload-Concat: final;<urls>` and the
 //!    file's metadata creates the upload the app gets (join.rs). Its answers follow the
 //!    `Join` row of the answer table (answer.rs); it has a stall deadline like every request.
+//!    It carries the app's `Idempotency-Key` and goes again on a creation's terms; each part
+//!    carries a key derived from it (one key on two creations would make them one upload).
 //! 4. A part that fails fatally pauses the others and fails the whole; `start` continues all.
 //! 5. Every command works in every stage: `pause` during discovery cancels the OPTIONS,
 //!    during the final POST or its retry wait stops it; `start` picks up from there.
@@ -377,6 +379,10 @@ impl Machine for Parallel {
         }
         self.each_part(|p| p.up.handle_wall_clock(clock));
     }
+
+    // Never a recording (machine::build sends those over one stream): these do not apply.
+    fn handle_data(&mut self, _: u64, _: Millis) {}
+    fn handle_end(&mut self, _: u64, _: Millis) {}
 
     fn poll_output(&mut self) -> Output {
         if !self.out.is_empty() {

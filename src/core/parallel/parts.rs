@@ -75,34 +75,57 @@ impl Parallel {
         }
     }
 
-    /// Moves every part's outputs into ours, renumbering requests and merging events.
+    /// Moves every part's outputs into ours, renumbering requests and merging events. A
+    /// part's event may command the others (a failure pauses them), so this passes over the
+    /// parts again until none has anything left to say.
     pub(super) fn drain_parts(&mut self, now: Millis) {
         let mut changed = false;
-        for i in 0..self.parts.len() {
-            while let Some(part) = self.parts.get_mut(i) {
-                match part.up.poll_output() {
-                    Output::Send(local, req) => {
-                        self.next_id += 1;
-                        let id = RequestId(self.next_id);
-                        self.ids.insert(id, i, local);
-                        self.out.send(id, req);
-                    }
-                    Output::Cancel(local) => {
-                        if let Some(id) = self.ids.take_local(i, local) {
-                            self.out.cancel(id);
+        loop {
+            let mut moved = false;
+            for i in 0..self.parts.len() {
+                while let Some(part) = self.parts.get_mut(i) {
+                    match part.up.poll_output() {
+                        Output::Idle { .. } => break,
+                        out => {
+                            moved = true;
+                            changed |= self.take_output(i, out, now);
                         }
                     }
-                    Output::Event(ev) => changed |= self.on_part_event(i, ev, now),
-                    // Parts keep no records of their own; ours holds them all. They learn nothing
-                    // either: discovery happened before they existed.
-                    Output::Persist(_) | Output::Forget(_) | Output::Learned { .. } => {}
-                    Output::Idle { .. } => break,
                 }
+            }
+            if !moved {
+                break;
             }
         }
         if changed {
             self.merge_state(now);
         }
+    }
+
+    /// One output of part `i`, made ours; returns whether the merged state may have changed.
+    fn take_output(&mut self, i: usize, out: Output, now: Millis) -> bool {
+        match out {
+            Output::Send(local, req) => {
+                self.next_id += 1;
+                let id = RequestId(self.next_id);
+                self.ids.insert(id, i, local);
+                self.out.send(id, req);
+            }
+            Output::Cancel(local) => {
+                if let Some(id) = self.ids.take_local(i, local) {
+                    self.out.cancel(id);
+                }
+            }
+            Output::Event(ev) => return self.on_part_event(i, ev, now),
+            // Parts keep no records of their own; ours holds them all. They learn nothing
+            // either: discovery happened before they existed.
+            Output::Persist(_)
+            | Output::Forget(_)
+            | Output::Learned { .. }
+            | Output::Release(_)
+            | Output::Idle { .. } => {}
+        }
+        false
     }
 
     /// Returns whether the merged state may have changed.
@@ -161,13 +184,13 @@ impl Parallel {
     /// Offers the parts' summed bytes to the throttle.
     pub(super) fn offer_progress(&mut self, total: u64, now: Millis) {
         let (size, goodput) = (self.v.size, &self.goodput);
-        self.out.offer(total, now, |v| progress_event(goodput, size, v));
+        self.out.offer(total, now, |v| progress_event(goodput, Some(size), v));
     }
 
     /// The progress timer: the trailing edge, then what waited for it.
     pub(super) fn flush_progress(&mut self, now: Millis) {
         let (size, goodput) = (self.v.size, &self.goodput);
-        self.out.on_timeout(now, |v| progress_event(goodput, size, v));
+        self.out.on_timeout(now, |v| progress_event(goodput, Some(size), v));
     }
 
     /// The app sees one state: the most telling of the parts'; when all are done, the join.
@@ -211,6 +234,7 @@ impl Parallel {
             updated_at: today,
             expires_at: None,
             parts,
+            recording: false,
         };
         self.out.persist(record);
     }

@@ -13,20 +13,19 @@ pub const PART_GRAIN: u64 = 64 * 1024;
 
 /// The byte ranges of at most `n` parts of at least [`MIN_PART`] bytes covering `0..size`,
 /// in order; empty when fewer than two parts fit (then one stream uploads the file).
+///
+/// Every part but the last has the same length, `size / n` rounded down to [`PART_GRAIN`];
+/// the last takes the rest (at most `n` grains more). Rounding down keeps the count at `n`
+/// whatever the remainder, and each part at least `MIN_PART` (a multiple of the grain).
 #[must_use]
 pub fn plan(size: u64, n: u32) -> Vec<Range<u64>> {
     let n = u64::from(n.max(1)).min(size / MIN_PART);
     if n < 2 {
         return Vec::new();
     }
-    let part = (size / n).div_ceil(PART_GRAIN).saturating_mul(PART_GRAIN);
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    while start < size {
-        let end = start.saturating_add(part).min(size);
-        ranges.push(start..end);
-        start = end;
-    }
+    let part = (size / n / PART_GRAIN).saturating_mul(PART_GRAIN);
+    let mut ranges: Vec<Range<u64>> = (0..n - 1).map(|i| i * part..(i + 1) * part).collect();
+    ranges.push((n - 1) * part..size);
     ranges
 }
 
@@ -54,10 +53,13 @@ mod tests {
     #[test]
     fn the_plan_as_a_table() {
         // (size, asked for, part lengths)
-        let rows: [(u64, u32, &[u64]); 8] = [
+        let rows: [(u64, u32, &[u64]); 11] = [
             (20 * MIB, 2, &[10 * MIB, 10 * MIB]),
+            (20 * MIB + 1, 2, &[10 * MIB, 10 * MIB + 1]),
+            (20 * MIB - 1, 2, &[10 * MIB - PART_GRAIN, 10 * MIB + PART_GRAIN - 1]),
             (20 * MIB, 4, &[5 * MIB, 5 * MIB, 5 * MIB, 5 * MIB]),
-            (16 * MIB, 4, &[5_636_096, 5_636_096, 5_505_024]),
+            (16 * MIB, 4, &[5_570_560, 5_570_560, 5_636_096]),
+            (15 * MIB + 1, 3, &[5 * MIB, 5 * MIB, 5 * MIB + 1]),
             (10 * MIB, 4, &[5 * MIB, 5 * MIB]),
             (10 * MIB - 1, 4, &[]),
             (6 * MIB, 4, &[]),
@@ -70,6 +72,7 @@ mod tests {
             assert_eq!(lengths, want, "{size} bytes over {n}");
             assert!(got.is_empty() || tiles(&got, size), "{size} over {n} leaves a hole: {got:?}");
             assert!(got.iter().all(|r| r.start % PART_GRAIN == 0));
+            assert!(got.iter().all(|r| r.end - r.start >= MIN_PART), "{size} over {n}: {got:?}");
         }
     }
 

@@ -31,6 +31,7 @@ fn record(endpoint: &str, url: &str) -> SessionRecord {
         updated_at: 6,
         expires_at: None,
         parts: vec![],
+        recording: false,
     }
 }
 

@@ -130,7 +130,12 @@ fn the_answer_is_announced_for_later_uploads_to_the_same_endpoint() {
     h.start();
     let (id, _) = h.expect(Method::Options);
     h.reply(id, options("sha256").with_header("Tus-Max-Size", "1000000"));
-    let want = Capabilities { concatenation: false, checksum: Some(Algorithm::Sha256), max_size: Some(1_000_000) };
+    let want = Capabilities {
+        concatenation: false,
+        defer_length: false,
+        checksum: Some(Algorithm::Sha256),
+        max_size: Some(1_000_000),
+    };
     assert_eq!(h.learned, [(ENDPOINT.to_string(), want)]);
     assert!(!h.events.iter().any(|e| matches!(e, Event::Warning { .. })), "learning is not an app event");
     h.take(Method::Post);
@@ -152,7 +157,12 @@ fn known_capabilities_skip_the_options_request() {
     cfg.adaptive_chunks = false;
     cfg.chunk_size = 4_000;
     cfg.checksum = true;
-    cfg.capabilities = Some(Capabilities { concatenation: false, checksum: Some(Algorithm::Sha1), max_size: None });
+    cfg.capabilities = Some(Capabilities {
+        concatenation: false,
+        defer_length: false,
+        checksum: Some(Algorithm::Sha1),
+        max_size: None,
+    });
     let mut h = Harness::with(cfg, SourceInfo::file(10_000, "a", "b"));
     h.start();
     let (id, _) = h.expect(Method::Post);
@@ -167,7 +177,7 @@ fn known_capabilities_without_an_algorithm_warn_once_and_send_plain_patches() {
     cfg.adaptive_chunks = false;
     cfg.chunk_size = 4_000;
     cfg.checksum = true;
-    cfg.capabilities = Some(Capabilities { concatenation: true, checksum: None, max_size: None });
+    cfg.capabilities = Some(Capabilities { concatenation: true, defer_length: false, checksum: None, max_size: None });
     let mut h = Harness::with(cfg, SourceInfo::file(10_000, "a", "b"));
     h.start();
     let (id, _) = h.expect(Method::Post);
@@ -181,8 +191,12 @@ fn known_capabilities_without_an_algorithm_warn_once_and_send_plain_patches() {
 fn a_known_size_limit_fails_before_any_request() {
     let mut cfg = Config::new(ENDPOINT);
     cfg.checksum = true;
-    cfg.capabilities =
-        Some(Capabilities { concatenation: false, checksum: Some(Algorithm::Sha256), max_size: Some(9_999) });
+    cfg.capabilities = Some(Capabilities {
+        concatenation: false,
+        defer_length: false,
+        checksum: Some(Algorithm::Sha256),
+        max_size: Some(9_999),
+    });
     let mut h = Harness::with(cfg, SourceInfo::file(10_000, "a", "b"));
     h.start();
     h.finish();

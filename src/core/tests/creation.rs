@@ -148,6 +148,62 @@ fn invalid_options_are_usage_errors() {
         assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Usage, code));
     }
     bad_endpoint.endpoint = ENDPOINT.into();
-    let unknown = SourceInfo { size: None, name: "live".into(), mime_type: String::new(), last_modified: 0 };
-    assert_eq!(Upload::new(bad_endpoint, unknown, Millis(0)).unwrap_err().code, "unknown_size");
+    // A source of unknown length is a recording (tests/recording.rs), no longer refused.
+    assert!(Upload::new(bad_endpoint, SourceInfo::recording("live", ""), Millis(0)).is_ok());
+}
+
+#[test]
+fn a_post_that_stalls_after_going_offline_is_not_sent_again_without_a_key() {
+    // It was out for its whole stall deadline: the server may well have created the upload.
+    let mut h = Harness::new(10_000, 4_000);
+    h.start();
+    h.expect(Method::Post);
+    h.online(false);
+    h.stall();
+    h.online(true);
+    h.finish();
+    assert_eq!(h.failure().map(|e| e.code), Some(Code::Stalled), "{:?}", h.events);
+    assert_eq!(h.up.url(), None);
+
+    // Under an Idempotency-Key it waits for the network, then goes again with the same key.
+    let mut cfg = Config::new(ENDPOINT).fixed_chunks(4_000);
+    cfg.idempotency_key = Some("k-1".into());
+    let mut h = Harness::with(cfg, SourceInfo::file(10_000, "video.mp4", "video/mp4"));
+    h.start();
+    h.expect(Method::Post);
+    h.online(false);
+    h.stall();
+    assert_eq!(h.up.state(), State::Offline);
+    h.online(true);
+    let (_, again) = h.expect(Method::Post);
+    assert_eq!(again.header("Idempotency-Key"), Some("k-1"));
+}
+
+#[test]
+fn a_creation_after_the_upload_was_lost_goes_under_a_key_of_its_own() {
+    // A server that honours the key would answer the old key with the upload it lost.
+    let mut cfg = Config::new(ENDPOINT).fixed_chunks(4_000);
+    cfg.idempotency_key = Some("k-1".into());
+    let mut h = Harness::with(cfg, SourceInfo::file(10_000, "video.mp4", "video/mp4"));
+    h.start();
+    let (id, first) = h.expect(Method::Post);
+    assert_eq!(first.header("Idempotency-Key"), Some("k-1"));
+    h.reply(id, created("/files/a"));
+    let (id, _) = h.expect(Method::Patch);
+    h.reply(id, Response::new(404));
+    let (id, second) = h.expect(Method::Post);
+    assert_eq!(second.header("Idempotency-Key"), Some("k-1-1"));
+    // Its own retries keep its key; the next loss gets the next key, even after a new start.
+    h.fail(id, TransportError::Network("reset".into()));
+    h.settle();
+    let (id, again) = h.expect(Method::Post);
+    assert_eq!(again.header("Idempotency-Key"), Some("k-1-1"));
+    h.reply(id, created("/files/b"));
+    h.expect(Method::Patch);
+    h.pause();
+    h.start();
+    let (id, _) = h.expect(Method::Head);
+    h.reply(id, Response::new(410));
+    let (_, third) = h.expect(Method::Post);
+    assert_eq!(third.header("Idempotency-Key"), Some("k-1-2"));
 }

@@ -10,7 +10,12 @@ mod commands;
 mod creation;
 mod pacing;
 mod parallel;
+mod parallel_faults;
 mod patching;
+#[cfg(proptest)] // set by build.rs where proptest builds (the host)
+mod props;
+mod recording;
+mod recording_faults;
 mod resume;
 mod retries;
 mod sessions;
@@ -43,6 +48,8 @@ pub struct Harness<M: Machine = Upload> {
     pub store: Vec<Result<SessionRecord, String>>,
     /// What the machine learnt about endpoints (`Output::Learned`).
     pub learned: Vec<(String, Capabilities)>,
+    /// Offsets a recording's buffer was allowed to drop up to (`Output::Release`).
+    pub released: Vec<u64>,
 }
 
 impl Harness<Upload> {
@@ -90,6 +97,7 @@ impl<M: Machine> Harness<M> {
             wake_at: None,
             store: Vec::new(),
             learned: Vec::new(),
+            released: Vec::new(),
         }
     }
 
@@ -102,6 +110,7 @@ impl<M: Machine> Harness<M> {
                 Output::Persist(record) => self.store.push(Ok(record)),
                 Output::Forget(key) => self.store.push(Err(key)),
                 Output::Learned { endpoint, capabilities } => self.learned.push((endpoint, capabilities)),
+                Output::Release(offset) => self.released.push(offset),
                 Output::Idle { wake_at } => {
                     self.wake_at = wake_at;
                     return;
@@ -278,5 +287,62 @@ pub fn range(req: &Request) -> (u64, u64) {
     match req.body {
         Body::Source { start, end } => (start, end),
         Body::Empty => panic!("request has no body: {req:?}"),
+    }
+}
+
+/// A machine from `machine::build`, for the harness.
+pub struct BoxedMachine(Box<dyn Machine>);
+
+impl Machine for BoxedMachine {
+    fn start(&mut self, now: Millis) {
+        self.0.start(now)
+    }
+    fn pause(&mut self, now: Millis) {
+        self.0.pause(now)
+    }
+    fn abort(&mut self, terminate: bool, now: Millis) {
+        self.0.abort(terminate, now)
+    }
+    fn handle_response(&mut self, id: RequestId, res: Response, now: Millis) {
+        self.0.handle_response(id, res, now)
+    }
+    fn handle_failure(&mut self, id: RequestId, err: TransportError, now: Millis) {
+        self.0.handle_failure(id, err, now)
+    }
+    fn handle_timeout(&mut self, now: Millis) {
+        self.0.handle_timeout(now)
+    }
+    fn handle_online(&mut self, online: bool, now: Millis) {
+        self.0.handle_online(online, now)
+    }
+    fn handle_lock(&mut self, held: bool, now: Millis) {
+        self.0.handle_lock(held, now)
+    }
+    fn handle_wall_clock(&mut self, clock: WallClock) {
+        self.0.handle_wall_clock(clock)
+    }
+    fn handle_wake(&mut self, now: Millis) {
+        self.0.handle_wake(now)
+    }
+    fn handle_suspend(&mut self, now: Millis) {
+        self.0.handle_suspend(now)
+    }
+    fn handle_data(&mut self, available: u64, now: Millis) {
+        self.0.handle_data(available, now)
+    }
+    fn handle_end(&mut self, total: u64, now: Millis) {
+        self.0.handle_end(total, now)
+    }
+    fn poll_output(&mut self) -> Output {
+        self.0.poll_output()
+    }
+    fn state(&self) -> State {
+        self.0.state()
+    }
+    fn outcome(&self) -> Option<Result<String, Error>> {
+        self.0.outcome()
+    }
+    fn bytes_total(&self) -> u64 {
+        self.0.bytes_total()
     }
 }

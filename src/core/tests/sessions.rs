@@ -39,6 +39,7 @@ fn record(url: &str, confirmed: u64) -> SessionRecord {
         updated_at: 6,
         expires_at: None,
         parts: vec![],
+        recording: false,
     }
 }
 
@@ -65,6 +66,7 @@ fn written_when_created_coalesced_while_uploading_and_forgotten_when_complete() 
             updated_at: 0,
             expires_at: None,
             parts: vec![],
+            recording: false,
         }
     );
     // Ten chunks, 50 ms apart: 500 ms of uploading.
@@ -206,4 +208,25 @@ fn a_record_that_does_not_describe_this_file_is_ignored() {
     let mut h = Harness::from_upload(up);
     h.start();
     h.expect(Method::Post);
+}
+
+#[test]
+fn a_pending_write_of_a_lost_upload_is_dropped_not_due_forever() {
+    let mut h = Harness::with(cfg(), source());
+    let (id, _) = h.create("/files/abc");
+    h.advance(50);
+    h.reply(id, accepted(2_000)); // within the write interval: pending
+    let (id, _) = h.expect(Method::Patch);
+    h.advance(50);
+    h.reply(id, Response::new(404)); // lost: a new upload is being created
+    let (post, _) = h.expect(Method::Post);
+    // The pending write was about the lost upload: nothing to write, nothing to wake for.
+    h.now = h.now.plus(PERSIST_INTERVAL_MS);
+    h.up.handle_timeout(h.now);
+    h.drain();
+    assert!(h.wake_at.is_some_and(|t| t > h.now), "a timer stays due at {:?} (now {:?})", h.wake_at, h.now);
+    h.reply(post, created("/files/new"));
+    h.expect(Method::Patch);
+    let last = written(&h).pop().expect("the new upload is stored");
+    assert_eq!((last.upload_url.as_str(), last.bytes_confirmed), ("https://tus.example/files/new", 0));
 }

@@ -134,7 +134,11 @@ impl Upload {
         match (kind, url, self.phase.clone()) {
             (Kind::Create, _, _) => self.on_created(res, then_pause, now),
             (Kind::Probe, Some(url), _) => self.on_probed(url, res, now),
-            (Kind::Patch, Some(url), Phase::Patching { start, end, .. }) => {
+            (Kind::Patch, Some(url), Phase::Patching { start, end, declares, .. }) => {
+                if let (true, super::Length::Live(live)) = (declares, &mut self.length) {
+                    // The server took the PATCH that carried Upload-Length.
+                    live.declared = true;
+                }
                 self.on_patched(url, start, end, req.sent_at, res, now)
             }
             _ => {}
@@ -149,8 +153,9 @@ impl Upload {
             Phase::Creating { then_pause: true, .. } => self.phase = Phase::Paused { url: None },
             Phase::Creating { .. } => {
                 // The POST's fate is unknown. Send it again only if that cannot make a second
-                // upload the server keeps: offline (it never left) or under an Idempotency-Key.
-                if !self.online || self.cfg.idempotency_key.is_some() {
+                // upload the server keeps: failed offline (it never left) or under an
+                // Idempotency-Key. A stall is never "never left": it was out for its deadline.
+                if (!self.online && !stalled) || self.cfg.idempotency_key.is_some() {
                     self.retry_later(Next::Create, cause, Delay::Backoff, now);
                 } else {
                     let message = format!(
@@ -201,12 +206,13 @@ impl Upload {
     ) {
         self.discovered = true;
         if let Some(caps) = caps {
-            if let Err(error) = caps.check_size(self.size) {
+            if let Err(error) = caps.check_size(self.length.limit()) {
                 return self.fail(then, error);
             }
             self.checksum = caps.checksum;
         }
-        if self.checksum.is_none() {
+        self.apply_defer_length(caps.is_some_and(|c| c.defer_length), answer);
+        if self.cfg.checksum && self.checksum.is_none() {
             let message = format!(
                 "checksums were requested, but the server ({answer}) offers neither sha256 nor sha1 in \
                  Tus-Checksum-Algorithm (or CORS does not expose it); uploading without them"
@@ -229,7 +235,7 @@ impl Upload {
         self.write_session(&url, now);
         if then_pause {
             self.phase = Phase::Paused { url: Some(url) };
-        } else if self.size == 0 {
+        } else if self.length.complete_at(0) {
             self.complete(url, now);
         } else {
             self.patch_next(url, now);
@@ -238,16 +244,22 @@ impl Upload {
 
     fn on_probed(&mut self, url: String, res: Response, now: Millis) {
         if let Some(length) = res.header("upload-length") {
-            if header::parse_u64(length) != Some(self.size) {
-                let message = format!(
-                    "the server says this upload is {} bytes long, but the file has {} bytes",
-                    quote(length),
-                    self.size
-                );
+            if header::parse_u64(length) != self.length.total() {
+                let known = self
+                    .length
+                    .total()
+                    .map_or_else(|| "is still being recorded".to_string(), |n| format!("has {n} bytes"));
+                let message =
+                    format!("the server says this upload is {} bytes long, but the source {known}", quote(length));
                 return self.fail(Some(url), Error::protocol(Code::UploadLengthMismatch, message));
             }
         }
-        let offset = match read_offset(&res, "HEAD", 0, self.size) {
+        // A recording's server knows its length when HEAD shows it (else Upload-Defer-Length).
+        let declared = res.header("upload-length").is_some();
+        if let super::Length::Live(live) = &mut self.length {
+            live.declared = declared;
+        }
+        let offset = match read_offset(&res, "HEAD", 0, self.length.limit()) {
             Ok(o) => o,
             Err(e) => return self.fail(Some(url), e),
         };
@@ -282,7 +294,7 @@ impl Upload {
     fn go_on_from(&mut self, url: String, offset: u64, now: Millis) {
         self.confirm(offset, now);
         self.session_progress(&url, now);
-        if offset == self.size {
+        if self.length.complete_at(offset) {
             self.complete(url, now);
         } else {
             self.patch_next(url, now);
@@ -292,8 +304,9 @@ impl Upload {
     /// The server confirmed `offset`.
     fn confirm(&mut self, offset: u64, now: Millis) {
         self.offset = offset;
+        self.release(offset);
         self.goodput.sample(offset, now.0);
-        let (size, goodput) = (self.size, &self.goodput);
+        let (size, goodput) = (self.length.total(), &self.goodput);
         self.out.offer(offset, now, |v| crate::core::rate::progress_event(goodput, size, v));
     }
 

@@ -1,6 +1,7 @@
-//! The upload state machine: one TUS upload, its inputs and its queries. The transitions
-//! are in transitions.rs, the reading of answers in answers.rs, the phases in phase.rs; the
-//! status rules are answer.rs's table, the event plumbing is outbox.rs.
+//! The upload state machine: one TUS upload and its inputs. Its queries are in queries.rs,
+//! the transitions in transitions.rs, the reading of answers in answers.rs, the phases in phase.rs, a
+//! source whose length becomes known late (a recording) in live.rs; the status rules are
+//! answer.rs's table, the event plumbing is outbox.rs.
 //!
 //! Rules (read these before changing anything in this folder):
 //! 1. Inputs are the [`Machine`] methods; each takes `now` on the timer clock. After any
@@ -22,7 +23,7 @@
 //!    value becomes a typed `Protocol` error.
 //! 8. Only idempotent requests are retried on their own: HEAD, and PATCH after a HEAD has
 //!    re-learned the offset. A POST is sent again only where the server cannot have created
-//!    an upload (429, 503 with `Retry-After`, the browser offline) or when it carries an
+//!    an upload (429, 503 with `Retry-After`, failed offline but not stalled) or when it carries an
 //!    `Idempotency-Key`. A 5xx on HEAD never re-creates; only 404/410 start over, and say so.
 //! 9. Failures that may pass wait in `Waiting` (state `reconnecting`) with backoff and
 //!    jitter, bounded by a time budget per episode (reset whenever the server confirms new
@@ -42,7 +43,9 @@
 //! composes them.
 
 mod answers;
+mod live;
 pub(crate) mod phase;
+mod queries;
 mod transitions;
 mod wake;
 
@@ -56,11 +59,12 @@ use super::machine::{Machine, Output};
 use super::outbox::Outbox;
 use super::rate::{progress_event, Goodput, Throughput};
 use super::retry::{Backoff, Rng};
-use super::session::{SessionRecord, PERSIST_INTERVAL_MS};
+use super::session::SessionRecord;
 use super::time::{Millis, WallClock};
-use super::timer::{Timer, Timers};
+use super::timer::Timer;
 use super::url;
 pub(crate) use answers::read_location;
+use live::{Length, Live};
 use phase::Phase;
 pub use wake::{WAKE_PROBES, WAKE_PROBE_STALL_MS};
 
@@ -90,7 +94,8 @@ struct Session {
 pub struct Upload {
     cfg: Config,
     source: SourceInfo,
-    size: u64,
+    /// The file's size, or what is known of a recording's length.
+    length: Length,
     metadata_header: Option<String>,
     phase: Phase,
     /// The server's latest confirmed offset for the current upload URL.
@@ -108,6 +113,8 @@ pub struct Upload {
     goodput: Goodput,
     /// Times this run found its upload gone and started over.
     restarts: u32,
+    /// Uploads lost so far, never reset: creations after the n-th go under `{key}-{n}`.
+    lost: u32,
     /// The session record's bookkeeping, when the upload has a session key.
     session: Option<Session>,
     /// An upload URL from a stored session, to try (HEAD) on the first start.
@@ -139,6 +146,7 @@ impl Upload {
     #[must_use]
     pub fn from_validated(v: Validated, now: Millis) -> Upload {
         let Validated { cfg, source, size, metadata_header } = v;
+        let length = if source.size.is_some() { Length::File(size) } else { Length::Live(Live::default()) };
         let session = cfg.session_key.clone().map(|key| Session {
             key,
             created_at: None,
@@ -146,6 +154,14 @@ impl Upload {
             last_write: None,
             dirty: false,
         });
+        let mut out = Outbox::new(cfg.progress_interval_ms);
+        if length.is_live() && cfg.parallel > 1 {
+            let message = "a recording is uploaded over one connection: parallelUploads is ignored".to_string();
+            out.emit(crate::core::event::Event::Warning {
+                code: crate::core::error::Code::ParallelUnsupported,
+                message,
+            });
+        }
         Upload {
             source,
             session,
@@ -161,9 +177,9 @@ impl Upload {
             rng: Rng::new(cfg.seed),
             chunks: ChunkSizer::new(cfg.chunk_policy()),
             goodput: Goodput::default(),
-            out: Outbox::new(cfg.progress_interval_ms),
+            out,
             cfg,
-            size,
+            length,
             metadata_header,
             phase: Phase::Idle,
             offset: 0,
@@ -172,12 +188,14 @@ impl Upload {
             online: true,
             throughput: Throughput::default(),
             restarts: 0,
+            lost: 0,
         }
     }
 
     /// Prepares an upload that continues a stored session: the first `start` asks the
     /// server (HEAD) where the stored upload stands, or starts over, saying why, if the
-    /// record has expired or does not describe this file.
+    /// record has expired or does not describe this file (a recording's record continues
+    /// a recording, of any length so far).
     pub fn resume(cfg: Config, record: SessionRecord, source: SourceInfo, now: Millis) -> Result<Upload, Error> {
         Ok(Upload::resume_validated(cfg.validate(&source)?, record, now))
     }
@@ -187,7 +205,11 @@ impl Upload {
     pub fn resume_validated(v: Validated, record: SessionRecord, now: Millis) -> Upload {
         let key = Some(record.key.clone());
         let mut up = Upload::from_validated(v.with_session_key(key), now);
-        if record.size == up.size && url::is_absolute_http(&record.upload_url) && record.belongs_to(&up.cfg) {
+        let fits = match up.length {
+            Length::File(size) => !record.recording && record.size == size,
+            Length::Live(_) => record.recording,
+        };
+        if fits && url::is_absolute_http(&record.upload_url) && record.belongs_to(&up.cfg) {
             if let Some(s) = &mut up.session {
                 s.created_at = Some(record.created_at);
                 s.expires_at = record.expires_at;
@@ -195,73 +217,6 @@ impl Upload {
             up.restored = Some(record.upload_url);
         }
         up
-    }
-
-    // ---- queries -------------------------------------------------------------------
-
-    /// Bytes confirmed by the server, as last reported in a progress event.
-    #[must_use]
-    pub fn bytes_confirmed(&self) -> u64 {
-        self.out.reported()
-    }
-
-    /// Smoothed throughput of confirmed bytes, 0 until measured.
-    #[must_use]
-    pub fn bytes_per_sec(&self) -> u64 {
-        self.throughput.bytes_per_sec()
-    }
-
-    /// The upload URL, once known.
-    #[must_use]
-    pub fn url(&self) -> Option<&str> {
-        match &self.phase {
-            Phase::Probing { url, .. } | Phase::Patching { url, .. } | Phase::Completed { url } => Some(url),
-            Phase::Paused { url } | Phase::Failed { url, .. } => url.as_deref(),
-            Phase::Waiting { next, .. } | Phase::Offline { next } => next.url(),
-            Phase::Discovering { then, .. } => then.as_deref(),
-            Phase::Idle => self.restored.as_deref().or(self.cfg.upload_url.as_deref()),
-            Phase::Creating { .. } | Phase::Terminating { .. } | Phase::Aborted => None,
-        }
-    }
-
-    /// The timer table: each slot and when it fires, if armed.
-    #[must_use]
-    pub fn timers(&self) -> Timers {
-        let retry = match &self.phase {
-            Phase::Waiting { until, .. } => Some(*until),
-            _ => None,
-        };
-        let persist = match &self.session {
-            Some(Session { dirty: true, last_write: Some(t), .. }) => Some(t.plus(PERSIST_INTERVAL_MS)),
-            _ => None,
-        };
-        Timers::default()
-            .with(Timer::Progress, self.out.deadline())
-            .with(Timer::Stall, self.phase.in_flight().map(|r| r.stall_at))
-            .with(Timer::Retry, retry)
-            .with(Timer::Persist, persist)
-    }
-
-    /// When this upload next needs `handle_timeout`, if at all.
-    #[must_use]
-    pub fn next_wake(&self) -> Option<Millis> {
-        self.timers().next()
-    }
-
-    /// Takes `state` as announced already (a parallel upload that falls back to one stream
-    /// has announced it).
-    pub(crate) fn take_state(&mut self, state: State) {
-        self.out.assume(state);
-    }
-
-    /// Where `now` is taken for each input; the timer clock is monotonic.
-    fn tick(&mut self, now: Millis) {
-        self.clock = now;
-    }
-
-    /// The date at `now`.
-    fn date(&self, now: Millis) -> u64 {
-        self.wall.date(now).0
     }
 }
 
@@ -320,7 +275,7 @@ impl Machine for Upload {
         for timer in due {
             match timer {
                 Timer::Progress => {
-                    let (size, goodput) = (self.size, &self.goodput);
+                    let (size, goodput) = (self.length.total(), &self.goodput);
                     self.out.on_timeout(now, |v| progress_event(goodput, size, v));
                 }
                 Timer::Stall => {
@@ -344,7 +299,7 @@ impl Machine for Upload {
             }
         }
         // Whatever the timers above let through, released once progress is out.
-        let (size, goodput) = (self.size, &self.goodput);
+        let (size, goodput) = (self.length.total(), &self.goodput);
         self.out.on_timeout(now, |v| progress_event(goodput, size, v));
     }
 
@@ -392,6 +347,19 @@ impl Machine for Upload {
         self.wall = clock;
     }
 
+    /// A recording has `available` bytes buffered (ignored for files): sent as soon as the
+    /// previous PATCH is done (live.rs).
+    fn handle_data(&mut self, available: u64, now: Millis) {
+        self.tick(now);
+        self.on_data(available, now);
+    }
+
+    /// A recording ended at `total` bytes (ignored for files, and after the first end).
+    fn handle_end(&mut self, total: u64, now: Millis) {
+        self.tick(now);
+        self.on_end(total, now);
+    }
+
     /// The next thing to do. Call until it returns `Output::Idle`.
     fn poll_output(&mut self) -> Output {
         let wake_at = if self.out.is_empty() { self.next_wake() } else { None };
@@ -416,6 +384,6 @@ impl Machine for Upload {
     }
 
     fn bytes_total(&self) -> u64 {
-        self.size
+        self.length.total().unwrap_or(self.length.limit())
     }
 }

@@ -77,12 +77,20 @@ pub(crate) enum Phase {
         req: InFlight,
         url: String,
     },
+    /// `declares`: the PATCH carries `Upload-Length` (a recording's last bytes, live.rs).
     Patching {
         req: InFlight,
         url: String,
         start: u64,
         end: u64,
+        declares: bool,
     },
+    /// A recording's buffered bytes are all confirmed: waiting for more (or its end).
+    Starved {
+        url: String,
+    },
+    /// A recording waits for its end before it is created (the server cannot defer lengths).
+    Buffering,
     Waiting {
         next: Next,
         until: Millis,

@@ -72,6 +72,8 @@ impl Upload {
                 self.out.cancel(req.id);
                 Some(url.clone())
             }
+            Phase::Starved { url } => Some(url.clone()),
+            Phase::Buffering => None,
             Phase::Waiting { next, .. } | Phase::Offline { next } => next.url().map(str::to_string),
             _ => return,
         };
@@ -97,14 +99,16 @@ impl Upload {
             other => other,
         };
         match next {
+            Next::Create if self.buffer_until_end() => {}
             Next::Create => self.create(false, false, now),
             Next::Probe(url) => self.probe(url, false, now),
             Next::Discover(then) => self.discover(then, now),
         }
     }
 
+    /// Checksums and recordings need to know what the server supports (OPTIONS).
     fn needs_discovery(&self) -> bool {
-        self.cfg.checksum && !self.discovered
+        (self.cfg.checksum || self.length.is_live()) && !self.discovered
     }
 
     fn discover(&mut self, then: Option<String>, now: Millis) {
@@ -142,7 +146,11 @@ impl Upload {
 
     /// The server no longer knows the upload: start a new one from byte 0 and say why.
     pub(super) fn restart(&mut self, reason: Error, now: Millis) {
+        if let Some(error) = self.restart_refused(&reason) {
+            return self.fail(None, error);
+        }
         self.restarts += 1;
+        self.lost += 1;
         if self.restarts > MAX_RESTARTS {
             let message = format!(
                 "the server lost the upload {} times in a row, last: {}; no new upload is created \
@@ -161,7 +169,13 @@ impl Upload {
 
     /// Sends the creation POST; `then_pause`: the app paused meanwhile (state stays paused).
     pub(super) fn create(&mut self, refresh: bool, then_pause: bool, now: Millis) {
-        let mut headers = vec![("Upload-Length", self.size.to_string())];
+        let mut headers = match self.length.total() {
+            Some(size) => vec![("Upload-Length", size.to_string())],
+            None => vec![("Upload-Defer-Length", "1".to_string())],
+        };
+        if let super::Length::Live(live) = &mut self.length {
+            live.declared = live.total.is_some();
+        }
         if self.cfg.part_offset.is_some() {
             headers.push(("Upload-Concat", "partial".to_string()));
         }
@@ -169,8 +183,11 @@ impl Upload {
         if let Some(m) = &self.metadata_header {
             headers.push(("Upload-Metadata", m.clone()));
         }
-        if let Some(key) = &self.cfg.idempotency_key {
-            headers.push(("Idempotency-Key", key.clone()));
+        // After a loss, the key would get the lost upload back from a server that honours it.
+        match (&self.cfg.idempotency_key, self.lost) {
+            (Some(key), 0) => headers.push(("Idempotency-Key", key.clone())),
+            (Some(key), n) => headers.push(("Idempotency-Key", format!("{key}-{n}"))),
+            (None, _) => {}
         }
         let endpoint = self.cfg.endpoint.clone();
         let req = self.send(Method::Post, endpoint, headers, Body::Empty, refresh, now);
@@ -192,17 +209,24 @@ impl Upload {
             return self.wait_offline(Next::Probe(url));
         }
         let start = self.offset;
-        let end = start.saturating_add(self.chunks.next()).min(self.size);
-        self.patch_range(url, start, end, false, now);
+        match self.length.plan(start, self.chunks.next(), self.smallest_live_chunk()) {
+            super::live::Plan::Send(end) => self.patch_range(url, start, end, false, now),
+            super::live::Plan::Starve => self.starve(url),
+            super::live::Plan::Done => self.complete(url, now),
+        }
     }
 
     pub(super) fn patch_range(&mut self, url: String, start: u64, end: u64, refresh: bool, now: Millis) {
-        let headers =
+        let mut headers =
             vec![("Upload-Offset", start.to_string()), ("Content-Type", "application/offset+octet-stream".to_string())];
+        let declares = self.length.declares(end);
+        if declares {
+            headers.push(("Upload-Length", end.to_string()));
+        }
         let base = self.cfg.part_offset.unwrap_or(0);
-        let body = Body::Source { start: base + start, end: base + end };
+        let body = if end > start { Body::Source { start: base + start, end: base + end } } else { Body::Empty };
         let req = self.send(Method::Patch, url.clone(), headers, body, refresh, now);
-        self.phase = Phase::Patching { req, url, start, end };
+        self.phase = Phase::Patching { req, url, start, end, declares };
         self.set_state(State::Uploading);
     }
 
@@ -240,8 +264,9 @@ impl Upload {
 
     pub(super) fn complete(&mut self, url: String, now: Millis) {
         // A zero-byte upload never went through `confirm`; make sure 100% is reported.
-        if self.size == 0 {
-            let event = crate::core::rate::progress_event(&self.goodput, 0, 0);
+        let total = self.length.total().unwrap_or(self.offset);
+        if total == 0 {
+            let event = crate::core::rate::progress_event(&self.goodput, Some(0), 0);
             self.out.force_progress(event);
         }
         if self.cfg.keep_session {
@@ -250,7 +275,7 @@ impl Upload {
             self.forget_session();
         }
         self.phase = Phase::Completed { url: url.clone() };
-        self.out.settle(Event::Completed { url, total: self.size });
+        self.out.settle(Event::Completed { url, total });
         self.out.settle_state(State::Completed);
     }
 
@@ -287,11 +312,18 @@ impl Upload {
         }
     }
 
-    /// Writes a pending update, if any (the persist timer, pause).
+    /// Writes a pending update, if any (the persist timer, pause). Without an upload URL the
+    /// pending bytes were those of an upload the server lost: nothing is left to write.
     pub(super) fn flush_session(&mut self, now: Millis) {
         let dirty = self.session.as_ref().is_some_and(|s| s.dirty);
-        if let (true, Some(url)) = (dirty, self.url().map(str::to_string)) {
-            self.write_session(&url, now);
+        match (dirty, self.url().map(str::to_string)) {
+            (true, Some(url)) => self.write_session(&url, now),
+            (true, None) => {
+                if let Some(s) = &mut self.session {
+                    s.dirty = false;
+                }
+            }
+            (false, _) => {}
         }
     }
 
@@ -304,7 +336,7 @@ impl Upload {
             key: s.key.clone(),
             upload_url: url.to_string(),
             endpoint: self.cfg.endpoint.clone(),
-            size: self.size,
+            size: self.length.limit(),
             name: self.source.name.clone(),
             mime_type: self.source.mime_type.clone(),
             last_modified: self.source.last_modified,
@@ -315,6 +347,7 @@ impl Upload {
             updated_at: today,
             expires_at: s.expires_at,
             parts: Vec::new(),
+            recording: self.length.is_live(),
         };
         self.out.persist(record);
     }

@@ -9,8 +9,9 @@
 //!    HEAD re-learns the offset (after a PATCH or a HEAD), OPTIONS is asked again. The retry
 //!    episode is not charged; if that first try fails, the ordinary backoff follows.
 //! 2. A POST's outcome is unknown: the creation rules apply as for a stalled POST. It is
-//!    sent again (at once) only under an `Idempotency-Key`, or when the browser is offline;
-//!    otherwise the upload fails, saying why, and `start` creates it anew.
+//!    sent again (at once) only under an `Idempotency-Key` (being offline now says nothing
+//!    about whether it arrived before); otherwise the upload fails, saying why, and `start`
+//!    creates it anew.
 //! 3. With nothing in flight (a retry wait, offline, paused, done) a gap sends nothing: a
 //!    wait that ended during the gap is due, and its timer fires.
 //! 4. A DELETE across a gap ends the abort, as a DELETE that got no answer does.
@@ -65,7 +66,8 @@ impl Upload {
                      and its connection is presumed dead",
                     self.phase.method()
                 ));
-                self.on_no_answer(req, cause, false, now);
+                // As a stalled request: it was out, so being offline now proves nothing.
+                self.on_no_answer(req, cause, true, now);
             }
             _ => {}
         }

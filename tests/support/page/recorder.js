@@ -6,8 +6,9 @@
 // aborts runs, wraps listResumableUploads()/forgetUpload(), dumps the origin's IndexedDB and
 // Web Storage, and counts the page's Blob reads. It asserts nothing and changes no SDK
 // behaviour beyond the options it is given.
-import { createUpload, FerryError, forgetUpload, listResumableUploads } from '/dist/index.js';
+import { createUpload, FerryError, forgetUpload, listResumableUploads, resumeAll } from '/dist/index.js';
 import './bench.js';
+import { recordingSupport, startCapture } from './capture.js';
 
 const runs = {};
 const uploads = {};
@@ -31,14 +32,20 @@ function plainError(err) {
  *   auth          headers() answers `Bearer stale`, and a fresh token after `refused`
  *   headers       a plain object of headers; staticHeaders passes it to the SDK as is
  *   track: false  no headers function (otherwise one logs each request and waits delayMs)
+ *   capture       record instead of a file: { ms, timeslice } records an animated canvas with
+ *                 a MediaRecorder (capture.js) for `ms`, handed to createUpload as `source`
+ *                 before the recorder starts; run.capture holds its stop time, and
+ *                 window.ferryTest.captured(id) its output's size and SHA-256
  */
 function start(id, options = {}) {
-  const file = document.getElementById('file').files[0];
-  if (!file) throw new Error('no file picked');
+  const capture = options.capture && startCapture();
+  const file = capture ? null : document.getElementById('file').files[0];
+  if (!file && !capture) throw new Error('no file picked');
   const t0 = performance.now();
   const now = () => Math.round(performance.now() - t0);
   const run = {
-    name: file.name, size: file.size, lastModified: file.lastModified, type: file.type,
+    name: file?.name, size: file?.size, lastModified: file?.lastModified, type: file?.type ?? capture.mimeType,
+    capture: capture ? { stoppedAt: null, recorded: 0 } : null,
     states: [], stateLog: [], state: 'idle', progress: [], confirmed: 0, events: [], reconnecting: [],
     created: [], restarted: [], errors: [], requests: [], net: [], failures: [],
     pausedAt: null, resumeCalls: 0, done: false, ok: null, result: null, error: null, url: null, ms: null,
@@ -46,7 +53,7 @@ function start(id, options = {}) {
   runs[id] = run;
   addEventListener('online', () => run.net.push({ type: 'online', t: now() }));
   addEventListener('offline', () => run.net.push({ type: 'offline', t: now() }));
-  const { headers: fixed = {}, staticHeaders, pauseAt, resumeAfter, startAgain = 0, auth, track = true, ...rest } = options;
+  const { headers: fixed = {}, staticHeaders, pauseAt, resumeAfter, startAgain = 0, auth, track = true, capture: take, ...rest } = options;
   let token = 'stale';
   let refreshes = 0;
   let headers = fixed;
@@ -58,8 +65,9 @@ function start(id, options = {}) {
       return auth ? { ...fixed, Authorization: `Bearer ${token}` } : fixed;
     };
   }
-  const up = createUpload({ ...rest, file, headers });
+  const up = createUpload(capture ? { ...rest, source: capture.recorder, headers } : { ...rest, file, headers });
   uploads[id] = up;
+  if (capture) captures[id] = capture;
   up.on('progress', ({ bytesConfirmed, bytesTotal, percent }) => {
     run.progress.push({ bytesConfirmed, bytesTotal, percent, t: now() });
     run.confirmed = bytesConfirmed;
@@ -107,8 +115,19 @@ function start(id, options = {}) {
     run.state = up.state;
   });
   go();
+  if (capture) {
+    capture.begin(take.timeslice ?? 250);
+    setTimeout(() => {
+      run.capture.stoppedAt = now();
+      run.capture.stoppedAtMs = Date.now();
+      capture.stop().then(() => { run.capture.recorded = capture.recorded(); });
+    }, take.ms ?? 5000);
+    return { type: capture.mimeType };
+  }
   return { name: file.name, size: file.size, lastModified: file.lastModified, type: file.type };
 }
+
+const captures = {};
 
 /** A JSON copy of run `id` (null if there is none). */
 function get(id) {
@@ -227,7 +246,31 @@ function countBlobReads(min) {
 }
 
 const api = {
-  start, get, abort, dump, idbProbe, countBlobReads, runs, delayMs: 0, blobReads: null,
+  start, get, abort, dump, idbProbe, countBlobReads, runs, delayMs: 0, blobReads: null, recordingSupport,
+  captured: (id) => captures[id].digest(),
+  stopCapture: (id) => captures[id].stop(),
+  /** Pauses run `id`'s recorder (no more pieces) and resolves to its output so far. */
+  freezeCapture: async (id) => {
+    captures[id].recorder.pause();
+    await sleep(500);
+    return captures[id].digest();
+  },
+  /** resumeAll(); the first recording it continues is tracked as run `id`. */
+  resumeAll: async (id) => {
+    const { recordings, resumed, needsFile } = await resumeAll();
+    const run = { states: [], progress: [], done: false, ok: null, result: null, error: null, events: [] };
+    runs[id] = run;
+    const up = recordings[0];
+    if (up) {
+      uploads[id] = up;
+      up.on('state', (s) => { run.states.push(s); run.state = s; });
+      up.on('progress', (p) => run.progress.push({ ...p }));
+      up.on('warning', (w) => run.events.push({ type: 'warning', payload: { ...w } }));
+      up.start().then((r) => { run.ok = true; run.result = r; }, (e) => { run.ok = false; run.error = plainError(e); })
+        .finally(() => { run.done = true; });
+    }
+    return { recordings: recordings.length, resumed: resumed.length, needsFile: needsFile.length };
+  },
   list: async () => JSON.parse(JSON.stringify(await listResumableUploads())),
   forget: (key) => forgetUpload(key),
   pause: (id) => uploads[id].pause(),

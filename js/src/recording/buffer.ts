@@ -1,0 +1,168 @@
+// A recording's buffer: pieces are appended in order, each stored durably (stores.ts) before
+// it counts as received; the engine reads PATCH bodies from it (`body`, a Blob made from the
+// stored pieces: no copy into wasm memory) and says which bytes the server confirmed
+// (`release`), whose pieces then leave the buffer. The piece holding the last byte stays,
+// so that the recording's length so far is known again after a tab close (`reopen`).
+//
+// What it does not do: listen to recorders or streams (source.ts), or decide when to send
+// or release anything (the Rust core does).
+
+import { FerryError } from '../errors.js';
+import { openStore, type PieceStore } from './stores.js';
+
+interface Piece {
+  offset: number;
+  size: number;
+  store: PieceStore;
+}
+
+type Warn = (code: string, message: string) => void;
+
+/** The pieces of one recording, by id (the session's fingerprint). */
+export class RecordingBuffer {
+  readonly id: string;
+  #store: Promise<PieceStore>;
+  #pieces: Piece[] = [];
+  /** Offset of the next piece appended (pieces may still be being written below it). */
+  #next = 0;
+  /** Bytes stored durably, from offset 0. */
+  #available = 0;
+  /** No more appends (`end()` was called or the source ended). */
+  #closed = false;
+  /** Every piece appended before the end is stored. */
+  #ended = false;
+  #writes: Promise<void> = Promise.resolve();
+  #removals: Promise<void> = Promise.resolve();
+  #listeners = new Set<() => void>();
+  #warn: Warn;
+
+  constructor(id: string, warn: Warn, prefer?: 'opfs' | 'indexeddb' | 'memory') {
+    this.id = id;
+    this.#warn = warn;
+    this.#store = openStore(id, prefer).then(({ store, why }) => {
+      if (why) this.#warn('storage_unavailable', `the recording is buffered in memory only (${why}): a tab close loses what the server has not confirmed`);
+      return store;
+    });
+  }
+
+  /** A recording stored by an earlier page, ended at the bytes it holds. */
+  static async reopen(id: string, warn: Warn): Promise<RecordingBuffer> {
+    for (const prefer of ['opfs', 'indexeddb'] as const) {
+      const { store, why } = await openStore(id, prefer).catch(() => ({ store: null, why: 'unavailable' }));
+      if (why || !store) continue;
+      const stored = await store.list().catch(() => []);
+      if (stored.length === 0) continue;
+      const buffer = new RecordingBuffer(id, warn, prefer);
+      buffer.#store = Promise.resolve(store);
+      buffer.#pieces = stored.map((p) => ({ ...p, store }));
+      const last = stored[stored.length - 1]!;
+      buffer.#next = buffer.#available = last.offset + last.size;
+      buffer.#closed = buffer.#ended = true;
+      return buffer;
+    }
+    throw new FerryError('storage', 'source_failed', `the buffer of recording ${id} is gone`);
+  }
+
+  /** Bytes stored durably so far. */
+  get available(): number { return this.#available; }
+
+  /** The recording's length once it ended and every piece is stored, else `null`. */
+  get total(): number | null { return this.#ended ? this.#available : null; }
+
+  /** Calls `listener` whenever `available` or `total` changed. */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Stores `piece` after the pieces before it; resolves once it is stored. */
+  append(piece: Blob): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new FerryError('usage', 'invalid_option', 'append() after end(): the recording has ended'));
+    }
+    const offset = this.#next;
+    this.#next += piece.size;
+    const write = this.#writes.then(async () => {
+      if (piece.size > 0) {
+        // Stored first: `release` may replace the list while the piece is being written.
+        const store = await this.#put(offset, piece);
+        this.#pieces.push({ offset, size: piece.size, store });
+      }
+      this.#available = offset + piece.size;
+      this.#notify();
+    });
+    this.#writes = write.catch(() => undefined);
+    return write;
+  }
+
+  /** Ends the recording once every piece appended so far is stored. */
+  end(): Promise<void> {
+    this.#closed = true;
+    return this.#writes.then(() => {
+      if (this.#ended) return;
+      this.#ended = true;
+      this.#notify();
+    });
+  }
+
+  /** Bytes `start..end` as one Blob, made from the stored pieces. */
+  async body(start: number, end: number): Promise<Blob> {
+    const parts = this.#pieces.filter((p) => p.offset < end && p.offset + p.size > start);
+    const first = parts[0];
+    if (!first || first.offset > start) {
+      const held = this.#pieces.map((p) => `${p.offset}+${p.size}`).join(' ');
+      throw new Error(`bytes ${start}..${end} are not in the buffer (it holds ${held || 'nothing'})`);
+    }
+    const blobs = await Promise.all(parts.map((p) => p.store.get(p.offset)));
+    return new Blob(blobs).slice(start - first.offset, end - first.offset);
+  }
+
+  /** The server confirmed every byte before `offset`: pieces wholly below it leave the buffer. */
+  release(offset: number): void {
+    const last = this.#pieces[this.#pieces.length - 1];
+    const gone = this.#pieces.filter((p) => p.offset + p.size <= offset && p !== last);
+    if (gone.length === 0) return;
+    this.#pieces = this.#pieces.filter((p) => !gone.includes(p));
+    this.#removals = this.#removals.then(async () => {
+      for (const p of gone) await p.store.remove(p.offset).catch(() => undefined);
+    });
+  }
+
+  /** Deletes every stored piece (the upload completed, was aborted or is forgotten). */
+  async destroy(): Promise<void> {
+    this.#closed = true;
+    await this.#writes;
+    await this.#removals;
+    const stores = new Set(this.#pieces.map((p) => p.store));
+    stores.add(await this.#store);
+    this.#pieces = [];
+    for (const store of stores) await store.destroy().catch(() => undefined);
+  }
+
+  /** Stores a piece; if the store refuses it (quota, an engine's limits), keeps it in memory. */
+  async #put(offset: number, piece: Blob): Promise<PieceStore> {
+    const store = await this.#store;
+    try {
+      await store.put(offset, piece);
+      return store;
+    } catch (err) {
+      if (store.kind === 'memory') throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      this.#store = openStore(this.id, 'memory').then((r) => r.store);
+      this.#warn('storage_unavailable', `the ${store.kind} buffer refused a piece (${why}): the rest of the recording is buffered in memory only`);
+      return this.#put(offset, piece);
+    }
+  }
+
+  #notify(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}
+
+/** Deletes the stored pieces of recording `id` wherever they are (forgetUpload). */
+export async function deleteRecording(id: string): Promise<void> {
+  for (const prefer of ['opfs', 'indexeddb'] as const) {
+    const { store, why } = await openStore(id, prefer).catch(() => ({ store: null, why: 'unavailable' }));
+    if (store && !why) await store.destroy().catch(() => undefined);
+  }
+}

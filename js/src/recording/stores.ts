@@ -1,0 +1,187 @@
+// Where a recording's pieces are kept until the server confirms them: the origin-private file
+// system (one file per piece) where the browser has it, IndexedDB (one Blob per piece, one
+// request per transaction) where not, memory as the last resort. Each piece is stored under
+// its offset in the recording, so the buffer can be listed again after a tab close.
+//
+// What it does not do: decide what to keep (buffer.ts does), or read a piece's bytes into
+// memory: `get` returns a Blob backed by the store (a file, or IndexedDB's blob storage).
+
+/** One recording's pieces, by offset. Every method is one operation on the store. */
+export interface PieceStore {
+  /** 'opfs', 'indexeddb' or 'memory'. */
+  readonly kind: string;
+  put(offset: number, piece: Blob): Promise<void>;
+  get(offset: number): Promise<Blob>;
+  remove(offset: number): Promise<void>;
+  /** Every stored piece, in offset order. */
+  list(): Promise<Array<{ offset: number; size: number }>>;
+  /** Deletes every piece. */
+  destroy(): Promise<void>;
+}
+
+const DIRECTORY = 'ferry-recordings';
+const DATABASE = 'ferry-recordings';
+const PIECES = 'pieces';
+
+/** A piece's name in a directory: its offset, zero-padded so that names sort by offset. */
+const pieceName = (offset: number) => String(offset).padStart(16, '0');
+
+interface DirectoryHandle {
+  getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<DirectoryHandle>;
+  getFileHandle(name: string, options?: { create?: boolean }): Promise<{
+    getFile(): Promise<File>;
+    createWritable(): Promise<{ write(data: Blob): Promise<void>; close(): Promise<void> }>;
+  }>;
+  removeEntry(name: string, options?: { recursive?: boolean }): Promise<void>;
+  keys(): AsyncIterable<string>;
+}
+
+async function opfsRoot(): Promise<DirectoryHandle> {
+  const storage = (globalThis as unknown as { navigator?: { storage?: { getDirectory?: () => Promise<DirectoryHandle> } } }).navigator?.storage;
+  if (typeof storage?.getDirectory !== 'function') throw new Error('no origin-private file system');
+  const root = await storage.getDirectory();
+  return root.getDirectoryHandle(DIRECTORY, { create: true });
+}
+
+async function opfsStore(id: string): Promise<PieceStore> {
+  const root = await opfsRoot();
+  const dir = await root.getDirectoryHandle(id, { create: true });
+  const store: PieceStore = {
+    kind: 'opfs',
+    async put(offset, piece) {
+      const handle = await dir.getFileHandle(pieceName(offset), { create: true });
+      // A writable writes to a temporary file that replaces the piece on close(): a piece
+      // is stored whole or not at all.
+      const writable = await handle.createWritable();
+      await writable.write(piece);
+      await writable.close();
+    },
+    async get(offset) {
+      return (await dir.getFileHandle(pieceName(offset))).getFile();
+    },
+    async remove(offset) {
+      await dir.removeEntry(pieceName(offset));
+    },
+    async list() {
+      const out: Array<{ offset: number; size: number }> = [];
+      for await (const name of dir.keys()) {
+        if (!/^\d{16}$/.test(name)) continue;
+        const file = await (await dir.getFileHandle(name)).getFile();
+        out.push({ offset: Number(name), size: file.size });
+      }
+      return out.sort((a, b) => a.offset - b.offset);
+    },
+    async destroy() {
+      await root.removeEntry(id, { recursive: true });
+    },
+  };
+  // Some engines list the API but refuse writables (or storage): find out now, not mid-take.
+  const probe = await (await dir.getFileHandle('probe', { create: true })).createWritable();
+  await probe.write(new Blob(['ok']));
+  await probe.close();
+  await dir.removeEntry('probe');
+  return store;
+}
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
+  });
+}
+
+let database: Promise<IDBDatabase> | null = null;
+
+function openDatabase(): Promise<IDBDatabase> {
+  database ??= new Promise<IDBDatabase>((resolve, reject) => {
+    if (typeof indexedDB === 'undefined') return reject(new Error('no IndexedDB'));
+    const open = indexedDB.open(DATABASE, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore(PIECES, { keyPath: ['id', 'offset'] });
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error ?? new Error('IndexedDB could not be opened'));
+  }).catch((err: unknown) => {
+    database = null;
+    throw err;
+  });
+  return database;
+}
+
+async function indexedDbStore(id: string): Promise<PieceStore> {
+  const db = await openDatabase();
+  // One request per transaction: nothing else is awaited while one is open.
+  const tx = (mode: IDBTransactionMode) => db.transaction(PIECES, mode).objectStore(PIECES);
+  const range = () => IDBKeyRange.bound([id, 0], [id, Number.MAX_SAFE_INTEGER]);
+  const store: PieceStore = {
+    kind: 'indexeddb',
+    async put(offset, piece) {
+      await request(tx('readwrite').put({ id, offset, size: piece.size, piece }));
+    },
+    async get(offset) {
+      const row = (await request(tx('readonly').get([id, offset]))) as { piece?: unknown } | undefined;
+      if (!(row?.piece instanceof Blob)) throw new Error(`piece ${offset} of the recording is missing`);
+      return row.piece;
+    },
+    async remove(offset) {
+      await request(tx('readwrite').delete([id, offset]));
+    },
+    async list() {
+      const keys = (await request(tx('readonly').getAllKeys(range()))) as Array<[string, number]>;
+      const out: Array<{ offset: number; size: number }> = [];
+      for (const [, offset] of keys) {
+        out.push({ offset, size: (await store.get(offset)).size });
+      }
+      return out;
+    },
+    async destroy() {
+      await request(tx('readwrite').delete(range()));
+    },
+  };
+  // WebKit under automation keeps the record but reads its Blob back as null: check once.
+  await store.put(Number.MAX_SAFE_INTEGER, new Blob(['ok']));
+  const probe = await store.get(Number.MAX_SAFE_INTEGER);
+  await store.remove(Number.MAX_SAFE_INTEGER);
+  if (probe.size !== 2) throw new Error('IndexedDB does not keep Blobs here');
+  return store;
+}
+
+function memoryStore(): PieceStore {
+  const pieces = new Map<number, Blob>();
+  return {
+    kind: 'memory',
+    async put(offset, piece) { pieces.set(offset, piece); },
+    async get(offset) {
+      const piece = pieces.get(offset);
+      if (!piece) throw new Error(`piece ${offset} of the recording is missing`);
+      return piece;
+    },
+    async remove(offset) { pieces.delete(offset); },
+    async list() {
+      return [...pieces].map(([offset, p]) => ({ offset, size: p.size })).sort((a, b) => a.offset - b.offset);
+    },
+    async destroy() { pieces.clear(); },
+  };
+}
+
+/**
+ * The most durable store this browser offers for recording `id`, and why a better one was
+ * not used (`null` when a durable one was). `prefer` is for tests: 'indexeddb' skips the
+ * origin-private file system, 'memory' skips both.
+ */
+export async function openStore(id: string, prefer?: 'opfs' | 'indexeddb' | 'memory'): Promise<{ store: PieceStore; why: string | null }> {
+  const reasons: string[] = [];
+  if (prefer === undefined || prefer === 'opfs') {
+    try {
+      return { store: await opfsStore(id), why: null };
+    } catch (err) {
+      reasons.push(`origin-private file system: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (prefer !== 'memory') {
+    try {
+      return { store: await indexedDbStore(id), why: null };
+    } catch (err) {
+      reasons.push(`IndexedDB: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return { store: memoryStore(), why: reasons.join('; ') || 'durable storage was not wanted' };
+}

@@ -1,0 +1,103 @@
+// Stored sessions: listing them, forgetting them, and continuing them all at once. Recordings
+// are continued from their local buffer (no file to pick), ended at what it holds; files
+// from their stored `fileHandle`, else returned for the app to ask for them again.
+// Nothing here talks to a server: each continued upload does, through createUpload().
+
+import { loadEngine } from './loader.js';
+import { RecordingBuffer } from './recording/buffer.js';
+import { continueRecording, createUpload, deleteRecording, isLive } from './upload.js';
+import type { RecordingUpload, ResumableUpload, ResumeAllResult, Upload, UploadOptions } from './types.js';
+
+/** Recording buffers opened by the last listing, for resumeAll() to continue. */
+const opened = new Map<string, RecordingBuffer>();
+
+interface StoredSession extends Omit<ResumableUpload, 'kind'> {
+  recording?: boolean;
+}
+
+/**
+ * The uploads this origin can continue (stored sessions), oldest first: show them as a
+ * "continue your uploads" list and ask the user for each file again (`createUpload` with the
+ * same file then continues where the server stands). Recordings (`kind: 'recording'`) need
+ * no file: `resumeAll()` finishes them from their local buffer.
+ */
+export async function listResumableUploads(): Promise<ResumableUpload[]> {
+  const wasm = await loadEngine();
+  const out: ResumableUpload[] = [];
+  for (const { recording, ...session } of (await wasm.listSessions()) as StoredSession[]) {
+    if (!recording) {
+      out.push({ ...session, kind: 'file' });
+      continue;
+    }
+    const buffer = await RecordingBuffer.reopen(session.fingerprint, () => undefined).catch(() => null);
+    if (buffer) opened.set(session.fingerprint, buffer);
+    const buffered = buffer?.available ?? 0;
+    out.push({ ...session, kind: 'recording', bytesBuffered: buffered });
+  }
+  return out;
+}
+
+/** Forgets a stored session (the upload on the server is left alone), and a recording's buffer. */
+export async function forgetUpload(key: string): Promise<void> {
+  const wasm = await loadEngine();
+  const session = ((await wasm.listSessions()) as StoredSession[]).find((s) => s.key === String(key));
+  await wasm.forgetSession(String(key));
+  if (session?.recording) await deleteRecording(session.fingerprint);
+}
+
+/**
+ * Continues every stored upload: recordings from their local buffer (finished with the length
+ * buffered so far), files whose file can be reopened from its `fileHandle` (Chromium's File
+ * System Access API). Call it from a user gesture (a click): reopening may need the user's
+ * permission again after a browser restart. Sessions without a usable handle are returned in
+ * `needsFile`, for the app to ask the user to pick those files again.
+ *
+ * `options` apply to every resumed upload (e.g. `headers`); each continues at the endpoint
+ * stored with its session (a session belongs to its endpoint).
+ */
+export async function resumeAll(options: Partial<Omit<UploadOptions, 'file' | 'fileHandle' | 'endpoint' | 'source'>> = {}): Promise<ResumeAllResult> {
+  const resumed: Upload[] = [];
+  const recordings: RecordingUpload[] = [];
+  const needsFile: ResumableUpload[] = [];
+  for (const session of await listResumableUploads()) {
+    if (session.kind === 'recording') {
+      if (isLive(session.fingerprint)) continue;
+      try {
+        const buffer = opened.get(session.fingerprint) ?? (await RecordingBuffer.reopen(session.fingerprint, () => undefined));
+        opened.delete(session.fingerprint);
+        const { parallelUploads: _, uploadUrl: __, ...rest } = options;
+        const upload = continueRecording(
+          { metadata: session.metadata, ...rest, endpoint: session.endpoint, source: 'push', fingerprint: session.fingerprint, type: session.type },
+          buffer,
+        );
+        upload.start().catch(() => { /* reported through the upload's own events */ });
+        recordings.push(upload);
+      } catch {
+        needsFile.push(session);
+      }
+      continue;
+    }
+    const handle = session.fileHandle;
+    try {
+      if (!handle) throw new Error('no handle');
+      const mode = { mode: 'read' as const };
+      let permission = (await handle.queryPermission?.(mode)) ?? 'granted';
+      if (permission === 'prompt') permission = (await handle.requestPermission?.(mode)) ?? 'denied';
+      if (permission !== 'granted') throw new Error('permission refused');
+      const file = await handle.getFile();
+      // A session belongs to its endpoint: it continues there and nowhere else.
+      const upload = createUpload({
+        metadata: session.metadata,
+        ...options,
+        endpoint: session.endpoint,
+        file,
+        fileHandle: handle,
+      });
+      upload.start().catch(() => { /* reported through the upload's own events */ });
+      resumed.push(upload);
+    } catch {
+      needsFile.push(session);
+    }
+  }
+  return { resumed, recordings, needsFile };
+}

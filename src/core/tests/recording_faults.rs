@@ -1,0 +1,136 @@
+//! Faults while recording (upload/live.rs): resets, stalls, 5xx and offline during and after
+//! the end, and a server that loses a recording. The recorder goes on meanwhile; the upload
+//! catches up from the offset the server confirms.
+
+use super::recording::*;
+use super::*;
+
+#[test]
+fn a_reset_while_recording_resumes_from_the_servers_offset_and_catches_up() {
+    let mut h = recording();
+    h.data(400 * KIB);
+    let (id, _) = h.discover(DEFERS);
+    h.reply(id, created(UPLOAD_URL));
+    let (id, _) = h.expect(Method::Patch);
+    h.advance(2_000);
+    h.fail(id, TransportError::Network("connection reset".into()));
+    assert_eq!(h.up.state(), State::Reconnecting);
+    h.data(900 * KIB); // the recorder goes on during the wait
+    h.fire();
+    let (id, _) = h.expect(Method::Head);
+    h.reply(id, head_deferred(100 * KIB)); // the server kept part of the broken PATCH
+    let (id, patch) = h.expect(Method::Patch);
+    // The failure halved the 'auto' size (1 MiB to 512 KiB).
+    assert_eq!((range(&patch), patch.header("Upload-Length")), ((100 * KIB, 612 * KIB), None));
+    h.reply(id, accepted(612 * KIB));
+    let (id, patch) = h.expect(Method::Patch);
+    assert_eq!(range(&patch), (612 * KIB, 900 * KIB));
+    h.reply(id, accepted(900 * KIB));
+    h.end(900 * KIB);
+    let (id, last) = h.expect(Method::Patch);
+    assert_eq!((last.body, last.header("Upload-Length")), (Body::Empty, Some("921600")));
+    h.reply(id, accepted(900 * KIB));
+    h.finish();
+    assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+    assert_eq!(h.released, vec![100 * KIB, 612 * KIB, 900 * KIB]);
+}
+
+#[test]
+fn the_last_patch_stalling_is_learnt_again_from_head_with_or_without_the_length() {
+    for server_kept_length in [false, true] {
+        let mut h = recording();
+        h.data(300 * KIB);
+        let (id, _) = h.discover(DEFERS);
+        h.reply(id, created(UPLOAD_URL));
+        let (id, _) = h.expect(Method::Patch);
+        h.reply(id, accepted(300 * KIB));
+        h.data(600 * KIB);
+        let (_, patch) = h.expect(Method::Patch);
+        assert_eq!(range(&patch), (300 * KIB, 600 * KIB));
+        h.end(700 * KIB); // the end arrives during a PATCH that does not carry the length
+        h.stall();
+        h.fire();
+        let (id, _) = h.expect(Method::Head);
+        let head = if server_kept_length { head_ok(450 * KIB, 700 * KIB) } else { head_deferred(450 * KIB) };
+        h.reply(id, head);
+        let (id, patch) = h.expect(Method::Patch);
+        let length = patch.header("Upload-Length").map(str::to_string);
+        assert_eq!(range(&patch), (450 * KIB, 700 * KIB));
+        assert_eq!(length, (!server_kept_length).then(|| (700 * KIB).to_string()), "sent once, never twice");
+        h.reply(id, accepted(700 * KIB));
+        h.finish();
+        assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+    }
+}
+
+#[test]
+fn a_5xx_after_the_end_retries_the_length_and_the_rest() {
+    let mut h = recording();
+    h.data(300 * KIB);
+    let (id, _) = h.discover(DEFERS);
+    h.reply(id, created(UPLOAD_URL));
+    h.end(500 * KIB);
+    let (id, patch) = h.expect(Method::Patch);
+    assert_eq!(patch.header("Upload-Length"), None, "that PATCH left before the end");
+    h.reply(id, accepted(300 * KIB));
+    let (id, last) = h.expect(Method::Patch);
+    assert_eq!(last.header("Upload-Length"), Some("512000"));
+    h.reply(id, Response::new(503));
+    h.fire();
+    let (id, _) = h.expect(Method::Head);
+    h.reply(id, head_deferred(300 * KIB));
+    let (id, again) = h.expect(Method::Patch);
+    assert_eq!((range(&again), again.header("Upload-Length")), ((300 * KIB, 500 * KIB), Some("512000")));
+    h.reply(id, accepted(500 * KIB));
+    h.finish();
+    assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+    assert_eq!(h.reconnecting().len(), 1);
+}
+
+#[test]
+fn offline_while_waiting_for_data_waits_for_the_network_then_learns_the_offset() {
+    let mut h = recording();
+    h.data(300 * KIB);
+    let (id, _) = h.discover(DEFERS);
+    h.reply(id, created(UPLOAD_URL));
+    let (id, _) = h.expect(Method::Patch);
+    h.reply(id, accepted(300 * KIB));
+    h.online(false);
+    h.data(800 * KIB);
+    assert_eq!(h.up.state(), State::Offline);
+    h.advance(60_000);
+    h.end(1_000 * KIB);
+    assert!(h.sent.is_empty(), "nothing is sent offline");
+    h.online(true);
+    let (id, _) = h.expect(Method::Head);
+    h.reply(id, head_deferred(300 * KIB));
+    let (id, patch) = h.expect(Method::Patch);
+    assert_eq!((range(&patch), patch.header("Upload-Length")), ((300 * KIB, 1_000 * KIB), Some("1024000")));
+    h.reply(id, accepted(1_000 * KIB));
+    h.finish();
+    assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+}
+
+#[test]
+fn a_recording_lost_by_the_server_after_bytes_were_released_fails_but_starts_over_before() {
+    // Nothing confirmed yet: a new upload is created, with a deferred length again.
+    let mut h = recording();
+    h.data(300 * KIB);
+    let (id, _) = h.discover(DEFERS);
+    h.reply(id, created(UPLOAD_URL));
+    let (id, _) = h.expect(Method::Patch);
+    h.reply(id, Response::new(404));
+    let (id, post) = h.expect(Method::Post);
+    assert_eq!(post.header("Upload-Defer-Length"), Some("1"));
+    h.reply(id, created("/files/again"));
+    let (id, _) = h.expect(Method::Patch);
+    h.reply(id, accepted(300 * KIB));
+    // Bytes were released: the server losing them now cannot be repaired.
+    h.data(700 * KIB);
+    let (id, _) = h.expect(Method::Patch);
+    h.reply(id, Response::new(410));
+    h.finish();
+    let err = h.failure().expect("failed");
+    assert_eq!((err.kind, err.code.as_str(), err.status), (ErrorKind::Expired, "upload_gone", Some(410)));
+    assert!(err.message.contains("released"), "{}", err.message);
+}

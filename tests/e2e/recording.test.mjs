@@ -1,0 +1,165 @@
+// Uploads while recording, in Chromium, Firefox and WebKit (tests/support/page-driver.mjs): a real
+// MediaRecorder on an animated canvas's captureStream() (tests/support/page/capture.js) is handed
+// to createUpload() before it starts, against a real @tus/server (scripts/serve.mjs), which offers
+// creation-defer-length. Per engine:
+//  - the upload runs while recording: PATCHes before recorder.stop(), one POST with
+//    Upload-Defer-Length, Upload-Length only with the last PATCH, bytes on the server equal to the
+//    concatenated recorder output, progress confirmed-only with bytesTotal null until the end;
+//  - a connection reset and a stall (tests/support/fault-proxy.mjs) while recording: still one
+//    upload, still byte-exact;
+//  - a tab closed mid-recording: the next page lists it (kind 'recording') and resumeAll()
+//    finishes it from the durable buffer with what was recorded until then.
+// What an engine cannot record is a capability (can.record, can.durableRecording) with its
+// reason; the pinned test below checks the reason still holds. Needs `node scripts/build.mjs`
+// first. It mocks nothing and uses only 127.0.0.1.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from '../../scripts/serve.mjs';
+import { startFaultProxy } from '../support/fault-proxy.mjs';
+import { engines, launch, needs } from '../support/page-driver.mjs';
+import { getRun, startRun, until, untilDone } from '../support/recorder.mjs';
+import { KiB, uploadId } from '../support/util.mjs';
+
+const TIMEOUT = 90_000;
+const OPTIONS = { endpoint: '/files/', minChunkSize: 16 * KiB, progressInterval: 10, retry: { baseDelay: 100, maxDelay: 1000 } };
+
+let srv;
+let tmp;
+
+before(async () => {
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-recording-'));
+  srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store') });
+});
+
+after(async () => {
+  await srv?.close();
+  if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+async function storedDigest(id) {
+  const bytes = await fsp.readFile(path.join(srv.dataDir, id));
+  return { size: bytes.length, sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** Asserts that upload `id` holds exactly `recorded` and was created once with a deferred length. */
+async function assertRecorded(id, recorded) {
+  const stored = await storedDigest(id);
+  assert.deepEqual(stored, { size: recorded.size, sha256: recorded.sha256 }, 'the server holds the recorder output byte for byte');
+  const posts = srv.log.filter((e) => e.method === 'POST' && e.id === id);
+  assert.equal(posts.length, 1, 'one upload created');
+  assert.equal(posts[0].uploadLength, null, 'created without Upload-Length (Upload-Defer-Length: 1)');
+  const patches = srv.log.filter((e) => e.method === 'PATCH' && e.id === id && e.status >= 200 && e.status < 300);
+  const declared = patches.filter((e) => e.uploadLength !== null);
+  assert.equal(declared.length, 1, 'Upload-Length went with exactly one PATCH');
+  assert.equal(declared[0].uploadLength, recorded.size);
+  assert.equal(declared[0].responseOffset, recorded.size, 'the PATCH that declared the length carried the last byte');
+  return patches;
+}
+
+function assertProgress(run, size) {
+  let last = 0;
+  for (const p of run.progress) {
+    assert.ok(p.bytesConfirmed >= last, 'progress never decreased');
+    last = p.bytesConfirmed;
+    if (p.bytesTotal !== null) assert.equal(p.bytesTotal, size);
+  }
+  assert.equal(run.progress.at(-1).bytesConfirmed, size);
+}
+
+for (const engine of engines()) {
+  describe(`recording in ${engine}`, () => {
+    let driver;
+    before(async () => { driver = await launch(engine); }, { timeout: 60_000 });
+    after(async () => { await driver?.close(); });
+
+    test('what this engine can record is what its capability says', async () => {
+      const page = await driver.open(`${srv.url}test/`);
+      try {
+        const support = await page.evaluate(() => window.ferryTest.recordingSupport());
+        assert.equal(support.ok, driver.can.record, `recordingSupport(): ${JSON.stringify(support)}; can.record: ${driver.why.record ?? true}`);
+        if (!support.ok) assert.ok(driver.why.record.includes(support.why), `the reason still holds: ${support.why}`);
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('a MediaRecorder uploads while it records: byte-exact, one upload, the length with the last PATCH', needs(engine, 'record', { timeout: TIMEOUT }), async (t) => {
+      const page = await driver.open(`${srv.url}test/`);
+      try {
+        await startRun(page, 'r', { ...OPTIONS, capture: { ms: 4000, timeslice: 250 } });
+        const run = await untilDone(page, 'r', TIMEOUT - 10_000);
+        assert.ok(run.ok, `the upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
+        const recorded = await page.evaluate(() => window.ferryTest.captured('r'));
+        const id = uploadId(run.result.uploadUrl);
+        assert.equal(run.result.bytesTotal, recorded.size);
+        const patches = await assertRecorded(id, recorded);
+        const during = patches.filter((e) => e.startedAt < run.capture.stoppedAtMs);
+        assert.ok(during.length >= 2, `PATCHes went while recording (${during.length} of ${patches.length})`);
+        const beforeEnd = run.progress.filter((p) => p.bytesTotal === null);
+        assert.ok(beforeEnd.length >= 1 && beforeEnd.every((p) => p.percent === null), 'bytesTotal and percent are null until the end');
+        assertProgress(run, recorded.size);
+        assert.deepEqual(run.states.filter((s) => s !== 'uploading').slice(-1), ['completed']);
+        const finishMs = run.ms - run.capture.stoppedAt;
+        t.diagnostic(`${recorded.pieces} pieces, ${recorded.size} bytes, ${patches.length} PATCHes; stop to done: ${Math.round(finishMs)} ms`);
+        assert.deepEqual(await page.evaluate(() => window.ferryTest.list()), [], 'nothing left to resume');
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('a reset and a stall while recording: still one upload, byte-exact', needs(engine, 'record', { timeout: TIMEOUT }), async () => {
+      const proxy = await startFaultProxy({ upstream: srv.url });
+      const page = await driver.open(`${proxy.url}test/`);
+      try {
+        proxy.inject({ method: 'PATCH', nth: 2, action: 'reset', afterBytes: 1024 });
+        proxy.inject({ method: 'PATCH', nth: 5, action: 'stall' });
+        await startRun(page, 'f', { ...OPTIONS, stallTimeout: 1500, capture: { ms: 5000, timeslice: 250 } });
+        const run = await untilDone(page, 'f', TIMEOUT - 10_000);
+        assert.ok(run.ok, `the upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
+        assert.ok(run.states.includes('reconnecting'), `the faults showed: ${run.states.join(' ')}`);
+        const recorded = await page.evaluate(() => window.ferryTest.captured('f'));
+        await assertRecorded(uploadId(run.result.uploadUrl), recorded);
+        assertProgress(run, recorded.size);
+      } finally {
+        await page.close();
+        await proxy.close();
+      }
+    });
+
+    test('a tab closed while recording is listed and finished by resumeAll() on the next page', needs(engine, 'durableRecording', { timeout: TIMEOUT }), async () => {
+      const page = await driver.open(`${srv.url}test/`);
+      let recorded;
+      try {
+        // Sessions left by a failed test before this one would be listed too.
+        for (const { key } of await page.evaluate(() => window.ferryTest.list())) await page.evaluate((k) => window.ferryTest.forget(k), key);
+        await startRun(page, 'c', { ...OPTIONS, capture: { ms: 60_000, timeslice: 250 } });
+        await until(page, 'c', (r) => r.confirmed > 0, 'confirmed bytes', 30_000);
+        recorded = await page.evaluate(() => window.ferryTest.freezeCapture('c'));
+        assert.ok(!(await getRun(page, 'c')).done, 'still recording when the tab closes');
+      } finally {
+        await page.close();
+      }
+      const next = await driver.open(`${srv.url}test/`);
+      try {
+        const listed = await next.evaluate(() => window.ferryTest.list());
+        assert.equal(listed.length, 1, JSON.stringify(listed));
+        assert.equal(listed[0].kind, 'recording');
+        assert.equal(listed[0].bytesBuffered, recorded.size, 'the buffer holds everything the recorder delivered');
+        const summary = await next.evaluate(() => window.ferryTest.resumeAll('again'));
+        assert.deepEqual(summary, { recordings: 1, resumed: 0, needsFile: 0 }, `resumeAll(): ${JSON.stringify(summary)}`);
+        const run = await untilDone(next, 'again', TIMEOUT - 30_000);
+        assert.ok(run.ok, `the resumed upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
+        assert.equal(run.result.bytesTotal, recorded.size);
+        await assertRecorded(uploadId(run.result.uploadUrl), recorded);
+        const left = await next.evaluate(() => window.ferryTest.list());
+        assert.deepEqual(left, [], `the session is gone once complete: ${JSON.stringify(left)}`);
+      } finally {
+        await next.close();
+      }
+    });
+  });
+}
