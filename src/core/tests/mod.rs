@@ -21,7 +21,6 @@ mod retries;
 mod sessions;
 mod throttling;
 mod wake;
-mod wake_heads;
 
 use std::collections::VecDeque;
 

@@ -65,8 +65,8 @@ impl Upload {
 
     /// The answer to the request in flight, `req`.
     pub(super) fn on_answer(&mut self, req: InFlight, res: Response, now: Millis) {
-        // A connection answered: the HEADs after a gap (wake.rs) are over.
-        self.end_hedge();
+        // A connection answered: the quick HEADs after a gap (wake.rs) are over.
+        self.wake_probes = 0;
         let (kind, url, then_pause) = match &self.phase {
             Phase::Discovering { then, .. } => {
                 let then = then.clone();
@@ -166,8 +166,9 @@ impl Upload {
                     self.fail(None, Error { message, ..cause });
                 }
             }
+            Phase::Probing { url, .. } if stalled && self.wake_probes > 1 => self.probe_again(url, now),
             Phase::Probing { url, .. } => {
-                self.end_hedge();
+                self.wake_probes = 0;
                 self.retry_later(Next::Probe(url), cause, Delay::Backoff, now)
             }
             Phase::Discovering { then, .. } => self.retry_later(Next::Discover(then), cause, Delay::Backoff, now),

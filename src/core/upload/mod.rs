@@ -131,9 +131,8 @@ pub struct Upload {
     fast_failures: u32,
     /// The blocked-request warning was given.
     warned_blocked: bool,
-    /// HEADs after a gap that may still go out alongside, and the earlier ones still out (wake.rs).
+    /// Quick HEADs left after a gap, each with a short deadline (wake.rs).
     wake_probes: u32,
-    hedged: Vec<phase::InFlight>,
 }
 
 impl Upload {
@@ -173,7 +172,6 @@ impl Upload {
             fast_failures: 0,
             warned_blocked: false,
             wake_probes: 0,
-            hedged: Vec::new(),
             rng: Rng::new(cfg.seed),
             chunks: ChunkSizer::new(cfg.chunk_policy()),
             goodput: Goodput::default(),
@@ -244,7 +242,6 @@ impl Machine for Upload {
         if let Some(req) = self.phase.in_flight() {
             self.out.cancel(req.id);
         }
-        self.end_hedge();
         match self.url().map(str::to_string) {
             Some(url) if terminate => self.terminate(url, now),
             _ => self.finish_abort(),
@@ -256,14 +253,14 @@ impl Machine for Upload {
     /// answer table, then applied.
     fn handle_response(&mut self, id: RequestId, res: Response, now: Millis) {
         self.tick(now);
-        let Some(req) = self.phase.in_flight().filter(|r| r.id == id).or_else(|| self.take_hedged(id)) else { return };
+        let Some(req) = self.phase.in_flight().filter(|r| r.id == id) else { return };
         self.on_answer(req, res, now);
     }
 
     /// The request in flight got no HTTP answer (any other id is ignored).
     fn handle_failure(&mut self, id: RequestId, err: TransportError, now: Millis) {
         self.tick(now);
-        let Some(req) = self.phase.in_flight().filter(|r| r.id == id) else { return self.drop_hedged(id) };
+        let Some(req) = self.phase.in_flight().filter(|r| r.id == id) else { return };
         self.on_transport_error(req, err, now);
     }
 
@@ -280,10 +277,8 @@ impl Machine for Upload {
                 }
                 Timer::Stall => {
                     if let Some(req) = self.phase.in_flight().filter(|r| r.stall_at <= now) {
-                        if !self.hedge(req, now) {
-                            self.out.cancel(req.id);
-                            self.handle_failure(req.id, TransportError::Timeout, now);
-                        }
+                        self.out.cancel(req.id);
+                        self.handle_failure(req.id, TransportError::Timeout, now);
                     }
                 }
                 Timer::Retry => {

@@ -58,7 +58,6 @@ impl Upload {
     pub(super) fn on_pause(&mut self, now: Millis) {
         // Time spent paused is not slow uploading.
         self.goodput.unmark();
-        self.end_hedge();
         let url = match &self.phase {
             Phase::Creating { req, .. } => {
                 self.phase = Phase::Creating { req: *req, then_pause: true };
@@ -252,7 +251,7 @@ impl Upload {
         };
         let floor = self.cfg.stall_floor(self.throughput.bytes_per_sec() > 0);
         let stall_ms = match self.throughput.stall_timeout(body_bytes, floor) {
-            ms if method == Method::Head && self.wake_probes > 1 => ms.min(WAKE_PROBE_STALL_MS),
+            ms if method == Method::Head && self.wake_probes > 0 => ms.min(WAKE_PROBE_STALL_MS),
             ms => ms,
         };
         let checksum = if method == Method::Patch { self.checksum } else { None };

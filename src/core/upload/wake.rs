@@ -19,35 +19,29 @@
 //!    (the gap is not the network's fault).
 //! 6. The HEAD after a gap may go out on a connection that died in the sleep too: browsers
 //!    keep idle keep-alive connections and hand the next request one of them, and Chromium
-//!    closes them on suspend only on Windows. So when a HEAD after a gap has no answer within
-//!    [`WAKE_PROBE_STALL_MS`] (whatever the stall floor), another goes out alongside it, on
-//!    another connection (the first still holds its own), up to [`WAKE_PROBES`] at once; the
-//!    last has the ordinary deadline. The first answer to any of them is taken and the others
-//!    are cancelled: a slow answer (a server still holding the upload for the dead PATCH) is
-//!    not thrown away. When the last passes its deadline too, all are cancelled and the usual
-//!    backoff follows.
+//!    closes them on suspend only on Windows. So up to [`WAKE_PROBES`] HEADs get a short
+//!    deadline ([`WAKE_PROBE_STALL_MS`], whatever the stall floor), and one that passes it
+//!    is sent again at once (aborting it closed its connection: the next takes another, or
+//!    a new one). Any answer ends this; after the last quick HEAD the usual backoff follows.
 //!
 //! This file decides what a gap does; the driver decides that a gap happened (lifecycle
 //! events, a timer fired far too late, the wall clock outran the timer clock) and
 //! `handle_online` treats coming back online as one.
 
-use super::phase::{InFlight, Next, Phase};
+use super::phase::{Next, Phase};
 use super::Upload;
 use crate::core::error::Error;
-use crate::core::http::RequestId;
 use crate::core::time::Millis;
 
-/// How long a HEAD after a gap goes unanswered before another goes out alongside it (but
-/// the last of them).
-pub const WAKE_PROBE_STALL_MS: u64 = 500;
-/// HEADs out at once after a gap, at most: browsers keep six connections to one host, and
-/// two stay free.
-pub const WAKE_PROBES: u32 = 4;
+/// The deadline of a HEAD after a gap: enough for a small answer over a new connection, and
+/// above the ~3 s @tus/server takes to free an upload a dead PATCH still holds.
+pub const WAKE_PROBE_STALL_MS: u64 = 4_000;
+/// Quick HEADs after a gap: browsers keep up to six connections to one host.
+pub const WAKE_PROBES: u32 = 6;
 
 impl Upload {
     /// A gap (rules above): the request in flight, if any, is dead.
     pub(super) fn on_wake(&mut self, now: Millis) {
-        self.end_hedge();
         let Some(req) = self.phase.in_flight() else { return };
         self.out.cancel(req.id);
         self.goodput.unmark();
@@ -73,43 +67,10 @@ impl Upload {
         }
     }
 
-    /// The HEAD in flight, `req`, passed its deadline: after a gap, while fewer than
-    /// [`WAKE_PROBES`] are out, it is kept and another goes out alongside (rule 6). Returns
-    /// whether it did so.
-    pub(super) fn hedge(&mut self, req: InFlight, now: Millis) -> bool {
-        let Phase::Probing { url, .. } = &self.phase else { return false };
-        if self.wake_probes <= 1 {
-            return false;
-        }
-        let url = url.clone();
-        self.wake_probes -= 1;
-        self.hedged.push(req);
+    /// A quick HEAD after a gap got no answer before its short deadline: the next one goes
+    /// out at once, on another connection (rule 6).
+    pub(super) fn probe_again(&mut self, url: String, now: Millis) {
+        self.wake_probes = self.wake_probes.saturating_sub(1);
         self.go(Next::Probe(url), now);
-        if !matches!(self.phase, Phase::Probing { .. }) {
-            self.end_hedge();
-        }
-        true
-    }
-
-    /// An earlier HEAD of the gap, `id`, answered: it stands for the HEAD in flight, which is
-    /// cancelled. `None` if `id` is none of them.
-    pub(super) fn take_hedged(&mut self, id: RequestId) -> Option<InFlight> {
-        let at = self.hedged.iter().position(|r| r.id == id)?;
-        let current = self.phase.in_flight()?;
-        self.out.cancel(current.id);
-        Some(self.hedged.swap_remove(at))
-    }
-
-    /// An earlier HEAD of the gap, `id`, got no answer: its connection is gone, nothing else.
-    pub(super) fn drop_hedged(&mut self, id: RequestId) {
-        self.hedged.retain(|r| r.id != id);
-    }
-
-    /// The HEADs after a gap are over: the earlier ones still out are cancelled.
-    pub(super) fn end_hedge(&mut self) {
-        for req in std::mem::take(&mut self.hedged) {
-            self.out.cancel(req.id);
-        }
-        self.wake_probes = 0;
     }
 }
