@@ -45,7 +45,7 @@ fn a_patch_across_a_gap_is_cancelled_and_the_offset_relearnt_at_once() {
 
 #[test]
 fn a_head_after_a_gap_on_a_dead_connection_is_sent_again_at_once_up_to_the_quick_limit() {
-    use crate::core::upload::{WAKE_FIRST_PROBE_MS, WAKE_PROBES, WAKE_PROBE_STALL_MS};
+    use crate::core::upload::{WAKE_PROBES, WAKE_PROBE_STALL_MS};
     let mut cfg = Config::new(ENDPOINT).fixed_chunks(4 * MIB);
     cfg.stall_floor_ms = Some(30_000);
     let mut h = Harness::with(cfg, SourceInfo::file(64 * MIB, "a", "b"));
@@ -57,8 +57,7 @@ fn a_head_after_a_gap_on_a_dead_connection_is_sent_again_at_once_up_to_the_quick
         let sent_at = h.now;
         h.expect(Method::Head);
         let stall_at = h.up.timers().get(Timer::Stall).unwrap();
-        let short = (WAKE_FIRST_PROBE_MS << (n - 1)).min(WAKE_PROBE_STALL_MS);
-        assert_eq!(stall_at, sent_at.plus(short), "HEAD {n}: a short deadline, doubling, below the stall floor");
+        assert_eq!(stall_at, sent_at.plus(WAKE_PROBE_STALL_MS), "HEAD {n}: a short deadline, below the stall floor");
         h.stall();
         assert!(h.reconnecting().is_empty() || n == WAKE_PROBES, "HEAD {n}: sent again at once, no backoff");
     }

@@ -66,7 +66,7 @@ use super::url;
 pub(crate) use answers::read_location;
 use live::{Length, Live};
 use phase::Phase;
-pub use wake::{WAKE_FIRST_PROBE_MS, WAKE_PROBES, WAKE_PROBE_STALL_MS};
+pub use wake::{WAKE_PROBES, WAKE_PROBE_STALL_MS};
 
 /// The protocol version this client speaks.
 pub const TUS_VERSION: &str = "1.0.0";

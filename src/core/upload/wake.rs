@@ -20,12 +20,12 @@
 //! 6. The HEAD after a gap may go out on a connection that died in the sleep too: browsers
 //!    keep idle keep-alive connections and hand the next request one of them, and Chromium
 //!    closes them on suspend only on Windows. So up to [`WAKE_PROBES`] HEADs get a short
-//!    deadline, whatever the stall floor: [`WAKE_FIRST_PROBE_MS`] for the first, doubling up
-//!    to [`WAKE_PROBE_STALL_MS`] (a server may hold the upload a few seconds for the dead
-//!    PATCH before it answers), and one that passes it is sent again at once (aborting it
-//!    closed its connection: the next takes another, or a new one). One HEAD at a time: two
-//!    requests to one upload are never out together. Any answer ends this; after the last
-//!    quick HEAD the usual backoff follows.
+//!    deadline ([`WAKE_PROBE_STALL_MS`], whatever the stall floor), and one that passes it
+//!    is sent again at once (aborting it closed its connection: the next takes another, or
+//!    a new one). One HEAD at a time: two requests to one upload are never out together.
+//!    Any answer ends this; after the last quick HEAD the usual backoff and deadline follow,
+//!    so a server that takes longer to answer (one that holds the upload a few seconds for
+//!    the dead PATCH) is answered then.
 //!
 //! This file decides what a gap does; the driver decides that a gap happened (lifecycle
 //! events, a timer fired far too late, the wall clock outran the timer clock) and
@@ -36,11 +36,8 @@ use super::Upload;
 use crate::core::error::Error;
 use crate::core::time::Millis;
 
-/// The deadline of the first HEAD after a gap: a dead connection costs this much.
-pub const WAKE_FIRST_PROBE_MS: u64 = 500;
-/// The longest deadline of a HEAD after a gap: enough for a small answer over a new
-/// connection, and above the ~3 s @tus/server takes to free an upload a dead PATCH holds.
-pub const WAKE_PROBE_STALL_MS: u64 = 4_000;
+/// The deadline of a quick HEAD after a gap: what a dead connection costs.
+pub const WAKE_PROBE_STALL_MS: u64 = 500;
 /// Quick HEADs after a gap: browsers keep up to six connections to one host.
 pub const WAKE_PROBES: u32 = 6;
 
@@ -77,11 +74,5 @@ impl Upload {
     pub(super) fn probe_again(&mut self, url: String, now: Millis) {
         self.wake_probes = self.wake_probes.saturating_sub(1);
         self.go(Next::Probe(url), now);
-    }
-
-    /// The deadline of the quick HEAD after a gap that goes out now (rule 6).
-    pub(super) fn wake_probe_deadline(&self) -> u64 {
-        let sent = WAKE_PROBES.saturating_sub(self.wake_probes);
-        WAKE_FIRST_PROBE_MS.checked_shl(sent).unwrap_or(u64::MAX).min(WAKE_PROBE_STALL_MS)
     }
 }
