@@ -2,7 +2,8 @@
 // project does (tests/support/browsers.mjs's arguments, puppeteer-core), but with no CDP timeout so a
 // long upload can be awaited in one page.evaluate; opens a fresh page of the benchmark page
 // (tests/support/page/) per run, picks the file through <input type=file> and runs one client there.
-// With `sample`, it polls CDP Performance.getMetrics (JS heap) every ~250 ms during the run
+// With `hidden`, another tab is brought in front of it before the client starts (checked:
+// the page's visibilityState is 'hidden'). With `sample`, it polls CDP Performance.getMetrics (JS heap) every ~250 ms during the run
 // and reads the size of every WebAssembly.Memory at the end (Runtime.queryObjects).
 // It does not judge results; it returns what the page saw.
 import puppeteer from 'puppeteer-core';
@@ -39,11 +40,19 @@ async function wasmMemoryBytes(page) {
  * `file`. Resolves to the page's result; with `sample`, also { heap: { baseline, peak,
  * samples }, wasm: { count, bytes } }. Rejects if the upload failed.
  */
-export async function runInPage(browser, pageUrl, file, client, options, { sample = false } = {}) {
+export async function runInPage(browser, pageUrl, file, client, options, { sample = false, hidden = false } = {}) {
   const page = await openPage(browser, pageUrl);
+  let cover = null;
   try {
     const input = await page.$('#file');
     await input.uploadFile(file);
+    await page.bringToFront();
+    if (hidden) {
+      cover = await browser.newPage();
+      await cover.bringToFront();
+    }
+    const visibility = await page.evaluate(() => document.visibilityState);
+    if (visibility !== (hidden ? 'hidden' : 'visible')) throw new Error(`the benchmark page is ${visibility}, expected ${hidden ? 'hidden' : 'visible'}`);
     let heap = null;
     let sampler = null;
     if (sample) {
@@ -68,6 +77,7 @@ export async function runInPage(browser, pageUrl, file, client, options, { sampl
     }
     return run;
   } finally {
+    await cover?.close();
     await page.close();
   }
 }

@@ -8,6 +8,7 @@
 // It does not verify the stored bytes (the groups do) and starts no server.
 import { spawn } from 'node:child_process';
 import { runInPage } from './browser.mjs';
+import { uploadId as lastSegment } from '../tests/support/util.mjs';
 import { MiB } from './stats.mjs';
 
 export const CURL = { key: 'curl', label: 'curl, one PATCH (the ceiling)', kind: 'curl' };
@@ -32,7 +33,7 @@ function exec(cmd, args) {
 }
 
 /** The upload id a URL ends with (what @tus/server's FileStore names the stored file). */
-export { uploadId as lastSegment } from '../tests/support/util.mjs';
+export { lastSegment };
 
 /**
  * TUS with curl: POST (Upload-Length), then one PATCH carrying the whole file, streamed from
@@ -54,12 +55,13 @@ async function curlUpload(endpoint, file, size) {
 
 /**
  * Uploads `file` (`size` bytes) with `client` to `endpoint` (absolute; browser clients get its
- * path, same-origin with `pageUrl`). `sample` collects heap and wasm memory (browser only).
+ * path, same-origin with `pageUrl`). `sample` collects heap and wasm memory (browser only);
+ * `hidden` runs it in a tab behind another one.
  */
-export async function runClient(client, { browser, pageUrl, endpoint, file, size, sample = false }) {
+export async function runClient(client, { browser, pageUrl, endpoint, file, size, sample = false, hidden = false }) {
   if (client.kind === 'curl') return curlUpload(endpoint, file, size);
   const endpointPath = new URL(endpoint).pathname;
-  const run = await runInPage(browser, pageUrl, file, client.client, { endpoint: endpointPath, ...client.options }, { sample });
+  const run = await runInPage(browser, pageUrl, file, client.client, { endpoint: endpointPath, ...client.options }, { sample, hidden });
   if (run.size !== size) throw new Error(`${client.label}: the page saw ${run.size} bytes, expected ${size}`);
   const url = new URL(run.url, pageUrl).href;
   return { url, id: lastSegment(url), seconds: run.ms / 1000, run };

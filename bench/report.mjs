@@ -1,5 +1,6 @@
 // Writes the benchmark report: renderGroup() turns one group's raw figures into its markdown
-// section (bench/report-loopback.mjs, report-throttled.mjs, report-memory.mjs), and
+// section (bench/report-loopback.mjs, report-throttled.mjs, report-memory.mjs,
+// report-hidden.mjs), and
 // writeBenchmarks() rewrites BENCHMARKS.md: the header and "How to run", the sections of the
 // groups that ran, and everything else as it was (the other groups' last sections,
 // "## Download size", "## Servers", "## Resilience"). machineFacts() lists the machine.
@@ -7,6 +8,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from './page-root.mjs';
+import { renderHidden } from './report-hidden.mjs';
 import { renderLoopback } from './report-loopback.mjs';
 import { renderMemory } from './report-memory.mjs';
 import { HEADINGS } from './report-common.mjs';
@@ -15,7 +17,7 @@ import { renderThrottled } from './report-throttled.mjs';
 export { ferryBuild, machineFacts } from './report-common.mjs';
 export { HEADINGS };
 
-const GROUP_ORDER = ['loopback', 'throttled', 'memory'];
+const GROUP_ORDER = ['loopback', 'throttled', 'memory', 'hidden'];
 // Sections of the layout before the groups existed: replaced by the group sections.
 const RETIRED = ['## How to run', '## Machine', '## Date', '## Results', '## What it means'];
 
@@ -24,6 +26,7 @@ export function renderGroup(name, result, meta) {
   if (name === 'loopback') return renderLoopback(result, meta);
   if (name === 'throttled') return renderThrottled(result, meta);
   if (name === 'memory') return renderMemory(result, meta);
+  if (name === 'hidden') return renderHidden(result, meta);
   throw new Error(`unknown group ${name}`);
 }
 
@@ -53,6 +56,7 @@ ratios to a baseline measured in the same run, never a single timing. The groups
   link, limited per connection and shared, with and without parallel uploads, and progress events.
 - **Memory and main thread**: JS heap, wasm memory, browser memory and long tasks while 2 GiB
   are uploaded by ferry and by tus-js-client.
+- **Hidden tab**: ferry's throughput with 256 MiB in a hidden tab next to a visible one.
 
 Each section says when and on what machine it was measured, how loaded the machine was, which
 build of dist/ ran and the commit the repository was at (\`npm run bench\` builds dist/ first,

@@ -3,9 +3,10 @@
 //   loopback   1 GiB to @tus/server over 127.0.0.1: curl, fetch, tus-js-client, ferry (bench/loopback.mjs)
 //   throttled  128 MiB to rustus through a 50 Mbit/s, 100 ms RTT proxy (bench/throttled.mjs)
 //   memory     2 GiB to @tus/server: heap, wasm memory, long tasks (bench/memory.mjs)
+//   hidden     256 MiB to @tus/server by ferry in a hidden tab and a visible one (bench/hidden.mjs)
 // Progress-event smoothness is recorded for every browser run of the first two.
 //
-//   node bench/upload.mjs [--only loopback,throttled,memory] [--reps N]
+//   node bench/upload.mjs [--only loopback,throttled,memory,hidden] [--reps N]
 //   FERRY_BENCH_QUICK=1 node bench/upload.mjs   # small files, 1 rep: a check that every part works
 //
 // A quick run prints its tables and never touches BENCHMARKS.md; --only rewrites only the
@@ -16,6 +17,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from './browser.mjs';
+import { runHidden } from './hidden.mjs';
 import { runLoopback } from './loopback.mjs';
 import { runMemory } from './memory.mjs';
 import { ROOT, preparePageRoot } from './page-root.mjs';
@@ -27,6 +29,7 @@ const GROUPS = {
   loopback: { run: runLoopback, size: GiB, quickSize: 32 * MiB, reps: 3 },
   throttled: { run: runThrottled, size: 128 * MiB, quickSize: 24 * MiB, reps: 3 },
   memory: { run: runMemory, size: 2 * GiB, quickSize: 64 * MiB, reps: 3 },
+  hidden: { run: runHidden, size: 256 * MiB, quickSize: 32 * MiB, reps: 3 },
 };
 
 function parseArgs(argv) {

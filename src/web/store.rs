@@ -2,7 +2,8 @@
 //!
 //! One database (`ferry-upload`, version 1) with one object store (`sessions`, keyed by
 //! `key`). Every operation is its own transaction with exactly one request, and nothing else
-//! is awaited inside it. If IndexedDB is missing (some private modes and workers), blocked
+//! is awaited inside it; a change is committed as soon as its request is made (`commit()`
+//! where the browser has it), so it lands even if the page is frozen right after. If IndexedDB is missing (some private modes and workers), blocked
 //! by another tab's old connection, or fails (quota), the store falls back to a map in
 //! memory and says so once with a warning; an upload never fails because of storage.
 //! Expired records are deleted when the store opens.
@@ -13,10 +14,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures::future::{select, Either};
+use std::future::Future;
+
+use futures::future::{join, select, Either};
 use futures::FutureExt;
 use gloo_timers::future::TimeoutFuture;
-use rexie::{ObjectStore, Rexie, TransactionMode};
+use js_sys::Reflect;
+use rexie::{ObjectStore, Rexie, Store as IdbStore, TransactionMode};
 use wasm_bindgen::JsValue;
 
 use super::memory::Memory;
@@ -44,12 +48,36 @@ pub enum Put {
     InMemory(String),
 }
 
-/// One write in its own transaction, nothing else awaited inside it.
-async fn write(db: &Rexie, value: &JsValue) -> Result<(), rexie::Error> {
+/// Whether `IDBTransaction.prototype.commit` exists (Chromium 76, Firefox 74, Safari 15).
+fn can_commit() -> bool {
+    let proto = Reflect::get(&js_sys::global(), &"IDBTransaction".into())
+        .and_then(|class| Reflect::get(&class, &"prototype".into()));
+    proto.is_ok_and(|p| p.is_object() && Reflect::has(&p, &"commit".into()).unwrap_or(false))
+}
+
+/// Makes one change (`request` on the sessions store) in its own transaction, nothing else
+/// awaited inside it, and commits it at once: the request and `commit()` go out in the same
+/// poll. Left to commit on its own, a transaction ends only after its request's success event
+/// has run in the page, which never happens in a page frozen for good (the write made on
+/// `freeze` or `pagehide`): the record would be lost with the tab.
+async fn change<F>(db: &Rexie, request: impl FnOnce(IdbStore) -> F) -> Result<(), rexie::Error>
+where
+    F: Future<Output = Result<(), rexie::Error>>,
+{
     let tx = db.transaction(&[STORE], TransactionMode::ReadWrite)?;
-    tx.store(STORE)?.put(value, None).await?;
-    tx.done().await?;
-    Ok(())
+    let request = request(tx.store(STORE)?);
+    if can_commit() {
+        let (done, committed) = join(request, tx.commit()).await;
+        done.and(committed)
+    } else {
+        request.await?;
+        tx.done().await.map(|_| ())
+    }
+}
+
+/// One write, committed at once.
+async fn write(db: &Rexie, value: &JsValue) -> Result<(), rexie::Error> {
+    change(db, |store| async move { store.put(value, None).await.map(|_| ()) }).await
 }
 
 pub struct Store {
@@ -199,13 +227,7 @@ impl Store {
     pub async fn delete(&self, key: &str) {
         self.memory.borrow_mut().remove(key);
         let Some(db) = self.db() else { return };
-        let result = async {
-            let tx = db.transaction(&[STORE], TransactionMode::ReadWrite)?;
-            tx.store(STORE)?.delete(JsValue::from_str(key)).await?;
-            tx.done().await?;
-            Ok::<_, rexie::Error>(())
-        }
-        .await;
+        let result = change(&db, |store| async move { store.delete(JsValue::from_str(key)).await }).await;
         if let Err(e) = result {
             self.degrade(format!("deleting from IndexedDB failed ({})", message(e)));
         }

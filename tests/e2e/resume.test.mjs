@@ -15,7 +15,11 @@
 //  5. an Authorization token given in `headers` is found nowhere in the origin's IndexedDB,
 //     localStorage or sessionStorage (and the server saw it on every request);
 //  6. IndexedDB stores a Blob where can.blobInIndexedDB (and refuses it in WebKit's ephemeral
-//     automation session); either way ferry's stored records hold no Blob and warn of nothing.
+//     automation session); either way ferry's stored records hold no Blob and warn of nothing;
+//  7. a hard crash: the browser's processes are SIGKILLed mid-upload (no unload, no pagehide)
+//     and it starts again on the same profile; the same file picked again continues from the
+//     stored record (one upload created, at most one chunk re-sent). Needs
+//     can.keepStorageAcrossRestart (WebKit's automation session keeps nothing: its reason).
 // Needs `node scripts/build.mjs` first. It mocks nothing, injects no faults (faults.test.mjs
 // does), uses 127.0.0.1 only, and stops only the browsers and server it starts. Slowing an
 // upload down is done in the page, by the recorder's `headers` function waiting before each
@@ -29,7 +33,7 @@ import path from 'node:path';
 import { startServer } from '../../scripts/serve.mjs';
 import { assertMonotonic, assertStored, confirmedBefore, entriesOf, removeStored, settled } from '../support/checks.mjs';
 import { writeRandomFile } from '../support/files.mjs';
-import { engines, launch } from '../support/page-driver.mjs';
+import { engines, launch, needs } from '../support/page-driver.mjs';
 import { getRun, listSessions, setDelay, startRun, until, untilConfirmed } from '../support/recorder.mjs';
 import { MiB, sleep, uploadId } from '../support/util.mjs';
 
@@ -347,6 +351,23 @@ for (const engine of engines()) {
       assert.ok(!run.events.some((e) => e.type === 'warning'), `no storage warning: ${JSON.stringify(run.events)}`);
       await page.close();
       await removeStored(srv, id);
+    });
+
+    test('7. the browser killed mid-upload (SIGKILL) and started on the same profile: the same file continues from the stored record', needs(engine, 'keepStorageAcrossRestart', { timeout: TIMEOUT }), async () => {
+      const source = files.mid;
+      const t0 = Date.now();
+      const [page1] = await openAndStart(driver, source.path, 'a', { chunkSize: MID_CHUNK }, 150);
+      await untilConfirmed(page1, 'a', MID / 2);
+      const created = postsSince(t0);
+      assert.equal(created.length, 1, 'one POST before the crash');
+      const { id } = created[0];
+      await driver.crash();
+
+      const page2 = await driver.open(page0);
+      const r = await continueAndCheck(page2, source, id, MID_CHUNK, 'after a crash');
+      assert.equal(postsSince(t0).length, 1, 'one upload created in all');
+      await page2.close();
+      console.log(`# ${engine} 7: server confirmed ${r.before} at the kill, stored record ${r.stored}, HEAD ${r.head}, re-sent ${r.sent} for ${r.missing} missing, ${Date.now() - t0} ms`);
     });
   });
 }

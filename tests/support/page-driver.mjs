@@ -11,6 +11,7 @@
 //   await page.freeze(true)                 // Page Lifecycle freeze, then resume; only where can.freeze
 //   await page.front(); await page.close()
 //   await driver.relaunch()                 // quit and start again on the same profile
+//   await driver.crash()                    // SIGKILL the browser (no unload), start again on the same profile
 //   await driver.close()
 // Chromium (CDP) and Firefox (WebDriver BiDi) are driven with puppeteer-core; WebKit, and
 // Firefox with { protocol: 'webdriver' } (geckodriver), over classic W3C WebDriver
@@ -36,7 +37,7 @@ export const CAPABILITIES = {
   firefox: {
     can: { offline: true, freeze: false, keepStorageAcrossRestart: true, fileHandle: false, blobInIndexedDB: true, bigBodies: false, record: true, durableRecording: true },
     why: {
-      freeze: 'Firefox has no Page Lifecycle freeze (no freeze or resume events) and WebDriver BiDi no command to stop a page\'s tasks: only the network (setOffline, the proxy) can be taken away',
+      freeze: 'Firefox has no Page Lifecycle freeze (no freeze or resume events) and WebDriver BiDi no command to stop a page\'s tasks: only the network (setOffline, the proxy) can be taken away, so a sleep is played as silenced connections and an offline-then-online change with the page running (wake.test.mjs)',
       fileHandle: 'Firefox has no showOpenFilePicker: resumeAll() cannot reopen a file after a restart',
       bigBodies: 'under WebDriver BiDi Firefox keeps every request body for the automation (BENCHMARKS.md): uploads of GiBs run over classic WebDriver (geckodriver) instead',
     },
@@ -182,6 +183,20 @@ class PuppeteerBrowser {
     await this.start();
   }
 
+  /**
+   * A hard crash: SIGKILL to the browser's process group (the browser and its helpers, all
+   * started by launch(): no unload, no pagehide, nothing flushed), then a start on the same
+   * profile, as after a power cut or an OOM kill.
+   */
+  async crash() {
+    const proc = this.browser.process();
+    const exited = proc.exitCode === null ? new Promise((resolve) => proc.once('exit', resolve)) : null;
+    try { process.kill(-proc.pid, 'SIGKILL'); } catch { proc.kill('SIGKILL'); }
+    await exited;
+    await this.browser.disconnect().catch(() => {});
+    await this.start();
+  }
+
   async close() { await this.browser?.close(); }
 }
 
@@ -288,6 +303,8 @@ class WebDriverBrowser {
     await this.session.delete();
     await this.newSession();
   }
+
+  async crash() { throw new Error(`can.keepStorageAcrossRestart: ${this.why.keepStorageAcrossRestart}`); }
 
   async close() {
     await this.session?.delete();

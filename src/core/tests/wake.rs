@@ -44,6 +44,58 @@ fn a_patch_across_a_gap_is_cancelled_and_the_offset_relearnt_at_once() {
 }
 
 #[test]
+fn a_head_after_a_gap_on_a_dead_connection_is_sent_again_at_once_up_to_the_quick_limit() {
+    use crate::core::upload::{WAKE_PROBES, WAKE_PROBE_STALL_MS};
+    let mut cfg = Config::new(ENDPOINT).fixed_chunks(4 * MIB);
+    cfg.stall_floor_ms = Some(30_000);
+    let mut h = Harness::with(cfg, SourceInfo::file(64 * MIB, "a", "b"));
+    h.create("/files/abc");
+    sleep(&mut h);
+    h.wake();
+    // Each quick HEAD went out on a connection that died in the sleep too: no answer, ever.
+    for n in 1..=WAKE_PROBES {
+        let sent_at = h.now;
+        h.expect(Method::Head);
+        let stall_at = h.up.timers().get(Timer::Stall).unwrap();
+        assert_eq!(stall_at, sent_at.plus(WAKE_PROBE_STALL_MS), "HEAD {n}: a short deadline, below the stall floor");
+        h.stall();
+        assert!(h.reconnecting().is_empty() || n == WAKE_PROBES, "HEAD {n}: sent again at once, no backoff");
+    }
+    // The quick ones are spent: the usual backoff, and the usual deadline.
+    assert!(h.sent.is_empty(), "the next try waits");
+    assert_eq!(h.reconnecting().len(), 1);
+    h.settle();
+    let sent_at = h.now;
+    let (head, _) = h.expect(Method::Head);
+    assert_eq!(h.up.timers().get(Timer::Stall).unwrap(), sent_at.plus(30_000));
+    h.reply(head, head_ok(4 * MIB, 64 * MIB));
+    h.expect(Method::Patch);
+}
+
+#[test]
+fn an_answer_ends_the_quick_heads_after_a_gap() {
+    let mut cfg = Config::new(ENDPOINT).fixed_chunks(4 * MIB);
+    cfg.stall_floor_ms = Some(30_000);
+    let mut h = Harness::with(cfg, SourceInfo::file(64 * MIB, "a", "b"));
+    h.create("/files/abc");
+    sleep(&mut h);
+    h.wake();
+    h.expect(Method::Head);
+    h.stall();
+    let (head, _) = h.expect(Method::Head);
+    h.reply(head, head_ok(4 * MIB, 64 * MIB));
+    let (patch, _) = h.expect(Method::Patch);
+    h.reply(patch, accepted(8 * MIB));
+    // A later HEAD (after a stalled PATCH) has the ordinary deadline again.
+    let (_, _) = h.expect(Method::Patch);
+    h.stall();
+    h.settle();
+    let sent_at = h.now;
+    h.expect(Method::Head);
+    assert_eq!(h.up.timers().get(Timer::Stall).unwrap(), sent_at.plus(30_000));
+}
+
+#[test]
 fn a_head_across_a_gap_is_sent_again_at_once() {
     let mut cfg = Config::new(ENDPOINT).fixed_chunks(4_000);
     cfg.upload_url = Some(UPLOAD_URL.into());

@@ -65,6 +65,8 @@ impl Upload {
 
     /// The answer to the request in flight, `req`.
     pub(super) fn on_answer(&mut self, req: InFlight, res: Response, now: Millis) {
+        // A connection answered: the quick HEADs after a gap (wake.rs) are over.
+        self.wake_probes = 0;
         let (kind, url, then_pause) = match &self.phase {
             Phase::Discovering { then, .. } => {
                 let then = then.clone();
@@ -164,7 +166,11 @@ impl Upload {
                     self.fail(None, Error { message, ..cause });
                 }
             }
-            Phase::Probing { url, .. } => self.retry_later(Next::Probe(url), cause, Delay::Backoff, now),
+            Phase::Probing { url, .. } if stalled && self.wake_probes > 1 => self.probe_again(url, now),
+            Phase::Probing { url, .. } => {
+                self.wake_probes = 0;
+                self.retry_later(Next::Probe(url), cause, Delay::Backoff, now)
+            }
             Phase::Discovering { then, .. } => self.retry_later(Next::Discover(then), cause, Delay::Backoff, now),
             Phase::Patching { url, start, end, .. } => {
                 // A stall, or a body refused before it was read (some browsers report an early

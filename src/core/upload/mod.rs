@@ -66,6 +66,7 @@ use super::url;
 pub(crate) use answers::read_location;
 use live::{Length, Live};
 use phase::Phase;
+pub use wake::{WAKE_PROBES, WAKE_PROBE_STALL_MS};
 
 /// The protocol version this client speaks.
 pub const TUS_VERSION: &str = "1.0.0";
@@ -130,6 +131,8 @@ pub struct Upload {
     fast_failures: u32,
     /// The blocked-request warning was given.
     warned_blocked: bool,
+    /// Quick HEADs left after a gap, each with a short deadline (wake.rs).
+    wake_probes: u32,
 }
 
 impl Upload {
@@ -168,6 +171,7 @@ impl Upload {
             checksum: None,
             fast_failures: 0,
             warned_blocked: false,
+            wake_probes: 0,
             rng: Rng::new(cfg.seed),
             chunks: ChunkSizer::new(cfg.chunk_policy()),
             goodput: Goodput::default(),

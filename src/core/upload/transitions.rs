@@ -3,6 +3,7 @@
 //! sends, and the session record's writes.
 
 use super::phase::{InFlight, Next, Phase};
+use super::wake::WAKE_PROBE_STALL_MS;
 use super::{Upload, MAX_RESTARTS};
 use crate::core::error::{Code, Error, ErrorKind};
 use crate::core::event::{Event, State};
@@ -249,7 +250,10 @@ impl Upload {
             Body::Empty => 0,
         };
         let floor = self.cfg.stall_floor(self.throughput.bytes_per_sec() > 0);
-        let stall_ms = self.throughput.stall_timeout(body_bytes, floor);
+        let stall_ms = match self.throughput.stall_timeout(body_bytes, floor) {
+            ms if method == Method::Head && self.wake_probes > 0 => ms.min(WAKE_PROBE_STALL_MS),
+            ms => ms,
+        };
         let checksum = if method == Method::Patch { self.checksum } else { None };
         let req = Request { method, url, headers, body, refresh_auth: refresh, checksum };
         let (flight, req) = InFlight::open(&mut self.next_id, req, now, stall_ms);

@@ -17,6 +17,15 @@
 //! 4. A DELETE across a gap ends the abort, as a DELETE that got no answer does.
 //! 5. The time across the gap is not counted as slow uploading, and the chunk size is kept
 //!    (the gap is not the network's fault).
+//! 6. The HEAD after a gap may go out on a connection that died in the sleep too: browsers
+//!    keep idle keep-alive connections and hand the next request one of them, and Chromium
+//!    closes them on suspend only on Windows. So up to [`WAKE_PROBES`] HEADs get a short
+//!    deadline ([`WAKE_PROBE_STALL_MS`], whatever the stall floor), and one that passes it
+//!    is sent again at once (aborting it closed its connection: the next takes another, or
+//!    a new one). One HEAD at a time: two requests to one upload are never out together.
+//!    Any answer ends this; after the last quick HEAD the usual backoff and deadline follow,
+//!    so a server that takes longer to answer (one that holds the upload a few seconds for
+//!    the dead PATCH) is answered then.
 //!
 //! This file decides what a gap does; the driver decides that a gap happened (lifecycle
 //! events, a timer fired far too late, the wall clock outran the timer clock) and
@@ -27,6 +36,11 @@ use super::Upload;
 use crate::core::error::Error;
 use crate::core::time::Millis;
 
+/// The deadline of a quick HEAD after a gap: what a dead connection costs.
+pub const WAKE_PROBE_STALL_MS: u64 = 500;
+/// Quick HEADs after a gap: browsers keep up to six connections to one host.
+pub const WAKE_PROBES: u32 = 6;
+
 impl Upload {
     /// A gap (rules above): the request in flight, if any, is dead.
     pub(super) fn on_wake(&mut self, now: Millis) {
@@ -34,7 +48,10 @@ impl Upload {
         self.out.cancel(req.id);
         self.goodput.unmark();
         match self.phase.clone() {
-            Phase::Probing { url, .. } | Phase::Patching { url, .. } => self.go(Next::Probe(url), now),
+            Phase::Probing { url, .. } | Phase::Patching { url, .. } => {
+                self.wake_probes = WAKE_PROBES;
+                self.go(Next::Probe(url), now);
+            }
             Phase::Discovering { then, .. } => self.go(Next::Discover(then), now),
             Phase::Creating { then_pause: false, .. } if self.cfg.idempotency_key.is_some() => {
                 self.go(Next::Create, now)
@@ -50,5 +67,12 @@ impl Upload {
             }
             _ => {}
         }
+    }
+
+    /// A quick HEAD after a gap got no answer before its short deadline: the next one goes
+    /// out at once, on another connection (rule 6).
+    pub(super) fn probe_again(&mut self, url: String, now: Millis) {
+        self.wake_probes = self.wake_probes.saturating_sub(1);
+        self.go(Next::Probe(url), now);
     }
 }
