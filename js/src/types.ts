@@ -19,7 +19,7 @@ export type UploadState =
 
 /** Passed to a `headers` function before every request. */
 export interface HeaderContext {
-  method: 'POST' | 'PATCH' | 'HEAD' | 'DELETE';
+  method: 'POST' | 'PATCH' | 'HEAD' | 'DELETE' | 'OPTIONS';
   url: string;
   /**
    * `true` when the server refused the previous attempt of this request (401/403): return

@@ -8,7 +8,7 @@
 //! Expired records are deleted when the store opens.
 //!
 //! Upgrade path: a new schema bumps the database version and adds stores in the builder;
-//! records carry their own `v` and are converted when read (record.rs).
+//! records carry their own `v` and are converted when read (wire.rs).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,7 +20,7 @@ use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
 use super::memory::Memory;
-use super::record::{from_js, to_js};
+use super::wire::{record_from_js as from_js, record_to_js as to_js};
 use crate::core::{Millis, SessionRecord};
 
 pub const DB_NAME: &str = "ferry-upload";
