@@ -8,7 +8,7 @@
 //   dist/wasm/ferry_upload.js      wasm-bindgen glue (--target web)
 //   dist/wasm/ferry_upload_bg.wasm the engine
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,8 @@ function hasReleaseToolchain() {
 }
 
 rmSync(pkgDir, { recursive: true, force: true });
-if (hasReleaseToolchain()) {
+const pinned = hasReleaseToolchain();
+if (pinned) {
   // A target dir of its own, so the stable test builds in target/ are not rebuilt each time.
   const targetDir = join(root, 'target', 'release-wasm');
   env.RUSTUP_TOOLCHAIN = RELEASE_TOOLCHAIN;
@@ -68,6 +69,11 @@ if (hasReleaseToolchain()) {
 }
 
 const wasm = join(pkgDir, 'ferry_upload_bg.wasm');
+// With its function names, for `npm run size -- --names` (scripts/size-names.mjs), and which
+// toolchain built it, for the size budget (scripts/size.mjs).
+mkdirSync(join(pkgDir, 'named'), { recursive: true });
+copyFileSync(wasm, join(pkgDir, 'named', 'ferry_upload_bg.wasm'));
+writeFileSync(join(pkgDir, 'toolchain.txt'), `${pinned ? RELEASE_TOOLCHAIN : 'stable'}\n`);
 const before = statSync(wasm).size;
 run(join(bin, 'wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', wasm, '-o', wasm]);
 console.error(`[build] wasm-opt: ${before} -> ${statSync(wasm).size} bytes`);
