@@ -55,7 +55,7 @@ if (pinned) {
   // A target dir of its own, so the stable test builds in target/ are not rebuilt each time.
   const targetDir = join(root, 'target', 'release-wasm');
   env.RUSTUP_TOOLCHAIN = RELEASE_TOOLCHAIN;
-  env.CARGO_ENCODED_RUSTFLAGS += '\x1f-Zunstable-options\x1f-Cpanic=immediate-abort';
+  env.CARGO_ENCODED_RUSTFLAGS += '\x1f-Zunstable-options\x1f-Cpanic=immediate-abort\x1f-Zfmt-debug=none\x1f-Zlocation-detail=none';
   run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown', '--target-dir', targetDir,
     '-Zbuild-std=std,panic_abort']);
   delete env.RUSTUP_TOOLCHAIN;

@@ -239,15 +239,8 @@ impl Store {
                 records.push((r, v));
             }
         }
-        // Oldest first. An insertion sort: a page has a handful of sessions, and the standard
-        // library's sorts cost about 3 KB of wasm.
-        for i in 1..records.len() {
-            let mut j = i;
-            while j > 0 && records[j - 1].0.updated_at > records[j].0.updated_at {
-                records.swap(j - 1, j);
-                j -= 1;
-            }
-        }
+        // Oldest first.
+        crate::core::order::sort_by_key(&mut records, |(r, _)| r.updated_at);
         records
     }
 }
