@@ -44,12 +44,30 @@ pub enum Put {
     InMemory(String),
 }
 
-/// One write in its own transaction, nothing else awaited inside it.
-async fn write(db: &Rexie, value: &JsValue) -> Result<(), rexie::Error> {
-    let tx = db.transaction(&[STORE], TransactionMode::ReadWrite)?;
-    tx.store(STORE)?.put(value, None).await?;
+/// One request to the `sessions` store.
+enum Op<'a> {
+    Get(&'a str),
+    GetAll,
+    Put(&'a JsValue),
+    Delete(&'a str),
+}
+
+/// Performs `op` in its own transaction, nothing else awaited inside it; answers the record
+/// read (`undefined` if none), every record (an array) or `undefined`. One function for every
+/// operation, so that the transaction's plumbing is in the wasm once.
+async fn request(db: &Rexie, op: Op<'_>) -> Result<JsValue, rexie::Error> {
+    let mode =
+        if matches!(op, Op::Get(_) | Op::GetAll) { TransactionMode::ReadOnly } else { TransactionMode::ReadWrite };
+    let tx = db.transaction(&[STORE], mode)?;
+    let store = tx.store(STORE)?;
+    let value = match op {
+        Op::Get(key) => store.get(JsValue::from_str(key)).await?.unwrap_or(JsValue::UNDEFINED),
+        Op::GetAll => store.get_all(None, None).await?.into_iter().collect::<js_sys::Array>().into(),
+        Op::Put(value) => store.put(value, None).await.map(|_| JsValue::UNDEFINED)?,
+        Op::Delete(key) => store.delete(JsValue::from_str(key)).await.map(|()| JsValue::UNDEFINED)?,
+    };
     tx.done().await?;
-    Ok(())
+    Ok(value)
 }
 
 pub struct Store {
@@ -139,15 +157,8 @@ impl Store {
             return Some(r);
         }
         let db = self.db()?;
-        let result = async {
-            let tx = db.transaction(&[STORE], TransactionMode::ReadOnly)?;
-            let value = tx.store(STORE)?.get(JsValue::from_str(key)).await?;
-            tx.done().await?;
-            Ok::<_, rexie::Error>(value)
-        }
-        .await;
-        match result {
-            Ok(value) => value.as_ref().and_then(from_js),
+        match request(&db, Op::Get(key)).await {
+            Ok(value) => from_js(&value),
             Err(e) => {
                 self.degrade(format!("reading IndexedDB failed ({})", message(e)));
                 memory()
@@ -171,13 +182,13 @@ impl Store {
         if let Some(h) = handle {
             let with_handle = to_js(record);
             let _ = js_sys::Reflect::set(&with_handle, &"fileHandle".into(), h);
-            if write(&db, &with_handle).await.is_ok() {
+            if request(&db, Op::Put(&with_handle)).await.is_ok() {
                 self.memory.borrow_mut().remove(&record.key);
                 return Put::Stored;
             }
         }
-        match write(&db, &value).await {
-            Ok(()) => {
+        match request(&db, Op::Put(&value)).await {
+            Ok(_) => {
                 self.memory.borrow_mut().remove(&record.key);
                 if handle.is_some() {
                     Put::StoredWithoutHandle
@@ -199,14 +210,7 @@ impl Store {
     pub async fn delete(&self, key: &str) {
         self.memory.borrow_mut().remove(key);
         let Some(db) = self.db() else { return };
-        let result = async {
-            let tx = db.transaction(&[STORE], TransactionMode::ReadWrite)?;
-            tx.store(STORE)?.delete(JsValue::from_str(key)).await?;
-            tx.done().await?;
-            Ok::<_, rexie::Error>(())
-        }
-        .await;
-        if let Err(e) = result {
+        if let Err(e) = request(&db, Op::Delete(key)).await {
             self.degrade(format!("deleting from IndexedDB failed ({})", message(e)));
         }
     }
@@ -220,15 +224,8 @@ impl Store {
     pub async fn list_stored(&self) -> Vec<(SessionRecord, JsValue)> {
         let mut values: Vec<JsValue> = self.memory.borrow().values().cloned().collect();
         if let Some(db) = self.db() {
-            let result = async {
-                let tx = db.transaction(&[STORE], TransactionMode::ReadOnly)?;
-                let values = tx.store(STORE)?.get_all(None, None).await?;
-                tx.done().await?;
-                Ok::<_, rexie::Error>(values)
-            }
-            .await;
-            match result {
-                Ok(stored) => values.extend(stored),
+            match request(&db, Op::GetAll).await {
+                Ok(stored) => values.extend(js_sys::Array::from(&stored).iter()),
                 Err(e) => self.degrade(format!("reading IndexedDB failed ({})", message(e))),
             }
         }

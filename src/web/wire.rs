@@ -123,7 +123,9 @@ pub fn result_to_js(upload_url: &str, bytes_total: u64) -> JsValue {
 }
 
 /// A session record as stored: README's "What is stored"; `v` is the schema version.
-#[derive(Serialize, Deserialize)]
+/// Written from borrowed fields ([`RecordOut`]), read into owned ones; the two lists are the
+/// same, in the same order (the round-trip test in tests/browser/sessions.rs holds them so).
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct StoredRecord {
     v: u32,
@@ -135,17 +137,17 @@ struct StoredRecord {
     #[serde(rename = "type")]
     mime_type: String,
     last_modified: u64,
-    #[serde(serialize_with = "pairs_out", deserialize_with = "pairs_in")]
+    #[serde(deserialize_with = "pairs_in")]
     metadata: Vec<(String, String)>,
     bytes_confirmed: u64,
     chunk_size: u64,
     created_at: u64,
     updated_at: u64,
     expires_at: Option<u64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     parts: Vec<StoredPart>,
     /// A recording's session: `true`, or absent.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default)]
     recording: bool,
 }
 
@@ -153,13 +155,51 @@ fn is_false(b: &bool) -> bool {
     !b
 }
 
+/// [`StoredRecord`] as written.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordOut<'a> {
+    v: u32,
+    key: &'a str,
+    upload_url: &'a str,
+    endpoint: &'a str,
+    size: u64,
+    name: &'a str,
+    #[serde(rename = "type")]
+    mime_type: &'a str,
+    last_modified: u64,
+    #[serde(serialize_with = "pairs_out")]
+    metadata: &'a [(String, String)],
+    bytes_confirmed: u64,
+    chunk_size: u64,
+    created_at: u64,
+    updated_at: u64,
+    expires_at: Option<u64>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty", serialize_with = "parts_out")]
+    parts: &'a [PartRecord],
+    #[serde(skip_serializing_if = "is_false")]
+    recording: bool,
+}
+
 /// One partial upload of a parallel upload: `{ url, start, end, confirmed }`.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct StoredPart {
     url: String,
     start: u64,
     end: u64,
     confirmed: u64,
+}
+
+/// Parts as written: [`StoredPart`]'s fields, borrowed.
+fn parts_out<S: Serializer>(parts: &[PartRecord], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Part<'a> {
+        url: &'a str,
+        start: u64,
+        end: u64,
+        confirmed: u64,
+    }
+    s.collect_seq(parts.iter().map(|p| Part { url: &p.url, start: p.start, end: p.end, confirmed: p.confirmed }))
 }
 
 /// Metadata pairs as a plain object, in their order.
@@ -186,29 +226,34 @@ fn pairs_in<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D:
     d.deserialize_map(Pairs)
 }
 
+/// A plain object of string values (or a `Map` of strings), in its order: `metadata`.
+#[derive(Debug, Default)]
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for Pairs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        pairs_in(d).map(Pairs)
+    }
+}
+
 /// The stored object for `r`.
 pub fn record_to_js(r: &SessionRecord) -> JsValue {
-    let parts = r
-        .parts
-        .iter()
-        .map(|p| StoredPart { url: p.url.clone(), start: p.start, end: p.end, confirmed: p.confirmed })
-        .collect();
-    to_js(&StoredRecord {
+    to_js(&RecordOut {
         v: SCHEMA_VERSION,
-        key: r.key.clone(),
-        upload_url: r.upload_url.clone(),
-        endpoint: r.endpoint.clone(),
+        key: &r.key,
+        upload_url: &r.upload_url,
+        endpoint: &r.endpoint,
         size: r.size,
-        name: r.name.clone(),
-        mime_type: r.mime_type.clone(),
+        name: &r.name,
+        mime_type: &r.mime_type,
         last_modified: r.last_modified,
-        metadata: r.metadata.clone(),
+        metadata: &r.metadata,
         bytes_confirmed: r.bytes_confirmed,
         chunk_size: r.chunk_size,
         created_at: r.created_at,
         updated_at: r.updated_at,
         expires_at: r.expires_at,
-        parts,
+        parts: &r.parts,
         recording: r.recording,
     })
 }
