@@ -21,7 +21,7 @@ use super::options::{self, Parsed};
 use crate::core::{self, Code, Error, ErrorKind, Machine, Validated};
 use crate::driver::{self, Command};
 use crate::web::{
-    acquire, error_to_js, identify, known_capabilities, record_to_js, result_to_js, timer_now, warn, LifecycleWatch,
+    acquire, error_to_js, identify, known_capabilities, result_to_js, stored_to_js, timer_now, warn, LifecycleWatch,
     OnlineWatch, RunLock, Store, WebIo,
 };
 
@@ -324,14 +324,8 @@ pub async fn list_sessions() -> Array {
         .await
         .into_iter()
         .map(|(record, stored)| {
-            let out = record_to_js(&record);
-            let _ = Reflect::set(&out, &"fingerprint".into(), &core::file_key(&record.key).into());
-            if let Ok(handle) = Reflect::get(&stored, &"fileHandle".into()) {
-                if !handle.is_undefined() {
-                    let _ = Reflect::set(&out, &"fileHandle".into(), &handle);
-                }
-            }
-            out
+            let handle = Reflect::get(&stored, &"fileHandle".into()).ok().filter(|h| !h.is_undefined());
+            stored_to_js(&record, Some(core::file_key(&record.key)), handle.as_ref())
         })
         .collect::<Array>()
 }

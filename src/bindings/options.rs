@@ -71,17 +71,13 @@ fn metadata(obj: &JsValue) -> Result<Vec<(String, String)>, Error> {
 /// `allowedOrigins: string[]`: origins besides the endpoint's that requests may go to (the
 /// core checks that each is an origin).
 fn allowed_origins(obj: &JsValue) -> Result<Vec<String>, Error> {
+    let expected = "an array of origins (\"https://host[:port]\")";
     let v = get(obj, "allowedOrigins");
-    if v.is_undefined() || v.is_null() {
-        return Ok(Vec::new());
+    // A string is iterable too: only an array is a list here.
+    if !(v.is_undefined() || v.is_null() || js_sys::Array::is_array(&v)) {
+        return Err(bad("allowedOrigins", expected));
     }
-    if !js_sys::Array::is_array(&v) {
-        return Err(bad("allowedOrigins", "an array of origins (\"https://host[:port]\")"));
-    }
-    js_sys::Array::from(&v)
-        .iter()
-        .map(|o| o.as_string().ok_or_else(|| bad("allowedOrigins", "an array of strings")))
-        .collect()
+    Ok(field(obj, "allowedOrigins", expected)?.unwrap_or_default())
 }
 
 /// `retry: { baseDelay?, maxDelay?, budget? }` in milliseconds; `budget` may be `Infinity`.

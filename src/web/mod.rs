@@ -30,4 +30,6 @@ pub use lock::{acquire, LockGuard, RunLock};
 pub use online::{is_online, OnlineWatch};
 pub use recording::LiveSource;
 pub use store::{Put, Store};
-pub use wire::{error_to_js, event_to_js, record_from_js, record_to_js, result_to_js, warning_to_js, Pairs};
+pub use wire::{
+    error_to_js, event_to_js, record_from_js, record_to_js, result_to_js, stored_to_js, warning_to_js, Pairs,
+};

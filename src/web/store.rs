@@ -20,7 +20,7 @@ use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
 use super::memory::Memory;
-use super::wire::{record_from_js as from_js, record_to_js as to_js};
+use super::wire::{record_from_js as from_js, record_to_js as to_js, stored_to_js};
 use crate::core::{Millis, SessionRecord};
 
 pub const DB_NAME: &str = "ferry-upload";
@@ -173,19 +173,12 @@ impl Store {
     pub async fn put(&self, record: &SessionRecord, handle: Option<&JsValue>) -> Put {
         let value = to_js(record);
         let Some(db) = self.db() else {
-            if let Some(h) = handle {
-                let _ = js_sys::Reflect::set(&value, &"fileHandle".into(), h);
-            }
-            self.memory.borrow_mut().insert(record.key.clone(), value);
+            self.memory.borrow_mut().insert(record.key.clone(), stored_to_js(record, None, handle));
             return Put::Stored;
         };
-        if let Some(h) = handle {
-            let with_handle = to_js(record);
-            let _ = js_sys::Reflect::set(&with_handle, &"fileHandle".into(), h);
-            if request(&db, Op::Put(&with_handle)).await.is_ok() {
-                self.memory.borrow_mut().remove(&record.key);
-                return Put::Stored;
-            }
+        if handle.is_some() && request(&db, Op::Put(&stored_to_js(record, None, handle))).await.is_ok() {
+            self.memory.borrow_mut().remove(&record.key);
+            return Put::Stored;
         }
         match request(&db, Op::Put(&value)).await {
             Ok(_) => {

@@ -179,6 +179,20 @@ struct RecordOut<'a> {
     parts: &'a [PartRecord],
     #[serde(skip_serializing_if = "is_false")]
     recording: bool,
+    /// Listed sessions only: the file's key within `key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<&'a str>,
+    /// The app's `FileSystemFileHandle`, stored as it is (a structured clone).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "handle_out")]
+    file_handle: Option<&'a JsValue>,
+}
+
+/// The file handle, as the same JS object.
+fn handle_out<S: Serializer>(handle: &Option<&JsValue>, s: S) -> Result<S::Ok, S::Error> {
+    match handle {
+        Some(h) => serde_wasm_bindgen::preserve::serialize(*h, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// One partial upload of a parallel upload: `{ url, start, end, confirmed }`.
@@ -238,6 +252,12 @@ impl<'de> Deserialize<'de> for Pairs {
 
 /// The stored object for `r`.
 pub fn record_to_js(r: &SessionRecord) -> JsValue {
+    stored_to_js(r, None, None)
+}
+
+/// The object for `r` with the app's file handle, if any (what is stored), and its
+/// fingerprint (what `listSessions()` adds).
+pub fn stored_to_js(r: &SessionRecord, fingerprint: Option<&str>, file_handle: Option<&JsValue>) -> JsValue {
     to_js(&RecordOut {
         v: SCHEMA_VERSION,
         key: &r.key,
@@ -255,6 +275,8 @@ pub fn record_to_js(r: &SessionRecord) -> JsValue {
         expires_at: r.expires_at,
         parts: &r.parts,
         recording: r.recording,
+        fingerprint,
+        file_handle,
     })
 }
 
