@@ -1,5 +1,5 @@
 // Builds the npm package into dist/: the release wasm (cargo on the pinned nightly with the
-// standard library rebuilt for panic=immediate-abort, then wasm-bindgen and wasm-opt -Oz from
+// standard library rebuilt for panic=immediate-abort, then wasm-bindgen and wasm-opt -Oz --converge from
 // the binaryen npm package) and the TypeScript API compiled by tsc. It installs nothing
 // (setup.sh does) and never downloads. Without the pinned nightly it builds on stable with
 // wasm-pack instead, and says so: the wasm is then about 14% larger (gzip).
@@ -75,7 +75,7 @@ mkdirSync(join(pkgDir, 'named'), { recursive: true });
 copyFileSync(wasm, join(pkgDir, 'named', 'ferry_upload_bg.wasm'));
 writeFileSync(join(pkgDir, 'toolchain.txt'), `${pinned ? RELEASE_TOOLCHAIN : 'stable'}\n`);
 const before = statSync(wasm).size;
-run(join(bin, 'wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', wasm, '-o', wasm]);
+run(join(bin, 'wasm-opt'), ['-Oz', '--converge', '--strip-debug', '--strip-producers', wasm, '-o', wasm]);
 console.error(`[build] wasm-opt: ${before} -> ${statSync(wasm).size} bytes`);
 
 const glue = ['ferry_upload.js', 'ferry_upload.d.ts', 'ferry_upload_bg.wasm', 'ferry_upload_bg.wasm.d.ts'];

@@ -69,7 +69,7 @@ export function breakdown(root) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-names-'));
   const optimised = path.join(tmp, 'named.wasm');
   try {
-    execFileSync('wasm-opt', ['-Oz', '-g', '--strip-producers', named, '-o', optimised], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('wasm-opt', ['-Oz', '--converge', '-g', '--strip-producers', named, '-o', optimised], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const csv = execFileSync('twiggy', ['top', '-n', '1000000', '--format', 'csv', optimised], { env, encoding: 'utf8', maxBuffer: 256 << 20 });
     const groups = new Map();
     const modules = new Map();
