@@ -254,7 +254,11 @@ export interface ResumeAllResult {
 
 /** Payload of the `warning` event: something degraded, the upload goes on. */
 export interface Warning {
-  /** `storage_unavailable` (sessions kept in memory only) or `identity_unavailable`. */
+  /**
+   * `requests_blocked` (requests fail at once while online, often CORS), `parallel_unsupported`,
+   * `checksum_unsupported`, `storage_unavailable` (sessions kept in memory only),
+   * `identity_unavailable` or `file_handle_unstorable`.
+   */
   code: string;
   message: string;
 }
