@@ -174,12 +174,12 @@ class FerryUpload implements Upload, PushUpload {
       });
       const o = this.#options as Omit<UploadOptions, 'file' | 'source'> & { file?: Blob; source?: RecordingUploadOptions['source']; type?: string };
       const rec = this.#recording;
-      const recording = rec && {
+      const recording = rec ? {
         name: '',
         type: o.type ?? (o.source ? sourceType(o.source) : ''),
         body: (start: number, end: number) => rec.body(start, end),
         release: (offset: number) => rec.release(offset),
-      };
+      } : undefined;
       // The app's options pass through as they are (the engine checks each one), with what
       // only this layer can resolve: URLs against the page, the headers function, the key,
       // and a recording's buffer instead of a file.

@@ -71,7 +71,7 @@ export type EngineEvent =
   | { type: 'failed'; error: EngineError };
 
 /** The options the engine reads: the app's, with what the TypeScript layer resolved. */
-export type EngineOptions = Omit<import('../types.js').UploadOptions, 'endpoint' | 'file' | 'uploadUrl' | 'headers' | 'idempotencyKey'> & {
+export type EngineOptions = Omit<import('../types.js').UploadOptions, 'endpoint' | 'file' | 'source' | 'uploadUrl' | 'headers' | 'idempotencyKey'> & {
   /** Absolute. */
   endpoint: string;
   /** The file, or else a recording's buffer. */
