@@ -1,5 +1,5 @@
 // Builds the npm package into dist/: the release wasm (cargo on the pinned nightly with the
-// standard library rebuilt for panic=immediate-abort, then wasm-bindgen and wasm-opt -Oz from
+// standard library rebuilt for panic=immediate-abort, then wasm-bindgen and wasm-opt -Oz --converge from
 // the binaryen npm package) and the TypeScript API compiled by tsc. It installs nothing
 // (setup.sh does) and never downloads. Without the pinned nightly it builds on stable with
 // wasm-pack instead, and says so: the wasm is then about 14% larger (gzip).
@@ -8,7 +8,7 @@
 //   dist/wasm/ferry_upload.js      wasm-bindgen glue (--target web)
 //   dist/wasm/ferry_upload_bg.wasm the engine
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,11 +50,12 @@ function hasReleaseToolchain() {
 }
 
 rmSync(pkgDir, { recursive: true, force: true });
-if (hasReleaseToolchain()) {
+const pinned = hasReleaseToolchain();
+if (pinned) {
   // A target dir of its own, so the stable test builds in target/ are not rebuilt each time.
   const targetDir = join(root, 'target', 'release-wasm');
   env.RUSTUP_TOOLCHAIN = RELEASE_TOOLCHAIN;
-  env.CARGO_ENCODED_RUSTFLAGS += '\x1f-Zunstable-options\x1f-Cpanic=immediate-abort';
+  env.CARGO_ENCODED_RUSTFLAGS += '\x1f-Zunstable-options\x1f-Cpanic=immediate-abort\x1f-Zfmt-debug=none\x1f-Zlocation-detail=none';
   run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown', '--target-dir', targetDir,
     '-Zbuild-std=std,panic_abort']);
   delete env.RUSTUP_TOOLCHAIN;
@@ -68,8 +69,13 @@ if (hasReleaseToolchain()) {
 }
 
 const wasm = join(pkgDir, 'ferry_upload_bg.wasm');
+// With its function names, for `npm run size -- --names` (scripts/size-names.mjs), and which
+// toolchain built it, for the size budget (scripts/size.mjs).
+mkdirSync(join(pkgDir, 'named'), { recursive: true });
+copyFileSync(wasm, join(pkgDir, 'named', 'ferry_upload_bg.wasm'));
+writeFileSync(join(pkgDir, 'toolchain.txt'), `${pinned ? RELEASE_TOOLCHAIN : 'stable'}\n`);
 const before = statSync(wasm).size;
-run(join(bin, 'wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', wasm, '-o', wasm]);
+run(join(bin, 'wasm-opt'), ['-Oz', '--converge', '--strip-debug', '--strip-producers', wasm, '-o', wasm]);
 console.error(`[build] wasm-opt: ${before} -> ${statSync(wasm).size} bytes`);
 
 const glue = ['ferry_upload.js', 'ferry_upload.d.ts', 'ferry_upload_bg.wasm', 'ferry_upload_bg.wasm.d.ts'];

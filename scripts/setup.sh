@@ -53,6 +53,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $want_wb\$"; then
   cargo install wasm-bindgen-cli --version "$want_wb" --force
 fi
 
+# --- twiggy: where the wasm's bytes go (`npm run size -- --names`) -------------------------
+if ! twiggy --version 2>/dev/null | grep -q ' 0\.8\.0'; then
+  log "installing twiggy 0.8.0 (about 2 minutes on 2 cores)"
+  cargo install twiggy --version 0.8.0 --locked
+fi
+
 # --- geckodriver (Firefox's WebDriver) -------------------------------------------------
 if ! command -v geckodriver >/dev/null; then
   log "installing geckodriver"

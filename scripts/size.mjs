@@ -1,22 +1,34 @@
-// Reports the bytes an app downloads for ferry: dist/index.js bundled and minified with
-// esbuild (the entry stub, and the total including the lazily imported wasm glue) and
-// dist/wasm/ferry_upload_bg.wasm, raw / gzip -9 / brotli (quality 11), as a markdown table.
-// Exits 1 if the wasm embeds machine paths (the repo's absolute path, /root/, .cargo/registry)
-// or links float formatting.
+// Reports the bytes an app downloads for ferry, raw / gzip -9 / brotli (quality 11), as a
+// markdown table: the JS reachable from `createUpload` bundled and minified with esbuild (what
+// loads before the first start(), and the total with the lazily imported wasm glue) and
+// dist/wasm/ferry_upload_bg.wasm. Then checks them against size-budget.json: a figure above
+// its recorded byte count is a regression and fails. Also fails if the wasm embeds machine
+// paths (the repo's absolute path, /root/, .cargo/registry) or links float formatting.
 // It does not build: run `node scripts/build.mjs` first (`npm run size` does).
+//
+//   node scripts/size.mjs                  the table and the checks
+//   node scripts/size.mjs --names          also where the wasm's bytes go, by crate and module
+//                                          (scripts/size-names.mjs; twiggy from setup.sh)
+//   node scripts/size.mjs --update-budget  records the figures of this build in size-budget.json
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { breakdown } from './size-names.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'dist', 'index.js');
 const wasmFile = path.join(root, 'dist', 'wasm', 'ferry_upload_bg.wasm');
+const budgetFile = path.join(root, 'size-budget.json');
+// Which toolchain built the wasm (scripts/build.mjs writes it): the budget holds for the pinned one.
+const builtWith = path.join(root, 'target', 'wasm-pkg', 'toolchain.txt');
+const args = process.argv.slice(2);
 
 const bundle = await esbuild.build({
-  entryPoints: [entry],
+  // An app that uploads: what `import { createUpload } from 'ferry-upload'` pulls in.
+  stdin: { contents: `export { createUpload } from ${JSON.stringify(entry)};`, resolveDir: root, loader: 'js' },
   bundle: true,
   minify: true,
   format: 'esm',
@@ -28,7 +40,7 @@ const bundle = await esbuild.build({
   logLevel: 'error',
 });
 const js = bundle.outputFiles.filter((f) => f.path.endsWith('.js'));
-const stub = js.find((f) => path.basename(f.path) === 'index.js');
+const stub = js.find((f) => path.basename(f.path) === 'stdin.js');
 const wasm = fs.readFileSync(wasmFile);
 
 function sizes(buf) {
@@ -43,28 +55,68 @@ function sizes(buf) {
 }
 const sum = (...list) => list.reduce((a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli }));
 
-const stubSize = sizes(Buffer.from(stub.contents));
-const jsSize = sum(...js.map((f) => sizes(Buffer.from(f.contents))));
-const wasmSize = sizes(wasm);
+const measured = {
+  stub: sizes(Buffer.from(stub.contents)),
+  js: sum(...js.map((f) => sizes(Buffer.from(f.contents)))),
+  wasm: sizes(wasm),
+};
+measured.total = sum(measured.js, measured.wasm);
 const rows = [
-  ['JS entry stub (`index.js`, loaded on import)', stubSize],
-  [`JS total (stub + lazily imported wasm glue, ${js.length} files)`, jsSize],
-  ['wasm (`ferry_upload_bg.wasm`)', wasmSize],
-  ['**total** (JS total + wasm)', sum(jsSize, wasmSize)],
+  ['stub', 'JS before the first start() (`createUpload` and what it imports)'],
+  ['js', `JS total (that + the lazily imported wasm glue, ${js.length} files)`],
+  ['wasm', 'wasm (`ferry_upload_bg.wasm`)'],
+  ['total', '**total** (JS total + wasm)'],
 ];
 const fmt = (n) => n.toLocaleString('en-US');
 console.log('| what | raw bytes | gzip -9 | brotli 11 |');
 console.log('|---|---:|---:|---:|');
-for (const [what, s] of rows) console.log(`| ${what} | ${fmt(s.raw)} | ${fmt(s.gzip)} | ${fmt(s.brotli)} |`);
+for (const [key, what] of rows) {
+  const s = measured[key];
+  console.log(`| ${what} | ${fmt(s.raw)} | ${fmt(s.gzip)} | ${fmt(s.brotli)} |`);
+}
 
+let failed = false;
 // Machine paths in the wasm leak where it was built (panic locations embed them).
 const leaks = [root, '/root/', '.cargo/registry'].filter((s) => wasm.includes(Buffer.from(s)));
 if (leaks.length) {
   console.error(`\nthe wasm contains machine paths: ${leaks.join(', ')}`);
-  process.exit(1);
+  failed = true;
 }
 // Float formatting (core::fmt for f32/f64) is several KB; its literal "NaN" gives it away.
 if (wasm.includes(Buffer.from('NaN'))) {
   console.error('\nthe wasm links float formatting (it contains "NaN"): format integers instead');
-  process.exit(1);
+  failed = true;
 }
+
+// The budget: exact byte counts of the last accepted build, and the targets.
+const budget = JSON.parse(fs.readFileSync(budgetFile, 'utf8'));
+const toolchain = fs.existsSync(builtWith) ? fs.readFileSync(builtWith, 'utf8').trim() : 'unknown';
+if (args.includes('--update-budget')) {
+  budget.toolchain = toolchain;
+  budget.recorded = Object.fromEntries(rows.map(([key]) => [key, measured[key]]));
+  fs.writeFileSync(budgetFile, `${JSON.stringify(budget, null, 2)}\n`);
+  console.log(`\nsize-budget.json now records this build (${toolchain})`);
+} else if (toolchain !== budget.toolchain) {
+  console.log(`\nbudget not checked: the wasm was built with ${toolchain}, the budget is for ${budget.toolchain}`);
+} else {
+  const over = [];
+  for (const [key, what] of rows) {
+    for (const unit of ['raw', 'gzip', 'brotli']) {
+      const have = measured[key][unit];
+      const max = budget.recorded[key][unit];
+      if (have > max) over.push(`${what.replace(/\*\*/g, '')}, ${unit}: ${fmt(have)} > ${fmt(max)} (+${fmt(have - max)})`);
+    }
+  }
+  for (const o of over) console.error(`over budget: ${o}`);
+  console.log(over.length
+    ? '\nsize regressed (above); if the bytes are worth it, record them with `npm run size -- --update-budget`'
+    : '\nwithin size-budget.json');
+  failed ||= over.length > 0;
+}
+for (const [key, unit, limit] of budget.targets) {
+  const have = measured[key][unit];
+  console.log(`target ${key} ${unit} <= ${fmt(limit)}: ${fmt(have)} ${have <= limit ? 'met' : `NOT met (${fmt(have - limit)} over)`}`);
+}
+
+if (args.includes('--names')) breakdown(root);
+process.exit(failed ? 1 : 0);

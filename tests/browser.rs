@@ -8,3 +8,7 @@ include!("browser/cases.rs");
 mod sessions {
     include!("browser/sessions.rs");
 }
+
+mod wire {
+    include!("browser/wire.rs");
+}

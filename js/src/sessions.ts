@@ -11,10 +11,6 @@ import type { RecordingUpload, ResumableUpload, ResumeAllResult, Upload, UploadO
 /** Recording buffers opened by the last listing, for resumeAll() to continue. */
 const opened = new Map<string, RecordingBuffer>();
 
-interface StoredSession extends Omit<ResumableUpload, 'kind'> {
-  recording?: boolean;
-}
-
 /**
  * The uploads this origin can continue (stored sessions), oldest first: show them as a
  * "continue your uploads" list and ask the user for each file again (`createUpload` with the
@@ -24,7 +20,7 @@ interface StoredSession extends Omit<ResumableUpload, 'kind'> {
 export async function listResumableUploads(): Promise<ResumableUpload[]> {
   const wasm = await loadEngine();
   const out: ResumableUpload[] = [];
-  for (const { recording, ...session } of (await wasm.listSessions()) as StoredSession[]) {
+  for (const { recording, ...session } of await wasm.listSessions()) {
     if (!recording) {
       out.push({ ...session, kind: 'file' });
       continue;
@@ -40,7 +36,7 @@ export async function listResumableUploads(): Promise<ResumableUpload[]> {
 /** Forgets a stored session (the upload on the server is left alone), and a recording's buffer. */
 export async function forgetUpload(key: string): Promise<void> {
   const wasm = await loadEngine();
-  const session = ((await wasm.listSessions()) as StoredSession[]).find((s) => s.key === String(key));
+  const session = (await wasm.listSessions()).find((s) => s.key === String(key));
   await wasm.forgetSession(String(key));
   if (session?.recording) await deleteRecording(session.fingerprint);
 }

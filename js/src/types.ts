@@ -19,7 +19,7 @@ export type UploadState =
 
 /** Passed to a `headers` function before every request. */
 export interface HeaderContext {
-  method: 'POST' | 'PATCH' | 'HEAD' | 'DELETE';
+  method: 'POST' | 'PATCH' | 'HEAD' | 'DELETE' | 'OPTIONS';
   url: string;
   /**
    * `true` when the server refused the previous attempt of this request (401/403): return
@@ -256,7 +256,11 @@ export interface ResumeAllResult {
 
 /** Payload of the `warning` event: something degraded, the upload goes on. */
 export interface Warning {
-  /** `storage_unavailable` (sessions kept in memory only) or `identity_unavailable`. */
+  /**
+   * `requests_blocked` (requests fail at once while online, often CORS), `parallel_unsupported`,
+   * `checksum_unsupported`, `storage_unavailable` (sessions kept in memory only),
+   * `identity_unavailable` or `file_handle_unstorable`.
+   */
   code: string;
   message: string;
 }

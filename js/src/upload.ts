@@ -5,28 +5,13 @@
 
 import { FerryError, toFerryError } from './errors.js';
 import { isOffline, loadEngine } from './loader.js';
-import type { Engine } from './wasm/ferry_upload.js';
+import type { Engine, EngineEvent, EngineOptions, EngineResult } from './wasm/ferry_upload.js';
 import { RecordingBuffer, deleteRecording } from './recording/buffer.js';
 import { checkSource, listen, sourceType } from './recording/source.js';
 import type { HeadersOption, PushUpload, RecordingProgress, RecordingUpload, RecordingUploadOptions, Upload, UploadEvents, UploadOptions, UploadResult, UploadState } from './types.js';
 
 type Listener = (payload: never) => void;
 
-interface EngineEvent {
-  type: 'state' | 'progress' | 'reconnecting' | 'warning' | 'created' | 'restarted' | 'completed' | 'failed';
-  code?: string;
-  message?: string;
-  attempt?: number;
-  retryIn?: number;
-  bytesPerSecond?: number;
-  etaSeconds?: number | null;
-  state?: UploadState;
-  bytesConfirmed?: number;
-  bytesTotal?: number | null;
-  url?: string;
-  reason?: unknown;
-  error?: unknown;
-}
 
 function resolveEndpoint(endpoint: string | URL): string {
   const base = (globalThis as { location?: { href?: string } }).location?.href;
@@ -164,12 +149,12 @@ class FerryUpload implements Upload, PushUpload {
     await this.#recording.destroy();
   }
 
-  async #begin(command: (engine: Engine) => Promise<unknown> | undefined): Promise<UploadResult> {
+  async #begin(command: (engine: Engine) => Promise<EngineResult> | undefined): Promise<UploadResult> {
     try {
       const engine = await this.#getEngine();
       const run = command(engine);
       if (!run) throw new FerryError('usage', 'internal', 'the upload engine is already running');
-      const result = (await run) as UploadResult;
+      const result = await run;
       await this.#discard();
       return result;
     } catch (err) {
@@ -189,36 +174,27 @@ class FerryUpload implements Upload, PushUpload {
       });
       const o = this.#options as Omit<UploadOptions, 'file' | 'source'> & { file?: Blob; source?: RecordingUploadOptions['source']; type?: string };
       const rec = this.#recording;
-      const recording = rec && {
+      const recording = rec ? {
         name: '',
         type: o.type ?? (o.source ? sourceType(o.source) : ''),
         body: (start: number, end: number) => rec.body(start, end),
         release: (offset: number) => rec.release(offset),
-      };
-      const options = {
-        endpoint: resolveEndpoint(o.endpoint),
+      } : undefined;
+      // The app's options pass through as they are (the engine checks each one), with what
+      // only this layer can resolve: URLs against the page, the headers function, the key,
+      // and a recording's buffer instead of a file.
+      const endpoint = resolveEndpoint(o.endpoint);
+      const options: EngineOptions = {
+        ...o,
+        endpoint,
         file: rec ? undefined : o.file,
         recording,
-        chunkSize: o.chunkSize,
-        minChunkSize: o.minChunkSize,
-        maxChunkSize: o.maxChunkSize,
-        metadata: o.metadata,
         uploadUrl: o.uploadUrl === undefined ? undefined : resolveEndpoint(o.uploadUrl),
         headers: headersFunction(o.headers),
-        progressInterval: o.progressInterval,
-        retry: o.retry,
-        stallTimeout: o.stallTimeout,
-        allowedOrigins: o.allowedOrigins,
-        idempotencyKey: idempotencyKey(o.idempotencyKey, resolveEndpoint(o.endpoint)),
-        resume: o.resume,
+        idempotencyKey: idempotencyKey(o.idempotencyKey, endpoint),
         fingerprint: rec ? rec.id : o.fingerprint,
-        keepSession: o.keepSession,
-        checksum: o.checksum,
-        parallelUploads: o.parallelUploads,
-        onLocked: o.onLocked,
-        fileHandle: o.fileHandle,
       };
-      const engine = new wasm.Engine(options, (event: EngineEvent) => this.#onEvent(event));
+      const engine = new wasm.Engine(options, (event) => this.#onEvent(event));
       if (rec) {
         // Every stored piece and the end reach the engine, whenever they come.
         const tell = () => {
@@ -239,39 +215,33 @@ class FerryUpload implements Upload, PushUpload {
   #onEvent(event: EngineEvent): void {
     switch (event.type) {
       case 'state':
-        this.#state = event.state!;
+        this.#state = event.state;
         this.#emit('state', this.#state);
         break;
       case 'progress': {
-        const bytesTotal = event.bytesTotal ?? null;
-        this.#confirmed = event.bytesConfirmed!;
+        const { bytesTotal, bytesPerSecond, etaSeconds } = event;
+        this.#confirmed = event.bytesConfirmed;
         const percent = bytesTotal === null ? null : bytesTotal === 0 ? 100 : (this.#confirmed / bytesTotal) * 100;
         // A file's total is always known: its progress is a `Progress`.
         this.#emit('progress', {
-          bytesConfirmed: this.#confirmed,
-          bytesTotal,
-          percent,
-          bytesPerSecond: event.bytesPerSecond!,
-          etaSeconds: event.etaSeconds ?? null,
+          bytesConfirmed: this.#confirmed, bytesTotal, percent, bytesPerSecond, etaSeconds,
         } satisfies RecordingProgress as never);
         break;
       }
-      case 'reconnecting': {
-        const retryIn = event.retryIn!;
+      case 'reconnecting':
         this.#emit('reconnecting', {
-          attempt: event.attempt!,
-          retryIn,
-          retryAt: Date.now() + retryIn,
+          attempt: event.attempt,
+          retryIn: event.retryIn,
+          retryAt: Date.now() + event.retryIn,
           reason: toFerryError(event.reason),
         });
         break;
-      }
       case 'warning':
-        this.#emit('warning', { code: event.code!, message: event.message! });
+        this.#emit('warning', { code: event.code, message: event.message });
         break;
       case 'created':
-        this.#url = event.url!;
-        this.#emit('created', { url: event.url! });
+        this.#url = event.url;
+        this.#emit('created', { url: event.url });
         break;
       case 'restarted':
         this.#url = null;
@@ -279,7 +249,7 @@ class FerryUpload implements Upload, PushUpload {
         this.#emit('restarted', { reason: toFerryError(event.reason) });
         break;
       case 'completed':
-        this.#url = event.url!;
+        this.#url = event.url;
         break;
       case 'failed':
         this.#emit('error', toFerryError(event.error));

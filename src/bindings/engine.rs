@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -21,8 +21,8 @@ use super::options::{self, Parsed};
 use crate::core::{self, Code, Error, ErrorKind, Machine, Validated};
 use crate::driver::{self, Command};
 use crate::web::{
-    acquire, error_to_js, identify, known_capabilities, record_to_js, timer_now, warn, LifecycleWatch, OnlineWatch,
-    RunLock, Store, WebIo,
+    acquire, error_to_js, identify, known_capabilities, result_to_js, stored_to_js, timer_now, warn, LifecycleWatch,
+    OnlineWatch, RunLock, Store, WebIo,
 };
 
 struct Job {
@@ -62,7 +62,10 @@ impl Engine {
     /// Validates `options` and prepares the upload. Throws a plain error object
     /// `{ kind, code, message }` on invalid options.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue, on_event: Function) -> Result<Engine, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "(event: EngineEvent) => void")] on_event: Function,
+    ) -> Result<Engine, JsValue> {
         let Parsed { config, source, file, headers, resume, fingerprint, wait_for_lock, file_handle, recording } =
             options::parse(&options).map_err(|e| error_to_js(&e))?;
         // Checked once, now, so that bad options throw here rather than at start().
@@ -77,6 +80,7 @@ impl Engine {
     }
 
     /// Starts or resumes. Returns the run's promise if this began a run.
+    #[wasm_bindgen(unchecked_return_type = "Promise<EngineResult> | undefined")]
     pub fn start(&self) -> Option<Promise> {
         self.begin_or_forward(Command::Start)
     }
@@ -99,6 +103,7 @@ impl Engine {
     }
 
     /// Aborts, optionally terminating the upload on the server.
+    #[wasm_bindgen(unchecked_return_type = "Promise<EngineResult> | undefined")]
     pub fn abort(&self, terminate: bool) -> Option<Promise> {
         self.begin_or_forward(Command::Abort { terminate })
     }
@@ -153,12 +158,7 @@ impl Engine {
             // The app hears of the end only once the session record is written (or deleted).
             flushed.await;
             match result {
-                Ok(url) => {
-                    let obj = Object::new();
-                    let _ = Reflect::set(&obj, &"uploadUrl".into(), &url.into());
-                    let _ = Reflect::set(&obj, &"bytesTotal".into(), &JsValue::from_f64(total as f64));
-                    Ok(obj.into())
-                }
+                Ok(url) => Ok(result_to_js(&url, total)),
                 Err(error) => Err(error_to_js(&error)),
             }
         }))
@@ -316,7 +316,7 @@ async fn session_key(job: &Job, fingerprint: Option<String>) -> Option<String> {
 /// Stored sessions, oldest update first: `[{ key, fingerprint, uploadUrl, endpoint, size, name, type,
 /// lastModified, metadata, bytesConfirmed, chunkSize, createdAt, updatedAt, expiresAt,
 /// fileHandle? }]`.
-#[wasm_bindgen(js_name = listSessions)]
+#[wasm_bindgen(js_name = listSessions, unchecked_return_type = "ListedSession[]")]
 pub async fn list_sessions() -> Array {
     let store = Store::shared(crate::core::Millis(js_sys::Date::now() as u64)).await;
     store
@@ -324,14 +324,8 @@ pub async fn list_sessions() -> Array {
         .await
         .into_iter()
         .map(|(record, stored)| {
-            let out = record_to_js(&record);
-            let _ = Reflect::set(&out, &"fingerprint".into(), &core::file_key(&record.key).into());
-            if let Ok(handle) = Reflect::get(&stored, &"fileHandle".into()) {
-                if !handle.is_undefined() {
-                    let _ = Reflect::set(&out, &"fileHandle".into(), &handle);
-                }
-            }
-            out
+            let handle = Reflect::get(&stored, &"fileHandle".into()).ok().filter(|h| !h.is_undefined());
+            stored_to_js(&record, Some(core::file_key(&record.key)), handle.as_ref())
         })
         .collect::<Array>()
 }

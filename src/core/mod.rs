@@ -32,6 +32,7 @@ pub mod header;
 pub mod http;
 pub mod machine;
 pub mod metadata;
+pub mod order;
 pub(crate) mod outbox;
 pub mod parallel;
 pub mod progress;

@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Blob, Headers, RequestCache, RequestInit, RequestRedirect, ResponseType};
 
+use super::wire::header_context_to_js;
 use crate::core::checksum::{Algorithm, Digest};
 use crate::core::http::RESPONSE_HEADERS;
 use crate::core::{Body, Method, Request, Response, TransportError};
@@ -51,10 +52,7 @@ pub fn js_message(value: &JsValue) -> String {
 /// Calls the app's header callback with `{ method, url, refused }` and awaits its answer.
 /// `refused` is true when the server refused the previous attempt's credentials (401/403).
 async fn app_headers(callback: &Function, request: &Request) -> Result<Vec<(String, String)>, TransportError> {
-    let context = Object::new();
-    let _ = Reflect::set(&context, &"method".into(), &request.method.as_str().into());
-    let _ = Reflect::set(&context, &"url".into(), &request.url.as_str().into());
-    let _ = Reflect::set(&context, &"refused".into(), &request.refresh_auth.into());
+    let context = header_context_to_js(request.method.as_str(), &request.url, request.refresh_auth);
     let returned = callback.call1(&JsValue::NULL, &context).map_err(|e| TransportError::Headers(js_message(&e)))?;
     let value = if returned.is_instance_of::<Promise>() {
         JsFuture::from(Promise::from(returned)).await.map_err(|e| TransportError::Headers(js_message(&e)))?

@@ -14,16 +14,16 @@ use futures::channel::oneshot;
 use futures::future::LocalBoxFuture;
 use futures::{FutureExt, StreamExt};
 use gloo_timers::future::TimeoutFuture;
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
-use super::convert::event_to_js;
 use super::discovered;
 use super::fetch::perform;
 use super::lock::RunLock;
 use super::recording::LiveSource;
 use super::store::{Put, Store};
+use super::wire::{event_to_js, warning_to_js};
 use crate::core::{
     Body, Capabilities, Code, Event, Millis, Request, Response, SessionRecord, State, TransportError, UnixMillis,
 };
@@ -64,11 +64,7 @@ pub struct WebIo {
 
 /// Calls the app's event sink with `{ type: 'warning', code, message }`.
 pub fn warn(on_event: &Function, code: Code, message: &str) {
-    let obj = Object::new();
-    let _ = Reflect::set(&obj, &"type".into(), &"warning".into());
-    let _ = Reflect::set(&obj, &"code".into(), &code.as_str().into());
-    let _ = Reflect::set(&obj, &"message".into(), &message.into());
-    let _ = on_event.call1(&JsValue::NULL, &obj);
+    let _ = on_event.call1(&JsValue::NULL, &warning_to_js(code, message));
 }
 
 /// `performance.now()`, the monotonic timer clock (windows and workers alike); `Date.now()`

@@ -3,28 +3,26 @@
 //! One database (`ferry-upload`, version 1) with one object store (`sessions`, keyed by
 //! `key`). Every operation is its own transaction with exactly one request, and nothing else
 //! is awaited inside it; a change is committed as soon as its request is made (`commit()`
-//! where the browser has it), so it lands even if the page is frozen right after. If IndexedDB is missing (some private modes and workers), blocked
-//! by another tab's old connection, or fails (quota), the store falls back to a map in
+//! where the browser has it), so it lands even if the page is frozen right after. If
+//! IndexedDB is missing (some private modes and workers), blocked by another tab's old connection, or fails (quota), the store falls back to a map in
 //! memory and says so once with a warning; an upload never fails because of storage.
 //! Expired records are deleted when the store opens.
 //!
 //! Upgrade path: a new schema bumps the database version and adds stores in the builder;
-//! records carry their own `v` and are converted when read (record.rs).
+//! records carry their own `v` and are converted when read (wire.rs).
 
 use std::cell::RefCell;
 use std::rc::Rc;
-
-use std::future::Future;
 
 use futures::future::{join, select, Either};
 use futures::FutureExt;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::Reflect;
-use rexie::{ObjectStore, Rexie, Store as IdbStore, TransactionMode};
+use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
 use super::memory::Memory;
-use super::record::{from_js, to_js};
+use super::wire::{record_from_js as from_js, record_to_js as to_js, stored_to_js};
 use crate::core::{Millis, SessionRecord};
 
 pub const DB_NAME: &str = "ferry-upload";
@@ -55,29 +53,43 @@ fn can_commit() -> bool {
     proto.is_ok_and(|p| p.is_object() && Reflect::has(&p, &"commit".into()).unwrap_or(false))
 }
 
-/// Makes one change (`request` on the sessions store) in its own transaction, nothing else
-/// awaited inside it, and commits it at once: the request and `commit()` go out in the same
-/// poll. Left to commit on its own, a transaction ends only after its request's success event
-/// has run in the page, which never happens in a page frozen for good (the write made on
-/// `freeze` or `pagehide`): the record would be lost with the tab.
-async fn change<F>(db: &Rexie, request: impl FnOnce(IdbStore) -> F) -> Result<(), rexie::Error>
-where
-    F: Future<Output = Result<(), rexie::Error>>,
-{
-    let tx = db.transaction(&[STORE], TransactionMode::ReadWrite)?;
-    let request = request(tx.store(STORE)?);
-    if can_commit() {
-        let (done, committed) = join(request, tx.commit()).await;
-        done.and(committed)
-    } else {
-        request.await?;
-        tx.done().await.map(|_| ())
-    }
+/// One request to the `sessions` store.
+enum Op<'a> {
+    Get(&'a str),
+    GetAll,
+    Put(&'a JsValue),
+    Delete(&'a str),
 }
 
-/// One write, committed at once.
-async fn write(db: &Rexie, value: &JsValue) -> Result<(), rexie::Error> {
-    change(db, |store| async move { store.put(value, None).await.map(|_| ()) }).await
+/// Performs `op` in its own transaction, nothing else awaited inside it; answers the record
+/// read (`undefined` if none), every record (an array) or `undefined`. One function for every
+/// operation, so that the transaction's plumbing is in the wasm once. A change is committed at
+/// once: the request and `commit()` go out in the same poll. Left to commit on its own, a
+/// transaction ends only after its request's success event has run in the page, which never
+/// happens in a page frozen for good (the write made on `freeze` or `pagehide`): the record
+/// would be lost with the tab.
+async fn request(db: &Rexie, op: Op<'_>) -> Result<JsValue, rexie::Error> {
+    let read = matches!(op, Op::Get(_) | Op::GetAll);
+    let mode = if read { TransactionMode::ReadOnly } else { TransactionMode::ReadWrite };
+    let tx = db.transaction(&[STORE], mode)?;
+    let store = tx.store(STORE)?;
+    let value = async move {
+        Ok::<JsValue, rexie::Error>(match op {
+            Op::Get(key) => store.get(JsValue::from_str(key)).await?.unwrap_or(JsValue::UNDEFINED),
+            Op::GetAll => store.get_all(None, None).await?.into_iter().collect::<js_sys::Array>().into(),
+            Op::Put(value) => store.put(value, None).await.map(|_| JsValue::UNDEFINED)?,
+            Op::Delete(key) => store.delete(JsValue::from_str(key)).await.map(|()| JsValue::UNDEFINED)?,
+        })
+    };
+    if !read && can_commit() {
+        let (value, committed) = join(value, tx.commit()).await;
+        committed?;
+        value
+    } else {
+        let value = value.await?;
+        tx.done().await?;
+        Ok(value)
+    }
 }
 
 pub struct Store {
@@ -167,15 +179,8 @@ impl Store {
             return Some(r);
         }
         let db = self.db()?;
-        let result = async {
-            let tx = db.transaction(&[STORE], TransactionMode::ReadOnly)?;
-            let value = tx.store(STORE)?.get(JsValue::from_str(key)).await?;
-            tx.done().await?;
-            Ok::<_, rexie::Error>(value)
-        }
-        .await;
-        match result {
-            Ok(value) => value.as_ref().and_then(from_js),
+        match request(&db, Op::Get(key)).await {
+            Ok(value) => from_js(&value),
             Err(e) => {
                 self.degrade(format!("reading IndexedDB failed ({})", message(e)));
                 memory()
@@ -190,22 +195,15 @@ impl Store {
     pub async fn put(&self, record: &SessionRecord, handle: Option<&JsValue>) -> Put {
         let value = to_js(record);
         let Some(db) = self.db() else {
-            if let Some(h) = handle {
-                let _ = js_sys::Reflect::set(&value, &"fileHandle".into(), h);
-            }
-            self.memory.borrow_mut().insert(record.key.clone(), value);
+            self.memory.borrow_mut().insert(record.key.clone(), stored_to_js(record, None, handle));
             return Put::Stored;
         };
-        if let Some(h) = handle {
-            let with_handle = to_js(record);
-            let _ = js_sys::Reflect::set(&with_handle, &"fileHandle".into(), h);
-            if write(&db, &with_handle).await.is_ok() {
-                self.memory.borrow_mut().remove(&record.key);
-                return Put::Stored;
-            }
+        if handle.is_some() && request(&db, Op::Put(&stored_to_js(record, None, handle))).await.is_ok() {
+            self.memory.borrow_mut().remove(&record.key);
+            return Put::Stored;
         }
-        match write(&db, &value).await {
-            Ok(()) => {
+        match request(&db, Op::Put(&value)).await {
+            Ok(_) => {
                 self.memory.borrow_mut().remove(&record.key);
                 if handle.is_some() {
                     Put::StoredWithoutHandle
@@ -227,8 +225,7 @@ impl Store {
     pub async fn delete(&self, key: &str) {
         self.memory.borrow_mut().remove(key);
         let Some(db) = self.db() else { return };
-        let result = change(&db, |store| async move { store.delete(JsValue::from_str(key)).await }).await;
-        if let Err(e) = result {
+        if let Err(e) = request(&db, Op::Delete(key)).await {
             self.degrade(format!("deleting from IndexedDB failed ({})", message(e)));
         }
     }
@@ -242,15 +239,8 @@ impl Store {
     pub async fn list_stored(&self) -> Vec<(SessionRecord, JsValue)> {
         let mut values: Vec<JsValue> = self.memory.borrow().values().cloned().collect();
         if let Some(db) = self.db() {
-            let result = async {
-                let tx = db.transaction(&[STORE], TransactionMode::ReadOnly)?;
-                let values = tx.store(STORE)?.get_all(None, None).await?;
-                tx.done().await?;
-                Ok::<_, rexie::Error>(values)
-            }
-            .await;
-            match result {
-                Ok(stored) => values.extend(stored),
+            match request(&db, Op::GetAll).await {
+                Ok(stored) => values.extend(js_sys::Array::from(&stored).iter()),
                 Err(e) => self.degrade(format!("reading IndexedDB failed ({})", message(e))),
             }
         }
@@ -261,15 +251,8 @@ impl Store {
                 records.push((r, v));
             }
         }
-        // Oldest first. An insertion sort: a page has a handful of sessions, and the standard
-        // library's sorts cost about 3 KB of wasm.
-        for i in 1..records.len() {
-            let mut j = i;
-            while j > 0 && records[j - 1].0.updated_at > records[j].0.updated_at {
-                records.swap(j - 1, j);
-                j -= 1;
-            }
-        }
+        // Oldest first.
+        crate::core::order::sort_by_key(&mut records, |(r, _)| r.updated_at);
         records
     }
 }

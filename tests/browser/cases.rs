@@ -217,12 +217,24 @@ async fn engine_runs_from_js_options_and_rejects_bad_ones() {
         ("retry", JsValue::from_f64(5.0)),
         ("retry", retry(JsValue::from_f64(f64::NAN))),
         ("idempotencyKey", JsValue::from_f64(1.0)),
+        ("chunkSize", JsValue::from_f64(f64::NAN)),
+        ("chunkSize", JsValue::from_f64(9_007_199_254_740_992.0)),
+        ("progressInterval", JsValue::TRUE),
+        ("parallelUploads", JsValue::from_f64(17.0)),
+        ("keepSession", JsValue::from_str("yes")),
+        ("onLocked", JsValue::from_str("later")),
+        ("fingerprint", JsValue::from_str("")),
+        ("metadata", js_sys::eval("({ album: 3 })").unwrap()),
+        ("metadata", JsValue::from_f64(1.0)),
+        ("headers", JsValue::from_str("Authorization")),
     ] {
         let bad = Object::assign(&Object::new(), &options);
         Reflect::set(&bad, &key.into(), &value).unwrap();
         let err = Engine::new(bad.into(), noop()).err().expect("rejected");
         assert_eq!(Reflect::get(&err, &"kind".into()).unwrap().as_string().as_deref(), Some("usage"), "{key}");
         assert_eq!(Reflect::get(&err, &"code".into()).unwrap().as_string().as_deref(), Some("invalid_option"), "{key}");
+        let message = Reflect::get(&err, &"message".into()).unwrap().as_string().unwrap();
+        assert!(message.contains(&format!("`{key}")), "the message names the option: {message}");
     }
     let err = Engine::new(JsValue::from_f64(1.0), noop()).err().expect("rejected");
     assert_eq!(Reflect::get(&err, &"code".into()).unwrap().as_string().as_deref(), Some("invalid_option"));

@@ -3,7 +3,7 @@
 // session. Included inside `mod sessions` by tests/browser.rs and tests/worker.rs.
 
 use super::*;
-use ferry_upload::core::{scoped_key, SessionRecord};
+use ferry_upload::core::{scoped_key, PartRecord, SessionRecord};
 use ferry_upload::web::{acquire, identify, record_from_js, record_to_js, Put, Store};
 
 fn unique(prefix: &str) -> String {
@@ -108,12 +108,53 @@ fn stored_records_hold_no_secrets_and_newer_schemas_are_skipped() {
             "bytesConfirmed", "chunkSize", "createdAt", "updatedAt", "expiresAt"
         ]
     );
-    assert_eq!(record_from_js(&js), Some(r));
+    assert_eq!(record_from_js(&js), Some(r.clone()));
     Reflect::set(&js, &"v".into(), &JsValue::from_f64(2.0)).unwrap();
     assert_eq!(record_from_js(&js), None, "a record from a newer schema must not be trusted");
     Reflect::set(&js, &"v".into(), &JsValue::from_f64(1.0)).unwrap();
-    Reflect::set(&js, &"size".into(), &JsValue::from_f64(-3.0)).unwrap();
-    assert_eq!(record_from_js(&js), None);
+    assert_eq!(record_from_js(&js), Some(r.clone()), "an extra field (fileHandle) is kept out of the record");
+    let meta = Object::new();
+    Reflect::set(&meta, &"album".into(), &JsValue::from_f64(3.0)).unwrap();
+    let with_handle = js_sys::eval("({ getFile() {} })").unwrap();
+    for (field, bad) in [
+        ("size", JsValue::from_f64(-3.0)),
+        ("size", JsValue::from_f64(1.5)),
+        ("size", JsValue::from_f64(9_007_199_254_740_992.0)),
+        ("size", JsValue::from_str("10")),
+        ("bytesConfirmed", JsValue::NULL),
+        ("expiresAt", JsValue::from_f64(f64::NAN)),
+        ("key", JsValue::from_f64(1.0)),
+        ("uploadUrl", JsValue::UNDEFINED),
+        ("metadata", meta.into()),
+        ("parts", JsValue::from_f64(1.0)),
+        ("parts", js_sys::Array::of1(&with_handle).into()),
+        ("v", JsValue::from_f64(-1.0)),
+    ] {
+        let copy = Object::assign(&Object::new(), js.unchecked_ref());
+        Reflect::set(&copy, &field.into(), &bad).unwrap();
+        assert_eq!(record_from_js(&copy), None, "{field}: {bad:?}");
+    }
+    for odd in [JsValue::NULL, JsValue::from_f64(1.0), JsValue::from_str("{}"), js_sys::Array::new().into()] {
+        assert_eq!(record_from_js(&odd), None, "{odd:?}");
+    }
+    Reflect::set(&js, &"expiresAt".into(), &JsValue::from_f64(1_700_000_000_000.0)).unwrap();
+    assert_eq!(record_from_js(&js), Some(SessionRecord { expires_at: Some(1_700_000_000_000), ..r }));
+}
+
+#[wasm_bindgen_test]
+fn parallel_records_keep_their_parts_in_order() {
+    let mut r = record("k-parts", "", 30, 12);
+    r.parts = vec![
+        PartRecord { url: "http://127.0.0.1:1/files/a".into(), start: 0, end: 10, confirmed: 10 },
+        PartRecord { url: "http://127.0.0.1:1/files/b".into(), start: 10, end: 30, confirmed: 2 },
+    ];
+    let js = record_to_js(&r);
+    let json = js_sys::JSON::stringify(&Reflect::get(&js, &"parts".into()).unwrap()).unwrap();
+    assert_eq!(
+        json.as_string().unwrap(),
+        r#"[{"url":"http://127.0.0.1:1/files/a","start":0,"end":10,"confirmed":10},{"url":"http://127.0.0.1:1/files/b","start":10,"end":30,"confirmed":2}]"#
+    );
+    assert_eq!(record_from_js(&js), Some(r));
 }
 
 #[wasm_bindgen_test]

@@ -150,7 +150,7 @@ impl Parallel {
     #[must_use]
     pub fn resume_validated(v: Validated, mut record: SessionRecord, now: Millis) -> Parallel {
         // Parts are continued, and joined, in file order, whatever order they were stored in.
-        record.parts.sort_by_key(|r| r.start);
+        crate::core::order::sort_by_key(&mut record.parts, |r| r.start);
         let key = Some(record.key.clone());
         let mut p = Parallel::from_validated(v.with_session_key(key), now);
         let ranges: Vec<_> = record.parts.iter().map(|r| r.start..r.end).collect();

@@ -33,7 +33,7 @@ pub fn plan(size: u64, n: u32) -> Vec<Range<u64>> {
 #[must_use]
 pub fn tiles(ranges: &[Range<u64>], size: u64) -> bool {
     let mut sorted: Vec<&Range<u64>> = ranges.iter().collect();
-    sorted.sort_by_key(|r| r.start);
+    crate::core::order::sort_by_key(&mut sorted, |r| r.start);
     let mut at = 0;
     for r in sorted {
         if r.start != at || r.end <= r.start {
