@@ -30,7 +30,9 @@ async function waitState(page, id, states, timeout = 30_000) {
   try {
     return await until(page, ([i, w]) => {
       const s = window.harness.snapshot(i);
-      return w.includes(s.state) && s;
+      // start() resolves (the hook's `result`) once the session write is done, after the
+      // `completed` state: a completed mount counts once its result is there too.
+      return w.includes(s.state) && (s.state !== 'completed' || s.result !== null) && s;
     }, [id, wanted], timeout);
   } catch (err) {
     const s = await page.evaluate((i) => window.harness.snapshot(i), id);
