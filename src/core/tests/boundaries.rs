@@ -7,7 +7,7 @@ use super::*;
 use crate::core::config::{DEFAULT_STALL_FLOOR_MS, FIRST_STALL_FLOOR_MS};
 use crate::core::session::{file_key, scoped_key};
 
-const KEY: &str = "f1-00112233445566778899aabbccddeeff";
+use super::sessions::KEY;
 
 fn cfg(endpoint: &str) -> Config {
     let mut cfg = Config::new(endpoint).fixed_chunks(2_000);
@@ -15,24 +15,9 @@ fn cfg(endpoint: &str) -> Config {
     cfg
 }
 
+/// sessions.rs's stored record of 4,000 confirmed bytes, made for `endpoint`.
 fn record(endpoint: &str, url: &str) -> SessionRecord {
-    SessionRecord {
-        key: KEY.into(),
-        upload_url: url.into(),
-        endpoint: endpoint.into(),
-        size: 10_000,
-        name: "video.mp4".into(),
-        mime_type: "video/mp4".into(),
-        last_modified: 0,
-        metadata: vec![],
-        bytes_confirmed: 4_000,
-        chunk_size: 2_000,
-        created_at: 5,
-        updated_at: 6,
-        expires_at: None,
-        parts: vec![],
-        recording: false,
-    }
+    SessionRecord { endpoint: endpoint.into(), last_modified: 0, ..super::sessions::record(url, 4_000) }
 }
 
 fn resumed(cfg: Config, record: SessionRecord) -> Harness {

@@ -4,7 +4,7 @@
 use super::*;
 use crate::core::session::PERSIST_INTERVAL_MS;
 
-const KEY: &str = "f1-00112233445566778899aabbccddeeff";
+pub(super) const KEY: &str = "f1-00112233445566778899aabbccddeeff";
 
 fn cfg() -> Config {
     let mut cfg = Config::new(ENDPOINT);
@@ -23,7 +23,8 @@ fn written(h: &Harness) -> Vec<SessionRecord> {
     h.store.iter().filter_map(|r| r.as_ref().ok().cloned()).collect()
 }
 
-fn record(url: &str, confirmed: u64) -> SessionRecord {
+/// A stored record of this file at `url` with `confirmed` bytes (boundaries.rs uses it too).
+pub(super) fn record(url: &str, confirmed: u64) -> SessionRecord {
     SessionRecord {
         key: KEY.into(),
         upload_url: url.into(),
