@@ -23,6 +23,8 @@
 // failure. Nothing here asserts, except that a picked file is the one the page holds.
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ENGINES, WEBDRIVER_ENGINES, launchPuppeteer } from './browsers.mjs';
 import { headHex } from './files.mjs';
 import { Session, startDriver } from './webdriver.mjs';
@@ -194,6 +196,9 @@ class PuppeteerBrowser {
     try { process.kill(-proc.pid, 'SIGKILL'); } catch { proc.kill('SIGKILL'); }
     await exited;
     await this.browser.disconnect().catch(() => {});
+    // puppeteer restores Firefox's user.js and prefs.js from their `.puppeteer` backups when
+    // the process exits; a start before that is done races it (and finds user.js missing).
+    for (let i = 0; i < 100 && ['user.js', 'prefs.js'].some((f) => fs.existsSync(path.join(this.profile, `${f}.puppeteer`))); i++) await sleep(50);
     await this.start();
   }
 
