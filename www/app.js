@@ -1,6 +1,7 @@
 // The demo page: pick or drop files, watch each upload's server-confirmed progress, speed
 // and remaining time, see it reconnect or wait offline, pause, resume and cancel; after a
-// reload, continue interrupted uploads from the stored sessions. It uses only the public
+// reload, continue interrupted uploads from the stored sessions. Record uploads a recording
+// of an animated canvas while it is being made. It uses only the public
 // ferry-upload API, exactly as an app would.
 import { createUpload, forgetUpload, listResumableUploads } from '/dist/index.js';
 
@@ -22,15 +23,17 @@ function formatSeconds(s) {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
-function addFile(file) {
+/**
+ * Shows `upload` in a new row called `name` and wires its buttons. `describe(progress)` is the
+ * row's bytes text. Returns the row's query function and `start()`.
+ */
+function track(upload, name, bytes, describe) {
   const row = template.content.firstElementChild.cloneNode(true);
   const $ = (sel) => row.querySelector(sel);
-  $('.name').textContent = file.name;
-  $('.bytes').textContent = `0 B of ${formatBytes(file.size)}`;
+  $('.name').textContent = name;
+  $('.bytes').textContent = bytes;
   list.prepend(row);
 
-  const chunkSize = chunk.value === 'auto' ? 'auto' : Number(chunk.value);
-  const upload = createUpload({ endpoint, file, chunkSize });
   let countdown = null;
   const badge = $('.badge');
   const showState = (text, state) => { badge.textContent = text; badge.dataset.state = state; };
@@ -62,10 +65,13 @@ function addFile(file) {
     countdown = setInterval(tick, 250);
     $('.error').textContent = `${reason.code}: ${reason.message}`;
   });
-  upload.on('progress', ({ bytesConfirmed, bytesTotal, percent, bytesPerSecond, etaSeconds }) => {
-    $('.bar').setAttribute('aria-valuenow', String(Math.floor(percent)));
-    $('.fill').style.width = `${percent}%`;
-    $('.bytes').textContent = `${formatBytes(bytesConfirmed)} of ${formatBytes(bytesTotal)} confirmed`;
+  upload.on('progress', (progress) => {
+    const { bytesConfirmed, bytesTotal, percent, bytesPerSecond, etaSeconds } = progress;
+    if (percent !== null) {
+      $('.bar').setAttribute('aria-valuenow', String(Math.floor(percent)));
+      $('.fill').style.width = `${percent}%`;
+    }
+    $('.bytes').textContent = describe(progress);
     if (upload.state === 'uploading') {
       $('.speed').textContent = bytesPerSecond > 0 ? `${formatBytes(bytesPerSecond)}/s` : '';
       $('.eta').textContent = etaSeconds !== null && bytesConfirmed < bytesTotal ? `${formatSeconds(etaSeconds)} left` : '';
@@ -86,7 +92,100 @@ function addFile(file) {
       () => { /* shown by the 'error' listener and the state badge */ },
     );
   }
+  return { $, start };
+}
+
+const chunkSize = () => (chunk.value === 'auto' ? 'auto' : Number(chunk.value));
+
+function addFile(file) {
+  const upload = createUpload({ endpoint, file, chunkSize: chunkSize() });
+  const describe = ({ bytesConfirmed, bytesTotal }) => `${formatBytes(bytesConfirmed)} of ${formatBytes(bytesTotal)} confirmed`;
+  track(upload, file.name, `0 B of ${formatBytes(file.size)}`, describe).start();
+}
+
+// ---- recording -----------------------------------------------------------------------------
+// Record records an animated canvas (captureStream) with a MediaRecorder and uploads the
+// recording while it is being made: createUpload({ source: recorder }) before recorder.start().
+// Stop stops the recorder; ferry sends the last piece with the length and the upload completes.
+
+const recordButton = document.getElementById('record');
+const support = recordingSupport();
+let takes = 0;
+if (support.ok) {
+  recordButton.addEventListener('click', record);
+} else {
+  recordButton.disabled = true;
+  recordButton.title = `This browser cannot record: ${support.why}`;
+}
+
+/** Whether this browser can record a canvas: { ok, mimeType } or { ok: false, why }. */
+function recordingSupport() {
+  if (typeof MediaRecorder !== 'function') return { ok: false, why: 'no MediaRecorder' };
+  if (typeof HTMLCanvasElement.prototype.captureStream !== 'function') return { ok: false, why: 'no HTMLCanvasElement.captureStream' };
+  const mimeType = ['video/webm;codecs=vp8', 'video/webm', 'video/mp4'].find((t) => MediaRecorder.isTypeSupported(t));
+  if (!mimeType) return { ok: false, why: 'MediaRecorder supports none of video/webm and video/mp4' };
+  return { ok: true, mimeType };
+}
+
+/** A canvas redrawn 30 times a second (moving shapes, a clock and a band of noise). */
+function animatedCanvas(width = 480, height = 270) {
+  const canvas = document.createElement('canvas');
+  canvas.className = 'preview';
+  canvas.width = width;
+  canvas.height = height;
+  const g = canvas.getContext('2d');
+  const started = performance.now();
+  let frame = 0;
+  const draw = () => {
+    frame++;
+    const t = (performance.now() - started) / 1000;
+    g.fillStyle = `hsl(${(frame * 3) % 360} 60% 45%)`;
+    g.fillRect(0, 0, width, height);
+    const noise = g.createImageData(width, 48);
+    for (let i = 0; i < noise.data.length; i++) noise.data[i] = (Math.random() * 256) | 0;
+    g.putImageData(noise, 0, height - 48);
+    g.fillStyle = '#fff';
+    g.beginPath();
+    g.arc(width / 2 + Math.cos(t * 2) * width / 3, height / 2 + Math.sin(t * 3) * height / 4, 24, 0, 2 * Math.PI);
+    g.fill();
+    g.font = '20px system-ui, sans-serif';
+    g.fillText(`${t.toFixed(1)} s`, 12, 28);
+  };
+  draw();
+  const timer = setInterval(draw, 1000 / 30);
+  return { canvas, stop: () => clearInterval(timer) };
+}
+
+function record() {
+  const { mimeType } = support;
+  const name = `take-${++takes}.${mimeType.startsWith('video/mp4') ? 'mp4' : 'webm'}`;
+  const picture = animatedCanvas();
+  const stream = picture.canvas.captureStream(30);
+  const recorder = new MediaRecorder(stream, { mimeType, videoBitsPerSecond: 4_000_000 });
+  const upload = createUpload({ endpoint, source: recorder, chunkSize: chunkSize(), metadata: { filename: name } });
+  let recorded = 0;
+  const describe = ({ bytesConfirmed }) => `${formatBytes(recorded)} recorded, ${formatBytes(bytesConfirmed)} uploaded`;
+  const { $, start } = track(upload, name, describe({ bytesConfirmed: 0 }), describe);
+  $('.head').after(picture.canvas);
+  let confirmed = 0;
+  upload.on('progress', ({ bytesConfirmed }) => { confirmed = bytesConfirmed; });
+  recorder.addEventListener('dataavailable', (e) => {
+    recorded += e.data.size;
+    $('.bytes').textContent = describe({ bytesConfirmed: confirmed });
+  });
+  recorder.addEventListener('stop', () => {
+    picture.stop();
+    for (const track of stream.getTracks()) track.stop();
+    $('.stop').hidden = true;
+  });
+  $('.stop').hidden = false;
+  $('.stop').addEventListener('click', () => recorder.stop());
+  upload.on('state', (state) => {
+    // Cancelling the upload ends the recording too.
+    if (state === 'aborted' && recorder.state !== 'inactive') recorder.stop();
+  });
   start();
+  recorder.start(1000);
 }
 
 // ---- continue your uploads ---------------------------------------------------------------

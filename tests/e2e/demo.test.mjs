@@ -14,7 +14,12 @@
 //     File made in the page (works in every engine: it is plain page script, not driver input);
 //  6. Cancel: badge aborted, DELETE answered, the server no longer knows the upload (HEAD 404);
 //  7. a 503 with Retry-After: 3 on a PATCH: the badge counts down "reconnecting in N s" and the
-//     upload goes on; after a 503 with Retry-After: 120, "Retry now" continues at once.
+//     upload goes on; after a 503 with Retry-After: 120, "Retry now" continues at once;
+//  8. the Record button is offered where the engine can record (can.record), else disabled with
+//     the reason in its title;
+//  9. Record (a real MediaRecorder on an animated canvas) uploads while recording: the row shows
+//     "N recorded, M uploaded" with bytes uploaded before Stop; after Stop it completes, one
+//     upload created with a deferred length, the stored bytes equal the recorder's output.
 // A screenshot of each key moment goes to test-output/demo/<browser>-<scenario>-<moment>.png
 // (gitignored). Needs `node scripts/build.mjs` first.
 //
@@ -23,7 +28,7 @@
 // alike; it also answers one chosen request with a status of its own (scenario 7).
 // It does not mock the TUS server, does not touch the SDK or its options beyond the page's own
 // chunk-size select, does not test the SDK's protocol edge cases (the other e2e files do), and
-// stops only the browsers and servers it starts.
+// stops only the browsers and servers it starts. The page helpers are tests/support/demo-page.mjs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -34,7 +39,8 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../../scripts/serve.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { sha256File, writeRandomFile } from '../support/files.mjs';
-import { engines, launch } from '../support/page-driver.mjs';
+import { LOADED, chooseChunk, clickIn, ended, listSessions, pick, ready, recordedDigest, recordedPieces, rowInfo, texts, waitRow } from '../support/demo-page.mjs';
+import { engines, launch, needs } from '../support/page-driver.mjs';
 import { MiB, sleep, uploadId } from '../support/util.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -75,102 +81,12 @@ after(async () => {
 
 // ---- the page ----------------------------------------------------------------------------
 
-/**
- * Records, per row (by file name), every distinct value the page showed: badge state and
- * text, aria-valuenow, bytes, speed, ETA and error text. Runs in the page.
- */
-function installWatch() {
-  const seen = (window.__seen = {});
-  const add = (arr, v) => { if (v !== '' && arr.at(-1) !== v) arr.push(v); };
-  const snap = () => {
-    for (const row of document.querySelectorAll('#uploads .upload')) {
-      const name = row.querySelector('.name').textContent;
-      const s = (seen[name] ??= { states: [], badges: [], values: [], bytes: [], speeds: [], etas: [], errors: [] });
-      const badge = row.querySelector('.badge');
-      add(s.states, badge.dataset.state);
-      add(s.badges, badge.textContent);
-      add(s.values, Number(row.querySelector('.bar').getAttribute('aria-valuenow')));
-      add(s.bytes, row.querySelector('.bytes').textContent);
-      add(s.speeds, row.querySelector('.speed').textContent);
-      add(s.etas, row.querySelector('.eta').textContent);
-      add(s.errors, row.querySelector('.error').textContent);
-    }
-  };
-  new MutationObserver(snap).observe(document.getElementById('uploads'), {
-    subtree: true, childList: true, attributes: true, characterData: true,
-  });
-  snap();
-}
-
-const LOADED = () => document.readyState === 'complete' && document.getElementById('file');
-
 /** Opens the demo page (through the proxy) and starts recording what it shows. */
 async function openDemo(browser) {
   return ready(await browser.open(proxy.url, { ready: LOADED }));
 }
 
-/** The page lists stored sessions at load, which loads the engine: waits for that too. */
-async function ready(page) {
-  await page.waitFor(LOADED, { polling: 50, timeout: 20_000 });
-  await page.evaluate(async () => { await (await import('/dist/index.js')).listResumableUploads(); });
-  await page.evaluate(installWatch);
-  return page;
-}
-
 const shot = (page, engine, scenario, moment) => page.screenshot(path.join(SHOTS, `${engine}-${scenario}-${moment}.png`));
-const texts = (page, selector) => page.evaluate((sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent), selector);
-
-/** What row `name` shows now, or null. */
-function rowInfo(page, name) {
-  return page.evaluate((n) => {
-    const row = [...document.querySelectorAll('#uploads .upload')].find((r) => r.querySelector('.name').textContent === n);
-    if (!row) return null;
-    const $ = (s) => row.querySelector(s);
-    return {
-      state: $('.badge').dataset.state,
-      badge: $('.badge').textContent,
-      value: Number($('.bar').getAttribute('aria-valuenow')),
-      fill: $('.fill').style.width,
-      bytes: $('.bytes').textContent,
-      speed: $('.speed').textContent,
-      eta: $('.eta').textContent,
-      error: $('.error').textContent,
-      url: row.dataset.url ?? null,
-      visible: ['.pause', '.resume', '.cancel'].filter((s) => !$(s).hidden).map((s) => s.slice(1)),
-      seen: window.__seen?.[n] ?? null,
-    };
-  }, name);
-}
-
-/** A row's upload is over: failed, or completed with its URL (start() resolves after the badge
- * shows `completed`, once the session record is written). */
-const ended = (r) => (r.state === 'completed' && Boolean(r.url)) || r.state === 'failed';
-
-/** Waits until row `name` satisfies `cond` (a function of rowInfo, run in Node). */
-async function waitRow(page, name, cond, what, timeout = TIMEOUT) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const info = await rowInfo(page, name);
-    if (info && cond(info)) return info;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${name}: ${what}; the row shows ${JSON.stringify(info)}; page errors: ${page.errors.join('; ')}`);
-    }
-    await sleep(40);
-  }
-}
-
-/** Clicks (real input events) the element `sel` inside row `name`. */
-const clickIn = (page, name, sel) => page.click((n, s) => [...document.querySelectorAll('#uploads .upload')]
-  .find((r) => r.querySelector('.name').textContent === n)?.querySelector(s) ?? null, name, sel);
-
-/** Sets the page's chunk-size select (as a user would pick an option). */
-const chooseChunk = (page, value) => page.select('#chunk', String(value));
-
-/** Picks files with the page's file input. */
-const pick = (page, ...sources) => page.setFiles('#file', sources.map((s) => s.path));
-
-/** The stored sessions, as the public API lists them in this page. */
-const listSessions = (page) => page.evaluate(async () => (await import('/dist/index.js')).listResumableUploads());
 
 // ---- the server --------------------------------------------------------------------------
 
@@ -529,6 +445,65 @@ for (const name of engines()) {
       const injected = proxy.log.filter((r) => r.fault === 'status 503' && r.startedAt >= t0 && r.path === `/files/${id}`);
       assert.equal(injected.length, 2, 'both 503s were answered to this upload');
       await assertStored(id, source);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('8. the Record button is offered where the engine can record, else disabled with the reason', { timeout: TIMEOUT }, async () => {
+      const page = await openDemo(browser);
+      const button = await page.evaluate(() => { const b = document.getElementById('record'); return { disabled: b.disabled, title: b.title }; });
+      assert.equal(!button.disabled, browser.can.record, `Record ${button.disabled ? `disabled: ${button.title}` : 'offered'}; can.record: ${browser.why.record ?? true}`);
+      if (button.disabled) {
+        const why = button.title.replace(/^This browser cannot record: /, '');
+        assert.notEqual(why, button.title, `the title says why: ${button.title}`);
+        assert.ok(browser.why.record.includes(why), `the reason is the capability's: ${why}`);
+        await shot(page, name, '8-record', 'disabled');
+      }
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('9. Record uploads while recording: "N recorded, M uploaded", Stop, completed, one upload, stored byte for byte', needs(name, 'record', { timeout: TIMEOUT }), async () => {
+      const page = await openDemo(browser);
+      await recordedPieces(page);
+      proxy.throttle({ bytesPerSec: 8 * MiB });
+      const t0 = Date.now();
+      await page.click('#record');
+      const [take] = await texts(page, '#uploads .upload .name');
+      assert.match(take ?? '', /^take-1\.(webm|mp4)$/, 'one row for the recording');
+      const RECORDING = /^(\d+(?:\.\d)?) (B|KiB|MiB) recorded, (\d+(?:\.\d)?) (B|KiB|MiB) uploaded$/;
+      const amounts = (text) => {
+        const m = RECORDING.exec(text);
+        const bytes = (n, unit) => Number(n) * { B: 1, KiB: 1024, MiB: MiB }[unit];
+        return m && { recorded: bytes(m[1], m[2]), uploaded: bytes(m[3], m[4]) };
+      };
+      const live = await waitRow(page, take, (r) => {
+        const a = amounts(r.bytes);
+        return r.state === 'uploading' && a && a.recorded >= MiB && a.uploaded > 0;
+      }, 'a MiB recorded and bytes uploaded', 30_000);
+      await shot(page, name, '9-record', 'recording');
+      assert.deepEqual(live.visible, ['stop', 'pause', 'cancel'], 'Stop offered while recording');
+      const stoppedAt = Date.now();
+      await clickIn(page, take, '.stop');
+      const done = await waitRow(page, take, ended, 'the end');
+      await shot(page, name, '9-record', 'completed');
+      const recorded = await recordedDigest(page);
+      assert.equal(done.state, 'completed', `badge: ${done.seen.states.join(' ')}; ${done.error}`);
+      assert.equal(done.value, 100, 'aria-valuenow');
+      assert.deepEqual(done.visible, [], 'no buttons once done');
+      const mib = `${(recorded.size / MiB).toFixed(1)} MiB`;
+      assert.equal(done.bytes, `${mib} recorded, ${mib} uploaded`);
+      assert.deepEqual(done.seen.states.filter((s) => s !== 'idle'), ['creating', 'uploading', 'completed'], 'badge states');
+      assert.ok(done.seen.bytes.map(amounts).every(Boolean), `every bytes text reads "N recorded, M uploaded": ${JSON.stringify(done.seen.bytes)}`);
+      const posts = postsSince(t0);
+      assert.equal(posts.length, 1, `one upload created: ${JSON.stringify(posts)}`);
+      assert.deepEqual([posts[0].status, posts[0].uploadLength], [201, null], 'created with a deferred length');
+      const id = posts[0].id;
+      assert.equal(uploadId(done.url), id, 'the row\'s URL is the upload the server created');
+      const during = entriesOf(id).filter((e) => e.method === 'PATCH' && e.startedAt < stoppedAt);
+      assert.ok(during.length >= 1, 'bytes were sent before Stop');
+      await assertStored(id, { name: take, size: recorded.size, sha256: recorded.sha256 });
+      assert.ok(!(await listSessions(page)).some((s) => s.name === take), 'no stored session left');
       assert.deepEqual(page.errors, []);
       await page.close();
     });
