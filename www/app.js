@@ -3,7 +3,7 @@
 // reload, continue interrupted uploads from the stored sessions. Record uploads a recording
 // of an animated canvas while it is being made. It uses only the public
 // ferry-upload API, exactly as an app would.
-import { createUpload, forgetUpload, listResumableUploads } from '/dist/index.js';
+import { createUpload, forgetUpload, listResumableUploads, resumeAll } from '/dist/index.js';
 
 const endpoint = '/files/';
 const list = document.getElementById('uploads');
@@ -158,7 +158,10 @@ function animatedCanvas(width = 480, height = 270) {
 
 function record() {
   const { mimeType } = support;
-  const name = `take-${++takes}.${mimeType.startsWith('video/mp4') ? 'mp4' : 'webm'}`;
+  // take-1, take-2, ...: a name no row and no listed session has (one left by an earlier page).
+  const shown = new Set([...document.querySelectorAll('.name')].map((n) => n.textContent));
+  let name;
+  do name = `take-${++takes}.${mimeType.startsWith('video/mp4') ? 'mp4' : 'webm'}`; while (shown.has(name));
   const picture = animatedCanvas();
   const stream = picture.canvas.captureStream(30);
   const recorder = new MediaRecorder(stream, { mimeType, videoBitsPerSecond: 4_000_000 });
@@ -175,7 +178,7 @@ function record() {
   });
   recorder.addEventListener('stop', () => {
     picture.stop();
-    for (const track of stream.getTracks()) track.stop();
+    for (const t of stream.getTracks()) t.stop();
     $('.stop').hidden = true;
   });
   $('.stop').hidden = false;
@@ -201,6 +204,19 @@ async function refreshSessions() {
   for (const s of sessions) {
     const item = sessionTemplate.content.firstElementChild.cloneNode(true);
     item.querySelector('.name').textContent = s.name;
+    item.querySelector('.forget').addEventListener('click', () => forgetUpload(s.key).then(refreshSessions));
+    sessionList.append(item);
+    if (s.kind === 'recording') {
+      // A recording needs no file: resumeAll() finishes it from what this browser buffered.
+      item.querySelector('.done').textContent = `recording · ${formatBytes(s.bytesBuffered ?? 0)} recorded, ${formatBytes(s.bytesConfirmed)} uploaded · ${new Date(s.updatedAt).toLocaleString()}`;
+      const finish = document.createElement('button');
+      finish.type = 'button';
+      finish.className = 'finish';
+      finish.textContent = 'Finish upload';
+      finish.addEventListener('click', finishRecordings);
+      item.querySelector('.pick').replaceWith(finish);
+      continue;
+    }
     const pct = s.size === 0 ? 100 : Math.floor((100 * s.bytesConfirmed) / s.size);
     item.querySelector('.done').textContent = `${pct}% of ${formatBytes(s.size)} · ${new Date(s.updatedAt).toLocaleString()}`;
     const input = item.querySelector('input');
@@ -208,12 +224,23 @@ async function refreshSessions() {
       const file = input.files[0];
       if (file) { addFile(file); refreshSessions(); }
     });
-    item.querySelector('.forget').addEventListener('click', () => forgetUpload(s.key).then(refreshSessions));
-    sessionList.append(item);
   }
   sessionsBox.hidden = sessions.length === 0;
 }
 refreshSessions();
+
+/** Finishes the recordings listed under "Continue your uploads", each in a row of its own. */
+async function finishRecordings() {
+  const waiting = [...sessionList.querySelectorAll('.session')].filter((item) => item.querySelector('.finish'));
+  const names = waiting.map((item) => item.querySelector('.name').textContent);
+  const { recordings } = await resumeAll();
+  recordings.forEach((upload, i) => {
+    const name = names[i] ?? 'recording';
+    const describe = ({ bytesConfirmed }) => `${formatBytes(upload.bytesRecorded)} recorded, ${formatBytes(bytesConfirmed)} uploaded`;
+    track(upload, name, describe({ bytesConfirmed: upload.bytesConfirmed }), describe).start();
+  });
+  refreshSessions();
+}
 
 // ---- offline simulation --------------------------------------------------------------------
 // ferry listens to the browser's online/offline events; this button fires them, so uploads
