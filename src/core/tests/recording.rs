@@ -36,6 +36,14 @@ impl Harness {
         self.expect(Method::Post)
     }
 
+    /// Answers the last PATCH `id` confirming `end`, and checks that the upload at
+    /// `UPLOAD_URL` completed from that answer with nothing left to do.
+    pub fn completes(&mut self, id: RequestId, end: u64) {
+        self.reply(id, accepted(end));
+        self.finish();
+        assert_eq!(self.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+    }
+
     /// `(total, confirmed)` of every progress event.
     fn totals(&self) -> Vec<(Option<u64>, u64)> {
         self.events
@@ -115,9 +123,7 @@ fn an_end_after_every_byte_was_sent_goes_in_an_empty_patch() {
     assert_eq!(last.body, Body::Empty);
     assert_eq!((last.header("Upload-Offset"), last.header("Upload-Length")), (Some("307200"), Some("307200")));
     assert!(h.up.outcome().is_none(), "not complete before the server knows the length");
-    h.reply(id, accepted(300 * KIB));
-    h.finish();
-    assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+    h.completes(id, 300 * KIB);
     assert_eq!(
         h.events.iter().filter(|e| matches!(e, Event::Completed { total, .. } if *total == 300 * KIB)).count(),
         1
@@ -134,9 +140,7 @@ fn a_recording_that_ended_before_creation_is_created_with_its_length() {
     h.reply(id, created(UPLOAD_URL));
     let (id, patch) = h.expect(Method::Patch);
     assert_eq!((range(&patch), patch.header("Upload-Length")), ((0, 500 * KIB), None));
-    h.reply(id, accepted(500 * KIB));
-    h.finish();
-    assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+    h.completes(id, 500 * KIB);
 }
 
 #[test]
@@ -186,9 +190,7 @@ fn pause_while_waiting_for_data_continues_with_head() {
     h.reply(id, head_deferred(300 * KIB));
     let (id, patch) = h.expect(Method::Patch);
     assert_eq!((range(&patch), patch.header("Upload-Length")), ((300 * KIB, 600 * KIB), Some("614400")));
-    h.reply(id, accepted(600 * KIB));
-    h.finish();
-    assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+    h.completes(id, 600 * KIB);
 }
 
 fn stored(recording: bool) -> SessionRecord {
@@ -229,9 +231,7 @@ fn a_recording_session_is_finished_after_a_reload_with_the_length_buffered_so_fa
     h.reply(id, head_deferred(300 * KIB));
     let (id, patch) = h.expect(Method::Patch);
     assert_eq!((range(&patch), patch.header("Upload-Length")), ((300 * KIB, 700 * KIB), Some("716800")));
-    h.reply(id, accepted(700 * KIB));
-    h.finish();
-    assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+    h.completes(id, 700 * KIB);
     assert_eq!(h.store.last(), Some(&Err("rec-1".to_string())), "forgotten once complete");
     let written: Vec<_> = h.store.iter().filter_map(|w| w.as_ref().ok()).collect();
     assert!(written.iter().all(|r| r.recording && r.size == 700 * KIB), "{written:?}");

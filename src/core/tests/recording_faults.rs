@@ -29,9 +29,7 @@ fn a_reset_while_recording_resumes_from_the_servers_offset_and_catches_up() {
     h.end(900 * KIB);
     let (id, last) = h.expect(Method::Patch);
     assert_eq!((last.body, last.header("Upload-Length")), (Body::Empty, Some("921600")));
-    h.reply(id, accepted(900 * KIB));
-    h.finish();
-    assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+    h.completes(id, 900 * KIB);
     assert_eq!(h.released, vec![100 * KIB, 612 * KIB, 900 * KIB]);
 }
 
@@ -57,9 +55,7 @@ fn the_last_patch_stalling_is_learnt_again_from_head_with_or_without_the_length(
         let length = patch.header("Upload-Length").map(str::to_string);
         assert_eq!(range(&patch), (450 * KIB, 700 * KIB));
         assert_eq!(length, (!server_kept_length).then(|| (700 * KIB).to_string()), "sent once, never twice");
-        h.reply(id, accepted(700 * KIB));
-        h.finish();
-        assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+        h.completes(id, 700 * KIB);
     }
 }
 
@@ -81,9 +77,7 @@ fn a_5xx_after_the_end_retries_the_length_and_the_rest() {
     h.reply(id, head_deferred(300 * KIB));
     let (id, again) = h.expect(Method::Patch);
     assert_eq!((range(&again), again.header("Upload-Length")), ((300 * KIB, 500 * KIB), Some("512000")));
-    h.reply(id, accepted(500 * KIB));
-    h.finish();
-    assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+    h.completes(id, 500 * KIB);
     assert_eq!(h.reconnecting().len(), 1);
 }
 
@@ -106,9 +100,7 @@ fn offline_while_waiting_for_data_waits_for_the_network_then_learns_the_offset()
     h.reply(id, head_deferred(300 * KIB));
     let (id, patch) = h.expect(Method::Patch);
     assert_eq!((range(&patch), patch.header("Upload-Length")), ((300 * KIB, 1_000 * KIB), Some("1024000")));
-    h.reply(id, accepted(1_000 * KIB));
-    h.finish();
-    assert_eq!(h.up.outcome(), Some(Ok(UPLOAD_URL.to_string())));
+    h.completes(id, 1_000 * KIB);
 }
 
 #[test]
