@@ -76,10 +76,10 @@ fn pieces_go_as_they_arrive_and_the_length_goes_with_the_last_byte() {
     assert!(h.sent.is_empty(), "nothing is buffered yet, nothing is sent");
     h.data(100 * KIB);
     assert!(h.sent.is_empty(), "100 KiB is below the smallest chunk (256 KiB)");
-    h.data(300 * KIB);
+    h.data(300 * KIB + 1);
     let (id, patch) = h.expect(Method::Patch);
-    assert_eq!((range(&patch), patch.header("Upload-Length")), ((0, 300 * KIB), None));
-    h.data(2 * MIB);
+    assert_eq!((range(&patch), patch.header("Upload-Length")), ((0, 300 * KIB), None), "all but the last byte");
+    h.data(2 * MIB + 1);
     assert!(h.sent.is_empty(), "one PATCH at a time");
     h.advance(100);
     h.reply(id, accepted(300 * KIB));
@@ -110,18 +110,18 @@ fn pieces_go_as_they_arrive_and_the_length_goes_with_the_last_byte() {
 }
 
 #[test]
-fn an_end_after_every_byte_was_sent_goes_in_an_empty_patch() {
+fn the_last_buffered_byte_waits_for_the_end_so_the_length_never_goes_in_an_empty_patch() {
     let mut h = recording();
     h.data(300 * KIB);
     let (id, _) = h.discover(DEFERS);
     h.reply(id, created(UPLOAD_URL));
     let (id, patch) = h.expect(Method::Patch);
-    assert_eq!(range(&patch), (0, 300 * KIB));
+    assert_eq!(range(&patch), (0, 300 * KIB - 1), "the last byte stays back");
+    h.reply(id, accepted(300 * KIB - 1));
+    assert!(h.sent.is_empty(), "one byte is not worth a PATCH before the end");
     h.end(300 * KIB);
-    h.reply(id, accepted(300 * KIB));
     let (id, last) = h.expect(Method::Patch);
-    assert_eq!(last.body, Body::Empty);
-    assert_eq!((last.header("Upload-Offset"), last.header("Upload-Length")), (Some("307200"), Some("307200")));
+    assert_eq!((range(&last), last.header("Upload-Length")), ((300 * KIB - 1, 300 * KIB), Some("307200")));
     assert!(h.up.outcome().is_none(), "not complete before the server knows the length");
     h.completes(id, 300 * KIB);
     assert_eq!(
@@ -175,7 +175,7 @@ fn a_server_without_deferred_length_gets_the_recording_as_a_file_after_the_end()
 #[test]
 fn pause_while_waiting_for_data_continues_with_head() {
     let mut h = recording();
-    h.data(300 * KIB);
+    h.data(300 * KIB + 1);
     let (id, _) = h.discover(DEFERS);
     h.reply(id, created(UPLOAD_URL));
     let (id, _) = h.expect(Method::Patch);
@@ -235,6 +235,25 @@ fn a_recording_session_is_finished_after_a_reload_with_the_length_buffered_so_fa
     assert_eq!(h.store.last(), Some(&Err("rec-1".to_string())), "forgotten once complete");
     let written: Vec<_> = h.store.iter().filter_map(|w| w.as_ref().ok()).collect();
     assert!(written.iter().all(|r| r.recording && r.size == 700 * KIB), "{written:?}");
+}
+
+#[test]
+fn a_reloaded_recording_whose_buffer_the_server_already_has_declares_its_length_alone() {
+    let mut cfg = Config::new(ENDPOINT);
+    cfg.session_key = Some("rec-1".into());
+    let up = Upload::resume(cfg, stored(true), SourceInfo::recording("take-1.webm", "video/webm"), Millis(0));
+    let mut h = Harness::from_upload(up.expect("valid"));
+    h.data(300 * KIB);
+    h.end(300 * KIB);
+    h.start();
+    let (id, _) = h.expect(Method::Options);
+    h.reply(id, options(DEFERS));
+    let (id, _) = h.expect(Method::Head);
+    h.reply(id, head_deferred(300 * KIB));
+    let (id, last) = h.expect(Method::Patch);
+    assert_eq!(last.body, Body::Empty, "nothing left to send: the only case of an empty PATCH");
+    assert_eq!((last.header("Upload-Offset"), last.header("Upload-Length")), (Some("307200"), Some("307200")));
+    h.completes(id, 300 * KIB);
 }
 
 #[test]

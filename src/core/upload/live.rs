@@ -12,8 +12,10 @@
 //!    offset, at most the chunk size the sizer allows, and at least the smallest chunk
 //!    (`minChunkSize` for 'auto' chunks, the chunk size for fixed ones) unless the source
 //!    ended. With less, the upload waits for data (`Phase::Starved`, no request, no timer).
-//! 3. `Upload-Length` goes with the PATCH that carries the last byte, or alone in an empty
-//!    PATCH when every byte was confirmed before the end was known. A 2xx answer to it means
+//! 3. `Upload-Length` goes with the PATCH that carries the last byte. Until the end is known
+//!    the last buffered byte is held back, so that PATCH is never empty (rustus refuses an
+//!    empty PATCH that only declares the length); only a recording whose stored bytes were
+//!    all confirmed before a reload ends with an empty PATCH. A 2xx answer to it means
 //!    the server knows the length; after a failure a HEAD says so again (its `Upload-Length`
 //!    or `Upload-Defer-Length`). Completion needs both: the last byte and the length known.
 //! 4. Bytes the server confirmed are released (`Output::Release`): the platform may drop them
@@ -108,7 +110,10 @@ impl Length {
                 Some(t) if offset >= t && l.declared => Plan::Done,
                 Some(t) => Plan::Send(offset.saturating_add(chunk).min(t)),
                 None => {
-                    let pending = l.available.saturating_sub(offset);
+                    // The last buffered byte stays back until the end is known, so that
+                    // `Upload-Length` always rides on a PATCH with a body: servers such as
+                    // rustus refuse an empty PATCH to a deferred-length upload.
+                    let pending = l.available.saturating_sub(1).saturating_sub(offset);
                     if pending >= smallest.min(chunk).max(1) {
                         Plan::Send(offset + pending.min(chunk))
                     } else {
@@ -235,7 +240,8 @@ mod tests {
     #[test]
     fn live_data_goes_in_chunks_between_the_smallest_and_the_largest() {
         assert_eq!(live(100, None, false).plan(0, 1_000, 200), Plan::Starve);
-        assert_eq!(live(300, None, false).plan(0, 1_000, 200), Plan::Send(300));
+        assert_eq!(live(301, None, false).plan(0, 1_000, 200), Plan::Send(300), "the last byte waits for the end");
+        assert_eq!(live(200, None, false).plan(0, 1_000, 200), Plan::Starve);
         assert_eq!(live(5_000, None, false).plan(1_000, 1_000, 200), Plan::Send(2_000));
         // A sizer shrunk below the smallest chunk (413) still sends what it allows.
         assert_eq!(live(5_000, None, false).plan(0, 100, 200), Plan::Send(100));
