@@ -18,6 +18,11 @@
 //   checksum     checksum: true: rustus gets Upload-Checksum sha256 on every PATCH and a byte
 //                flipped on the way is refused (417) and resent; servers without the checksum
 //                extension get plain PATCHes and ferry says so (checksum_unsupported)
+//   parallel     parallelUploads: 3: concatenation where the server has it, one stream otherwise
+//   recording    a real MediaRecorder (canvas captureStream) as the source: with
+//                creation-defer-length, PATCHes while it records and Upload-Length with the last;
+//                without, the `deferred_length_unsupported` fallback (buffered, then one upload
+//                with its length); byte-exact against the recorder's output, one upload
 // At the end it writes the servers x features x result table to test-output/server-matrix.md
 // and, with FERRY_MATRIX_DOCS=1 (`npm run servers:docs`), into README.md (between the
 // server-matrix markers) and BENCHMARKS.md (section "## Servers"). FERRY_MATRIX=quick (what
@@ -33,7 +38,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENGINES as BROWSERS } from '../support/browsers.mjs';
-import { engines, launch as launchBrowser } from '../support/page-driver.mjs';
+import { engines, launch as launchBrowser, needs } from '../support/page-driver.mjs';
 import { listSessions, setDelay, startRun, until } from '../support/recorder.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { LABELS, MiB, SERVER_KEYS, nodeUpload, startMatrixServers } from './harness.mjs';
@@ -68,9 +73,12 @@ function record(key, scenario, browser, ok, note) {
   results[key][scenario][browser] = { ok, note };
 }
 
-/** Runs `fn` as scenario `scenario` of `key` in `browser`, recording its outcome for the table. */
-function scenarioTest(key, browser, scenario, title, fn) {
-  test(`${scenario}: ${title}`, { timeout: TIMEOUT }, async () => {
+/**
+ * Runs `fn` as scenario `scenario` of `key` in `browser`, recording its outcome for the table;
+ * where `browser` lacks capability `cap`, the test is skipped with its reason (needs()).
+ */
+function scenarioTest(key, browser, scenario, title, fn, cap) {
+  test(`${scenario}: ${title}`, cap ? needs(browser, cap, { timeout: TIMEOUT }) : { timeout: TIMEOUT }, async () => {
     try {
       const note = await fn();
       record(key, scenario, browser, true, note ?? '');
@@ -548,6 +556,45 @@ async function scenarioParallel(browser, bname, server) {
   }
 }
 
+async function scenarioRecording(browser, bname, server) {
+  const deferred = server.options.extensions.includes('creation-defer-length');
+  const proxy = await startFaultProxy({ upstream: upstreamOf(server) });
+  const { pageUrl, endpoint } = route(server, proxy);
+  const page = await browser.open(pageUrl);
+  try {
+    const name = `${bname}-${server.key}-recording.webm`;
+    await startRun(page, 'rec', { ...BASE, endpoint: endpoint(name), metadata: { filename: name }, minChunkSize: 64 * 1024, capture: { ms: 4000, timeslice: 250 } });
+    const run = await finished(page, 'rec');
+    assertOk(run);
+    const recorded = await page.evaluate(() => window.ferryTest.captured('rec'));
+    assert.equal(run.result.bytesTotal, recorded.size);
+    await assertStored(server, run.result.uploadUrl, { name, size: recorded.size, sha256: recorded.sha256 });
+    const posts = proxy.log.filter((e) => e.method === 'POST');
+    assert.equal(posts.length, 1, `one upload created: ${proxy.log.map((e) => e.method).join(' ')}`);
+    const patches = proxy.log.filter((e) => e.method === 'PATCH' && e.status >= 200 && e.status < 300);
+    const warnings = run.events.filter((e) => e.type === 'warning').map((e) => e.payload.code);
+    const stoppedAt = run.capture.stoppedAtMs;
+    if (deferred) {
+      assert.deepEqual([posts[0].deferLength, posts[0].uploadLength], ['1', null], 'created with Upload-Defer-Length: 1');
+      const declared = patches.filter((e) => e.uploadLength !== null);
+      assert.equal(declared.length, 1, 'Upload-Length went with exactly one PATCH');
+      assert.equal(Number(declared[0].uploadLength), recorded.size);
+      const during = patches.filter((e) => e.startedAt < stoppedAt);
+      assert.ok(during.length >= 1, `PATCHes went while recording (${during.length} of ${patches.length})`);
+      assert.ok(!warnings.includes('deferred_length_unsupported'), `${warnings}`);
+      return `\`Upload-Defer-Length\`: ${during.length} of ${patches.length} PATCHes while recording, byte-exact`;
+    }
+    assert.ok(warnings.includes('deferred_length_unsupported'), `a deferred_length_unsupported warning: ${warnings}`);
+    assert.ok(run.states.includes('buffering'), `state buffering until the end: ${run.states.join(' ')}`);
+    assert.deepEqual([posts[0].deferLength, Number(posts[0].uploadLength)], [null, recorded.size], 'created with the length once the recording ended');
+    assert.ok(posts[0].startedAt >= stoppedAt, 'nothing sent before the recording ended');
+    return 'no creation-defer-length: `deferred_length_unsupported`, buffered, then uploaded as a file, byte-exact';
+  } finally {
+    await page.close();
+    await proxy.close();
+  }
+}
+
 const SCENARIOS = [
   ['upload', `a ${fmtBytes(SPEED.size)} upload in ${fmtBytes(SPEED.chunk)} chunks, read back byte for byte`, scenarioUpload],
   ['interrupted', 'a PATCH cut halfway: HEAD, continue from what the server kept', scenarioInterrupted],
@@ -557,6 +604,7 @@ const SCENARIOS = [
   ['finished', 'the same file again after completion (keepSession)', scenarioFinished],
   ['checksum', 'checksum: true with and without the server extension', scenarioChecksum],
   ['parallel', 'parallelUploads: 3 (concatenation where the server has it, one stream otherwise)', scenarioParallel],
+  ['recording', 'a MediaRecorder as the source: deferred length where the server has it, else buffered', scenarioRecording, 'record'],
 ];
 const PICK = process.env.FERRY_MATRIX_SCENARIOS?.split(',');
 const RUN_SCENARIOS = SCENARIOS.filter(([s]) => !PICK || PICK.includes(s));
@@ -589,8 +637,8 @@ for (const bname of IN_BROWSERS) {
     after(async () => { await browser?.close(); });
     for (const key of ONLY) {
       describe(key, () => {
-        for (const [scenario, title, fn] of RUN_SCENARIOS) {
-          scenarioTest(key, bname, scenario, title, () => fn(browser, bname, stack.servers.get(key)));
+        for (const [scenario, title, fn, cap] of RUN_SCENARIOS) {
+          scenarioTest(key, bname, scenario, title, () => fn(browser, bname, stack.servers.get(key)), cap);
         }
       });
     }

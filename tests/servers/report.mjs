@@ -18,6 +18,7 @@ const ROWS = {
   limit: 'server limit',
   finished: 'same file after completion',
   checksum: '`checksum: true`',
+  recording: 'recording (`source: recorder`)',
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

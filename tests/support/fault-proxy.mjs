@@ -350,6 +350,7 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
       seq: ++seq, method: req.method, path, uploadOffset, contentLength,
       connection: conns.get(req.socket)?.id, status: null, responseOffset: null, bytesIn: 0, bytesForwarded: 0, fault: null, outcome: null, reached: false,
       checksum: req.headers['upload-checksum'] ?? null, corrupted: false,
+      uploadLength: req.headers['upload-length'] ?? null, deferLength: req.headers['upload-defer-length'] ?? null,
       startedAt: Date.now(), endedAt: null,
     };
     log.push(entry);
