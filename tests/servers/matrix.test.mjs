@@ -565,7 +565,8 @@ async function scenarioRecording(browser, bname, server) {
     const name = `${bname}-${server.key}-recording.webm`;
     await startRun(page, 'rec', { ...BASE, endpoint: endpoint(name), metadata: { filename: name }, minChunkSize: 64 * 1024, capture: { ms: 4000, timeslice: 250 } });
     const run = await finished(page, 'rec');
-    assertOk(run);
+    const sent = proxy.log.filter((e) => e.method === 'PATCH').slice(-3).map((e) => `${e.contentLength} B${e.uploadLength === null ? '' : ` Upload-Length ${e.uploadLength}`} → ${e.status}`);
+    assertOk(run, `the recording's upload (last PATCHes: ${sent.join(', ')})`);
     const recorded = await page.evaluate(() => window.ferryTest.captured('rec'));
     assert.equal(run.result.bytesTotal, recorded.size);
     await assertStored(server, run.result.uploadUrl, { name, size: recorded.size, sha256: recorded.sha256 });
