@@ -199,11 +199,13 @@ const sessionTemplate = document.getElementById('session');
 
 async function refreshSessions() {
   const running = new Set([...list.querySelectorAll('.upload .name')].map((n) => n.textContent));
-  const sessions = (await listResumableUploads()).filter((s) => !running.has(s.name));
+  // A recording has no file name: its metadata has the one Record gave it.
+  const nameOf = (s) => s.name || s.metadata.filename || 'recording';
+  const sessions = (await listResumableUploads()).filter((s) => !running.has(nameOf(s)));
   sessionList.replaceChildren();
   for (const s of sessions) {
     const item = sessionTemplate.content.firstElementChild.cloneNode(true);
-    item.querySelector('.name').textContent = s.name;
+    item.querySelector('.name').textContent = nameOf(s);
     item.querySelector('.forget').addEventListener('click', () => forgetUpload(s.key).then(refreshSessions));
     sessionList.append(item);
     if (s.kind === 'recording') {

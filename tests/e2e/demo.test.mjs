@@ -19,7 +19,10 @@
 //     the reason in its title;
 //  9. Record (a real MediaRecorder on an animated canvas) uploads while recording: the row shows
 //     "N recorded, M uploaded" with bytes uploaded before Stop; after Stop it completes, one
-//     upload created with a deferred length, the stored bytes equal the recorder's output.
+//     upload created with a deferred length, the stored bytes equal the recorder's output;
+// 10. a reload while recording (where can.durableRecording): the take is listed under "Continue
+//     your uploads" with what was recorded; Finish upload (resumeAll()) completes the same upload
+//     with the bytes recorded before the reload.
 // A screenshot of each key moment goes to test-output/demo/<browser>-<scenario>-<moment>.png
 // (gitignored). Needs `node scripts/build.mjs` first.
 //
@@ -39,7 +42,9 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../../scripts/serve.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { sha256File, writeRandomFile } from '../support/files.mjs';
-import { LOADED, chooseChunk, clickIn, ended, listSessions, pick, ready, recordedDigest, recordedPieces, rowInfo, texts, waitRow } from '../support/demo-page.mjs';
+import {
+  LOADED, chooseChunk, clickIn, ended, formatBytes, listSessions, pick, ready, recordedDigest, recordedPieces, recordingAmounts as amounts, rowInfo, texts, waitRow,
+} from '../support/demo-page.mjs';
 import { engines, launch, needs } from '../support/page-driver.mjs';
 import { MiB, sleep, uploadId } from '../support/util.mjs';
 
@@ -471,12 +476,6 @@ for (const name of engines()) {
       await page.click('#record');
       const [take] = await texts(page, '#uploads .upload .name');
       assert.match(take ?? '', /^take-1\.(webm|mp4)$/, 'one row for the recording');
-      const RECORDING = /^(\d+(?:\.\d)?) (B|KiB|MiB) recorded, (\d+(?:\.\d)?) (B|KiB|MiB) uploaded$/;
-      const amounts = (text) => {
-        const m = RECORDING.exec(text);
-        const bytes = (n, unit) => Number(n) * { B: 1, KiB: 1024, MiB: MiB }[unit];
-        return m && { recorded: bytes(m[1], m[2]), uploaded: bytes(m[3], m[4]) };
-      };
       const live = await waitRow(page, take, (r) => {
         const a = amounts(r.bytes);
         return r.state === 'uploading' && a && a.recorded >= MiB && a.uploaded > 0;
@@ -504,6 +503,39 @@ for (const name of engines()) {
       assert.ok(during.length >= 1, 'bytes were sent before Stop');
       await assertStored(id, { name: take, size: recorded.size, sha256: recorded.sha256 });
       assert.ok(!(await listSessions(page)).some((s) => s.name === take), 'no stored session left');
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('10. a reload while recording: "Continue your uploads" lists the take; Finish upload completes it from what was buffered', needs(name, 'durableRecording', { timeout: TIMEOUT }), async () => {
+      const page = await openDemo(browser);
+      await recordedPieces(page);
+      proxy.throttle({ bytesPerSec: 8 * MiB });
+      const t0 = Date.now();
+      await page.click('#record');
+      const [take] = await texts(page, '#uploads .upload .name');
+      await waitRow(page, take, (r) => amounts(r.bytes)?.uploaded > 0, 'bytes uploaded', 30_000);
+      const recorded = await recordedDigest(page, { pause: true });
+      await page.reload();
+      await ready(page);
+      await page.waitFor(() => !document.getElementById('resumable').hidden, { polling: 50, timeout: 10_000 });
+      const listed = await page.evaluate(() => [...document.querySelectorAll('#sessions .session')].map((e) => ({
+        name: e.querySelector('.name').textContent, done: e.querySelector('.done').textContent, finish: Boolean(e.querySelector('.finish')), pick: Boolean(e.querySelector('.pick')),
+      })));
+      await shot(page, name, '10-record-reload', 'continue-list');
+      assert.equal(listed.length, 1, JSON.stringify(listed));
+      assert.deepEqual([listed[0].name, listed[0].finish, listed[0].pick], [take, true, false], 'the take, with Finish upload and no file to pick');
+      assert.ok(listed[0].done.startsWith(`recording · ${formatBytes(recorded.size)} recorded, `), `shows what was recorded: ${listed[0].done}`);
+      await page.click('#sessions .session .finish');
+      const done = await waitRow(page, take, ended, 'the end');
+      await shot(page, name, '10-record-reload', 'completed');
+      assert.equal(done.state, 'completed', `badge: ${done.seen.states.join(' ')}; ${done.error}`);
+      assert.equal(done.bytes, `${formatBytes(recorded.size)} recorded, ${formatBytes(recorded.size)} uploaded`);
+      const posts = postsSince(t0);
+      assert.equal(posts.length, 1, `one upload created: ${JSON.stringify(posts)}`);
+      assert.equal(uploadId(done.url), posts[0].id, 'the upload created before the reload was finished');
+      await assertStored(posts[0].id, { name: take, size: recorded.size, sha256: recorded.sha256 });
+      await page.waitFor(() => document.getElementById('resumable').hidden, { polling: 50, timeout: 10_000 });
       assert.deepEqual(page.errors, []);
       await page.close();
     });

@@ -2,8 +2,8 @@
 // (and every distinct value it showed since the page was ready), waiting for a row, clicking in
 // it, and the page's controls. Recordings: recordedPieces() keeps, in the page, a copy of every
 // piece each MediaRecorder delivers (a listener added when it starts, next to ferry's), and
-// recordedDigest() hashes their concatenation, to compare with the server's bytes. Nothing here
-// asserts.
+// recordedDigest() hashes their concatenation, to compare with the server's bytes;
+// recordingAmounts() reads a recording row's "N recorded, M uploaded". Nothing here asserts.
 import { sleep } from './util.mjs';
 
 const TIMEOUT = 60_000;
@@ -102,17 +102,44 @@ export const listSessions = (page) => page.evaluate(async () => (await import('/
 /** From now on, keeps in the page a copy of every piece any MediaRecorder delivers. */
 export const recordedPieces = (page) => page.evaluate(() => {
   const pieces = (window.__recordedPieces = []);
+  const recorders = (window.__recorders = []);
   const start = MediaRecorder.prototype.start;
   MediaRecorder.prototype.start = function (...args) {
+    recorders.push(this);
     this.addEventListener('dataavailable', (e) => { if (e.data.size > 0) pieces.push(e.data); });
     return start.apply(this, args);
   };
 });
 
-/** Size, piece count and SHA-256 (hex) of the concatenated pieces recordedPieces() kept. */
-export const recordedDigest = (page) => page.evaluate(async () => {
+/**
+ * Size, piece count and SHA-256 (hex) of the concatenated pieces recordedPieces() kept; with
+ * `pause`, first pauses every recorder (no more pieces) and gives the page half a second to
+ * store the last one.
+ */
+export const recordedDigest = (page, { pause = false } = {}) => page.evaluate(async (p) => {
+  if (p) {
+    for (const r of window.__recorders) if (r.state === 'recording') r.pause();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
   const pieces = window.__recordedPieces;
   const bytes = await new Blob(pieces).arrayBuffer();
   const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return { size: bytes.byteLength, pieces: pieces.length, sha256: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('') };
-});
+}, pause);
+
+/** Bytes as the page shows them (www/app.js formatBytes). */
+export function formatBytes(n) {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+const RECORDING = /^(\d+(?:\.\d)?) (B|KiB|MiB) recorded, (\d+(?:\.\d)?) (B|KiB|MiB) uploaded$/;
+
+/** A recording row's "N recorded, M uploaded" as { recorded, uploaded } bytes, or null. */
+export function recordingAmounts(text) {
+  const m = RECORDING.exec(text);
+  const bytes = (n, unit) => Number(n) * { B: 1, KiB: 1024, MiB: 1024 * 1024 }[unit];
+  return m && { recorded: bytes(m[1], m[2]), uploaded: bytes(m[3], m[4]) };
+}
