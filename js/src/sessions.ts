@@ -25,7 +25,7 @@ export async function listResumableUploads(): Promise<ResumableUpload[]> {
       out.push({ ...session, kind: 'file' });
       continue;
     }
-    const buffer = await RecordingBuffer.reopen(session.fingerprint, () => undefined).catch(() => null);
+    const buffer = opened.get(session.fingerprint) ?? (await RecordingBuffer.reopen(session.fingerprint, () => undefined).catch(() => null));
     if (buffer) opened.set(session.fingerprint, buffer);
     const buffered = buffer?.available ?? 0;
     out.push({ ...session, kind: 'recording', bytesBuffered: buffered });

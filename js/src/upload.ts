@@ -175,7 +175,8 @@ class FerryUpload implements Upload, PushUpload {
       const o = this.#options as Omit<UploadOptions, 'file' | 'source'> & { file?: Blob; source?: RecordingUploadOptions['source']; type?: string };
       const rec = this.#recording;
       const recording = rec ? {
-        name: '',
+        // A recording is named by its `filename` metadata, as listed sessions show it.
+        name: typeof o.metadata?.filename === 'string' ? o.metadata.filename : '',
         type: o.type ?? (o.source ? sourceType(o.source) : ''),
         body: (start: number, end: number) => rec.body(start, end),
         release: (offset: number) => rec.release(offset),

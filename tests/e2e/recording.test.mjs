@@ -25,7 +25,7 @@ import { getRun, startRun, until, untilDone } from '../support/recorder.mjs';
 import { KiB, uploadId } from '../support/util.mjs';
 
 const TIMEOUT = 90_000;
-const OPTIONS = { endpoint: '/files/', minChunkSize: 16 * KiB, progressInterval: 10, retry: { baseDelay: 100, maxDelay: 1000 } };
+const OPTIONS = { endpoint: '/files/', metadata: { filename: 'take.webm' }, minChunkSize: 16 * KiB, progressInterval: 10, retry: { baseDelay: 100, maxDelay: 1000 } };
 
 let srv;
 let tmp;
@@ -57,6 +57,7 @@ async function assertRecorded(id, recorded) {
   assert.equal(declared.length, 1, 'Upload-Length went with exactly one PATCH');
   assert.equal(declared[0].uploadLength, recorded.size);
   assert.equal(declared[0].responseOffset, recorded.size, 'the PATCH that declared the length carried the last byte');
+  assert.ok(declared[0].bodyBytes > 0, 'Upload-Length never goes in an empty PATCH (rustus refuses one)');
   return patches;
 }
 
@@ -147,7 +148,7 @@ for (const engine of engines()) {
       try {
         const listed = await next.evaluate(() => window.ferryTest.list());
         assert.equal(listed.length, 1, JSON.stringify(listed));
-        assert.equal(listed[0].kind, 'recording');
+        assert.deepEqual([listed[0].kind, listed[0].name], ['recording', OPTIONS.metadata.filename], 'a recording is named by its filename metadata');
         assert.equal(listed[0].bytesBuffered, recorded.size, 'the buffer holds everything the recorder delivered');
         const summary = await next.evaluate(() => window.ferryTest.resumeAll('again'));
         assert.deepEqual(summary, { recordings: 1, resumed: 0, needsFile: 0 }, `resumeAll(): ${JSON.stringify(summary)}`);

@@ -36,10 +36,11 @@ export class RecordingBuffer {
   #listeners = new Set<() => void>();
   #warn: Warn;
 
-  constructor(id: string, warn: Warn, prefer?: 'opfs' | 'indexeddb' | 'memory') {
+  /** A new recording's buffer, in `store` when given (reopen), else the most durable one. */
+  constructor(id: string, warn: Warn, prefer?: 'opfs' | 'indexeddb' | 'memory', store?: PieceStore) {
     this.id = id;
     this.#warn = warn;
-    this.#store = openStore(id, prefer).then(({ store, why }) => {
+    this.#store = store ? Promise.resolve(store) : openStore(id, prefer).then(({ store, why }) => {
       if (why) this.#warn('storage_unavailable', `the recording is buffered in memory only (${why}): a tab close loses what the server has not confirmed`);
       return store;
     });
@@ -52,8 +53,7 @@ export class RecordingBuffer {
       if (why || !store) continue;
       const stored = await store.list().catch(() => []);
       if (stored.length === 0) continue;
-      const buffer = new RecordingBuffer(id, warn, prefer);
-      buffer.#store = Promise.resolve(store);
+      const buffer = new RecordingBuffer(id, warn, prefer, store);
       buffer.#pieces = stored.map((p) => ({ ...p, store }));
       const last = stored[stored.length - 1]!;
       buffer.#next = buffer.#available = last.offset + last.size;

@@ -76,10 +76,13 @@ async function opfsStore(id: string): Promise<PieceStore> {
     },
   };
   // Some engines list the API but refuse writables (or storage): find out now, not mid-take.
-  const probe = await (await dir.getFileHandle('probe', { create: true })).createWritable();
+  // The probe has a name of its own beside the recordings' directories: Chromium may list
+  // a directory as empty while another entry in it is being created or removed.
+  const name = `probe-${id}-${Math.random().toString(36).slice(2)}`;
+  const probe = await (await root.getFileHandle(name, { create: true })).createWritable();
   await probe.write(new Blob(['ok']));
   await probe.close();
-  await dir.removeEntry('probe');
+  await root.removeEntry(name);
   return store;
 }
 
