@@ -1,5 +1,6 @@
 // Prepares the benchmark page in a temp dir laid out the way scripts/serve.mjs serves it
-// (`root` option): <dir>/www holds the test page (tests/support/page/) and tus-js-client 4.3.1 bundled for the
+// (`root` option): <dir>/www holds the test page (tests/support/page/: index.html, recorder.js
+// with the capture.js it imports, bench.js) and tus-js-client 4.3.1 bundled for the
 // browser with esbuild (its "browser" build, platform 'browser', ES module), <dir>/dist is a
 // symlink to the repo's built dist/ (startServer({ root: dir }) serves both).
 // It does not build dist/ (npm run bench does), write into the repo, or serve anything itself.
@@ -17,7 +18,7 @@ export async function preparePageRoot(dir) {
   await fsp.mkdir(www, { recursive: true });
   if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) throw new Error('dist/ is not built: run `node scripts/build.mjs` first');
   await fsp.symlink(path.join(ROOT, 'dist'), path.join(dir, 'dist'), 'dir');
-  for (const f of ['index.html', 'recorder.js', 'bench.js']) await fsp.copyFile(path.join(ROOT, 'tests', 'support', 'page', f), path.join(www, f));
+  for (const f of ['index.html', 'recorder.js', 'capture.js', 'bench.js']) await fsp.copyFile(path.join(ROOT, 'tests', 'support', 'page', f), path.join(www, f));
   await esbuild.build({
     stdin: { contents: "export { Upload } from 'tus-js-client';", resolveDir: ROOT, loader: 'js' },
     bundle: true, platform: 'browser', format: 'esm', minify: true, target: 'es2020',

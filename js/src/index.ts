@@ -22,6 +22,7 @@ export type {
   PushUpload,
   Reconnecting,
   RecorderLike,
+  RecordingBufferKind,
   RecordingEvents,
   RecordingProgress,
   RecordingSource,

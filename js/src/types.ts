@@ -176,7 +176,18 @@ export interface RecordingUploadOptions extends Omit<UploadOptions, 'file' | 'so
    * The recording's id, which keys its session and its local buffer. Default: a random one.
    */
   fingerprint?: string;
+  /**
+   * Where pieces wait until the server confirms them. `'auto'` (the default): the
+   * origin-private file system, else IndexedDB, else memory with a `storage_unavailable`
+   * warning. `'indexeddb'` skips the file system. `'memory'` writes nothing to disk (for
+   * recordings that must not be stored): no warning, but a closed tab loses what the server
+   * has not confirmed, and the recording cannot be continued on the next page.
+   */
+  buffer?: RecordingBufferKind;
 }
+
+/** Where a recording's pieces are buffered: see {@link RecordingUploadOptions.buffer}. */
+export type RecordingBufferKind = 'auto' | 'indexeddb' | 'memory';
 
 /** Server-confirmed progress of a recording: its total is `null` until it ended. */
 export interface RecordingProgress extends Omit<Progress, 'bytesTotal' | 'percent'> {

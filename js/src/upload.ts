@@ -74,7 +74,11 @@ class FerryUpload implements Upload, PushUpload {
         this.#recording = stored;
       } else {
         checkSource(options.source);
-        this.#recording = new RecordingBuffer(options.fingerprint ?? `rec-${randomId()}`, warn);
+        const buffer = (options as RecordingUploadOptions).buffer ?? 'auto';
+        if (!['auto', 'indexeddb', 'memory'].includes(buffer)) {
+          throw new FerryError('usage', 'invalid_option', "option `buffer` must be 'auto', 'indexeddb' or 'memory'");
+        }
+        this.#recording = new RecordingBuffer(options.fingerprint ?? `rec-${randomId()}`, warn, buffer === 'auto' ? undefined : buffer);
         this.#stopListening = listen(options.source!, this.#recording, warn);
       }
       live.add(this.#recording.id);
@@ -172,7 +176,7 @@ class FerryUpload implements Upload, PushUpload {
         const why = err instanceof Error ? err.message : String(err);
         throw new FerryError('network', 'engine_unavailable', `the upload engine could not be loaded (${why}); start() tries again`);
       });
-      const o = this.#options as Omit<UploadOptions, 'file' | 'source'> & { file?: Blob; source?: RecordingUploadOptions['source']; type?: string };
+      const { buffer: _, ...o } = this.#options as Omit<UploadOptions, 'file' | 'source'> & { file?: Blob; source?: RecordingUploadOptions['source']; type?: string; buffer?: string };
       const rec = this.#recording;
       const recording = rec ? {
         // A recording is named by its `filename` metadata, as listed sessions show it.

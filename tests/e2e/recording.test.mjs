@@ -7,7 +7,10 @@
 //    concatenated recorder output, progress confirmed-only with bytesTotal null until the end;
 //  - a connection reset and a stall (tests/support/fault-proxy.mjs) while recording: still one
 //    upload, still byte-exact;
-//  - a tab closed mid-recording: the next page lists it (kind 'recording') and resumeAll()
+//  - source: 'push' with `buffer: 'indexeddb'` and `'memory'`, in every engine: byte-exact; where
+//    the engine keeps no Blobs in IndexedDB, memory with a storage_unavailable warning;
+//  - a tab closed mid-recording, buffered in the origin-private file system (a MediaRecorder)
+//    and in IndexedDB (push): the next page lists it (kind 'recording') and resumeAll()
 //    finishes it from the durable buffer with what was recorded until then.
 // What an engine cannot record is a capability (can.record, can.durableRecording) with its
 // reason; the pinned test below checks the reason still holds. Needs `node scripts/build.mjs`
@@ -131,13 +134,36 @@ for (const engine of engines()) {
       }
     });
 
-    test('a tab closed while recording is listed and finished by resumeAll() on the next page', needs(engine, 'durableRecording', { timeout: TIMEOUT }), async () => {
+    test("source: 'push' buffered in IndexedDB and in memory: byte-exact, one upload; IndexedDB falls back to memory, saying so, where the engine keeps no Blobs there", { timeout: TIMEOUT }, async () => {
+      const page = await driver.open(`${srv.url}test/`);
+      try {
+        for (const buffer of ['indexeddb', 'memory']) {
+          await startRun(page, buffer, { ...OPTIONS, buffer, capture: { push: 48 * KiB, ms: 2000, timeslice: 100 } });
+          const run = await untilDone(page, buffer, 30_000);
+          assert.ok(run.ok, `${buffer}: the upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
+          const recorded = await page.evaluate((id) => window.ferryTest.captured(id), buffer);
+          await assertRecorded(uploadId(run.result.uploadUrl), recorded);
+          assertProgress(run, recorded.size);
+          const warned = run.events.filter((e) => e.type === 'warning').map((e) => e.payload.code);
+          const fallback = buffer === 'indexeddb' && !driver.can.blobInIndexedDB;
+          assert.deepEqual(warned, fallback ? ['storage_unavailable'] : [], `${buffer}: ${JSON.stringify(run.events)}`);
+        }
+      } finally {
+        await page.close();
+      }
+    });
+
+    const closes = [
+      { store: 'the origin-private file system', cap: 'durableRecording', options: { capture: { ms: 60_000, timeslice: 250 } } },
+      { store: 'IndexedDB', cap: 'blobInIndexedDB', options: { buffer: 'indexeddb', capture: { push: 32 * KiB, ms: 60_000, timeslice: 200 } } },
+    ];
+    for (const { store, cap, options } of closes) test(`a tab closed while recording into ${store} is listed and finished by resumeAll() on the next page`, needs(engine, cap, { timeout: TIMEOUT }), async () => {
       const page = await driver.open(`${srv.url}test/`);
       let recorded;
       try {
         // Sessions left by a failed test before this one would be listed too.
         for (const { key } of await page.evaluate(() => window.ferryTest.list())) await page.evaluate((k) => window.ferryTest.forget(k), key);
-        await startRun(page, 'c', { ...OPTIONS, capture: { ms: 60_000, timeslice: 250 } });
+        await startRun(page, 'c', { ...OPTIONS, ...options });
         await until(page, 'c', (r) => r.confirmed > 0, 'confirmed bytes', 30_000);
         recorded = await page.evaluate(() => window.ferryTest.freezeCapture('c'));
         assert.ok(!(await getRun(page, 'c')).done, 'still recording when the tab closes');

@@ -41,6 +41,12 @@ createUpload({ endpoint: '/files/', source: recorder, parallelUploads: 4 });
 createUpload({ endpoint: '/files/', source: recorder, fileHandle: { getFile: async () => file } });
 // @ts-expect-error the endpoint is required
 createUpload({ source: recorder });
+createUpload({ endpoint: '/files/', source: 'push', buffer: 'memory' });
+assertType<Equal<RecordingUploadOptions['buffer'], 'auto' | 'indexeddb' | 'memory' | undefined>>(true);
+// @ts-expect-error the buffer is one of 'auto', 'indexeddb', 'memory'
+createUpload({ endpoint: '/files/', source: recorder, buffer: 'disk' });
+// @ts-expect-error a file needs no buffer
+createUpload({ endpoint: '/files/', file, buffer: 'memory' });
 const options: RecordingUploadOptions = { endpoint: '/files/', source: recorder };
 void options;
 

@@ -41,7 +41,7 @@ export class RecordingBuffer {
     this.id = id;
     this.#warn = warn;
     this.#store = store ? Promise.resolve(store) : openStore(id, prefer).then(({ store, why }) => {
-      if (why) this.#warn('storage_unavailable', `the recording is buffered in memory only (${why}): a tab close loses what the server has not confirmed`);
+      if (why && prefer !== 'memory') this.#warn('storage_unavailable', `the recording is buffered in memory only (${why}): a tab close loses what the server has not confirmed`);
       return store;
     });
   }

@@ -3,6 +3,8 @@
 // records a screen or a camera. It keeps its own copy of every piece the recorder delivers, so
 // a test can compare the server's bytes with the concatenated recorder output (digest()).
 // It uploads nothing and asserts nothing; recorder.js hands the MediaRecorder to createUpload.
+// `startPush` is the same for `source: 'push'` (data from neither a recorder nor a stream):
+// random pieces appended on a timer, in every engine.
 
 /** What this engine can record, or why not: { ok, mimeType, why }. */
 export function recordingSupport() {
@@ -55,10 +57,41 @@ export function startCapture({ width = 320, height = 240, fps = 30 } = {}) {
       canvas.remove();
     },
     /** Size and SHA-256 (hex) of the concatenated recorder output. */
-    async digest() {
-      const bytes = await new Blob(pieces).arrayBuffer();
-      const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-      return { size: bytes.byteLength, sha256: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join(''), pieces: pieces.length };
+    digest: () => digest(pieces),
+  };
+}
+
+async function digest(pieces) {
+  const bytes = await new Blob(pieces).arrayBuffer();
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return { size: bytes.byteLength, sha256: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join(''), pieces: pieces.length };
+}
+
+/** Random pieces of `pieceSize` bytes for an upload with `source: 'push'`; `begin(timeslice, up)` appends one per timeslice. */
+export function startPush(pieceSize) {
+  const pieces = [];
+  let timer = null;
+  let up = null;
+  const random = () => {
+    const bytes = new Uint8Array(pieceSize);
+    for (let i = 0; i < bytes.length; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+    return new Blob([bytes]);
+  };
+  return {
+    recorder: 'push',
+    mimeType: 'application/octet-stream',
+    pieces,
+    begin(timeslice, upload) {
+      up = upload;
+      timer = setInterval(() => { const p = random(); pieces.push(p); up.append(p).catch(() => {}); }, timeslice);
     },
+    recorded: () => pieces.reduce((n, p) => n + p.size, 0),
+    /** Like a recorder's pause: no more pieces. */
+    pause() { clearInterval(timer); },
+    async stop() {
+      clearInterval(timer);
+      await up.end();
+    },
+    digest: () => digest(pieces),
   };
 }

@@ -8,7 +8,7 @@
 // behaviour beyond the options it is given.
 import { createUpload, FerryError, forgetUpload, listResumableUploads, resumeAll } from '/dist/index.js';
 import './bench.js';
-import { recordingSupport, startCapture } from './capture.js';
+import { recordingSupport, startCapture, startPush } from './capture.js';
 
 const runs = {};
 const uploads = {};
@@ -35,10 +35,11 @@ function plainError(err) {
  *   capture       record instead of a file: { ms, timeslice } records an animated canvas with
  *                 a MediaRecorder (capture.js) for `ms`, handed to createUpload as `source`
  *                 before the recorder starts; run.capture holds its stop time, and
- *                 window.ferryTest.captured(id) its output's size and SHA-256
+ *                 window.ferryTest.captured(id) its output's size and SHA-256; with
+ *                 { push: bytes } it appends random pieces of that size (source: 'push')
  */
 function start(id, options = {}) {
-  const capture = options.capture && startCapture();
+  const capture = options.capture && (options.capture.push ? startPush(options.capture.push) : startCapture());
   const file = capture ? null : document.getElementById('file').files[0];
   if (!file && !capture) throw new Error('no file picked');
   const t0 = performance.now();
@@ -116,7 +117,7 @@ function start(id, options = {}) {
   });
   go();
   if (capture) {
-    capture.begin(take.timeslice ?? 250);
+    capture.begin(take.timeslice ?? 250, up);
     setTimeout(() => {
       run.capture.stoppedAt = now();
       run.capture.stoppedAtMs = Date.now();
@@ -251,7 +252,7 @@ const api = {
   stopCapture: (id) => captures[id].stop(),
   /** Pauses run `id`'s recorder (no more pieces) and resolves to its output so far. */
   freezeCapture: async (id) => {
-    captures[id].recorder.pause();
+    (captures[id].recorder.pause ? captures[id].recorder : captures[id]).pause();
     await sleep(500);
     return captures[id].digest();
   },
