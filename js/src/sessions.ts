@@ -1,10 +1,13 @@
 // Stored sessions: listing them, forgetting them, and continuing them all at once. Recordings
 // are continued from their local buffer (no file to pick), ended at what it holds; files
-// from their stored `fileHandle`, else returned for the app to ask for them again.
+// from their stored `fileHandle`, else returned for the app to ask for them again. A
+// recording whose tab closed before its upload was created has a buffer but no session: it
+// is listed too (`uploadUrl: ''`, nothing confirmed) and `resumeAll()` creates its upload.
 // Nothing here talks to a server: each continued upload does, through createUpload().
 
 import { loadEngine } from './loader.js';
 import { RecordingBuffer } from './recording/buffer.js';
+import { storedRecordings } from './recording/stores.js';
 import { continueRecording, createUpload, deleteRecording, isLive } from './upload.js';
 import type { RecordingUpload, ResumableUpload, ResumeAllResult, Upload, UploadOptions } from './types.js';
 
@@ -20,7 +23,8 @@ const opened = new Map<string, RecordingBuffer>();
 export async function listResumableUploads(): Promise<ResumableUpload[]> {
   const wasm = await loadEngine();
   const out: ResumableUpload[] = [];
-  for (const { recording, ...session } of await wasm.listSessions()) {
+  const sessions = await wasm.listSessions();
+  for (const { recording, ...session } of sessions) {
     if (!recording) {
       out.push({ ...session, kind: 'file' });
       continue;
@@ -29,6 +33,15 @@ export async function listResumableUploads(): Promise<ResumableUpload[]> {
     if (buffer) opened.set(session.fingerprint, buffer);
     const buffered = buffer?.available ?? 0;
     out.push({ ...session, kind: 'recording', bytesBuffered: buffered });
+  }
+  const known = new Set(sessions.map((s) => s.fingerprint));
+  for (const { buffer, info } of await RecordingBuffer.orphans((id) => known.has(id) || isLive(id))) {
+    opened.set(buffer.id, buffer);
+    out.push({
+      key: buffer.id, kind: 'recording', fingerprint: buffer.id, bytesBuffered: buffer.available, bytesConfirmed: 0,
+      uploadUrl: '', endpoint: info.endpoint, name: info.metadata.filename ?? '', size: buffer.available, type: info.type,
+      lastModified: 0, metadata: info.metadata, chunkSize: 0, createdAt: info.createdAt, updatedAt: info.createdAt, expiresAt: null,
+    });
   }
   return out;
 }
@@ -39,6 +52,9 @@ export async function forgetUpload(key: string): Promise<void> {
   const session = (await wasm.listSessions()).find((s) => s.key === String(key));
   await wasm.forgetSession(String(key));
   if (session?.recording) await deleteRecording(session.fingerprint);
+  // A recording listed without a session is keyed by its buffer's id.
+  const id = String(key);
+  if (!session && !isLive(id) && (await storedRecordings()).includes(id) && !(await RecordingBuffer.inUse(id))) await deleteRecording(id);
 }
 
 /**

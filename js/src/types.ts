@@ -235,6 +235,7 @@ export interface ResumableUpload {
   bytesBuffered?: number;
   /** The file's key within it: the computed identity, or the `fingerprint` the app gave. */
   fingerprint: string;
+  /** `''` for a recording whose tab closed before its upload was created (`resumeAll()` creates it). */
   uploadUrl: string;
   endpoint: string;
   /** File name, size, type and lastModified, to ask the user for the same file. */

@@ -42,6 +42,15 @@ function idempotencyKey(option: boolean | string | undefined, endpoint: string):
 /** Recordings uploading in this page (resumeAll leaves them alone). */
 const live = new Set<string>();
 
+/** The endpoint as stored with a recording's buffer: resolved, or as given if it is not a URL (start() reports that). */
+function describedEndpoint(endpoint: string | URL): string {
+  try {
+    return resolveEndpoint(endpoint);
+  } catch {
+    return String(endpoint);
+  }
+}
+
 function randomId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (typeof c?.randomUUID === 'function') return c.randomUUID();
@@ -79,8 +88,15 @@ class FerryUpload implements Upload, PushUpload {
           throw new FerryError('usage', 'invalid_option', "option `buffer` must be 'auto', 'indexeddb' or 'memory'");
         }
         this.#recording = new RecordingBuffer(options.fingerprint ?? `rec-${randomId()}`, warn, buffer === 'auto' ? undefined : buffer);
+        this.#recording.describe({
+          endpoint: describedEndpoint(options.endpoint),
+          metadata: { ...options.metadata },
+          type: (options as RecordingUploadOptions).type ?? sourceType(options.source!),
+          createdAt: Date.now(),
+        });
         this.#stopListening = listen(options.source!, this.#recording, warn);
       }
+      this.#recording.hold();
       live.add(this.#recording.id);
     } else if (typeof Blob === 'undefined' || !(options.file instanceof Blob)) {
       throw new FerryError('usage', 'invalid_option', 'option `file` must be a File or Blob');

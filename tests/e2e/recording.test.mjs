@@ -9,6 +9,8 @@
 //    upload, still byte-exact;
 //  - source: 'push' with `buffer: 'indexeddb'` and `'memory'`, in every engine: byte-exact; where
 //    the engine keeps no Blobs in IndexedDB, memory with a storage_unavailable warning;
+//  - a tab closed before the upload was created (its POST unanswered): the next page lists the
+//    recording from its buffer and resumeAll() creates the upload with its length;
 //  - a tab closed mid-recording, buffered in the origin-private file system (a MediaRecorder)
 //    and in IndexedDB (push): the next page lists it (kind 'recording') and resumeAll()
 //    finishes it from the durable buffer with what was recorded until then.
@@ -25,7 +27,7 @@ import { startServer } from '../../scripts/serve.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { engines, launch, needs } from '../support/page-driver.mjs';
 import { getRun, startRun, until, untilDone } from '../support/recorder.mjs';
-import { KiB, uploadId } from '../support/util.mjs';
+import { KiB, sleep, uploadId } from '../support/util.mjs';
 
 const TIMEOUT = 90_000;
 const OPTIONS = { endpoint: '/files/', metadata: { filename: 'take.webm' }, minChunkSize: 16 * KiB, progressInterval: 10, retry: { baseDelay: 100, maxDelay: 1000 } };
@@ -150,6 +152,47 @@ for (const engine of engines()) {
         }
       } finally {
         await page.close();
+      }
+    });
+
+    test('a tab closed before its upload was created: the next page lists the recording and resumeAll() creates and finishes it', needs(engine, 'durableRecording', { timeout: TIMEOUT }), async () => {
+      const proxy = await startFaultProxy({ upstream: srv.url });
+      proxy.inject({ method: 'POST', nth: 1, action: 'stall' });
+      const page = await driver.open(`${proxy.url}test/`);
+      let recorded;
+      try {
+        for (const { key } of await page.evaluate(() => window.ferryTest.list())) await page.evaluate((k) => window.ferryTest.forget(k), key);
+        await startRun(page, 'o', { ...OPTIONS, capture: { push: 32 * KiB, ms: 60_000, timeslice: 200 } });
+        await sleep(1500);
+        recorded = await page.evaluate(() => window.ferryTest.freezeCapture('o'));
+        const run = await getRun(page, 'o');
+        assert.deepEqual([run.created.length, run.state], [0, 'creating'], 'the POST is still unanswered when the tab closes');
+        assert.ok(recorded.size > 0);
+      } finally {
+        await page.close();
+      }
+      const next = await driver.open(`${proxy.url}test/`);
+      try {
+        const listed = await next.evaluate(() => window.ferryTest.list());
+        assert.equal(listed.length, 1, JSON.stringify(listed));
+        const [r] = listed;
+        assert.deepEqual(
+          [r.kind, r.uploadUrl, r.bytesConfirmed, r.bytesBuffered, r.name, r.endpoint],
+          ['recording', '', 0, recorded.size, OPTIONS.metadata.filename, `${proxy.url}files/`],
+          'listed from its buffer alone, with where it goes',
+        );
+        const summary = await next.evaluate(() => window.ferryTest.resumeAll('again'));
+        assert.deepEqual(summary, { recordings: 1, resumed: 0, needsFile: 0 }, `resumeAll(): ${JSON.stringify(summary)}`);
+        const run = await untilDone(next, 'again', TIMEOUT - 30_000);
+        assert.ok(run.ok, `the resumed upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
+        const id = uploadId(run.result.uploadUrl);
+        assert.deepEqual(await storedDigest(id), { size: recorded.size, sha256: recorded.sha256 }, 'byte-exact');
+        const post = srv.log.find((e) => e.method === 'POST' && e.id === id);
+        assert.equal(post?.uploadLength, recorded.size, 'created with the length it ended at');
+        assert.deepEqual(await next.evaluate(() => window.ferryTest.list()), [], 'the buffer is gone once complete');
+      } finally {
+        await next.close();
+        await proxy.close();
       }
     });
 

@@ -2,13 +2,26 @@
 // it counts as received; the engine reads PATCH bodies from it (`body`, a Blob made from the
 // stored pieces: no copy into wasm memory) and says which bytes the server confirmed
 // (`release`), whose pieces then leave the buffer. The piece holding the last byte stays,
-// so that the recording's length so far is known again after a tab close (`reopen`).
+// so that the recording's length so far is known again after a tab close (`reopen`). While a
+// page uploads a recording it holds a Web Lock named for it (`hold`), so that another page
+// finding its buffer without a session (`orphans`: the tab closed before the upload was
+// created) leaves a recording still being made alone.
 //
 // What it does not do: listen to recorders or streams (source.ts), or decide when to send
 // or release anything (the Rust core does).
 
 import { FerryError } from '../errors.js';
-import { openStore, type PieceStore } from './stores.js';
+import { openStore, storedRecordings, type PieceStore, type RecordingInfo } from './stores.js';
+
+export type { RecordingInfo };
+
+interface LockManagerLike {
+  request(name: string, callback: () => Promise<void>): Promise<void>;
+  query(): Promise<{ held?: Array<{ name?: string }>; pending?: Array<{ name?: string }> }>;
+}
+
+const locks = () => (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+const lockName = (id: string) => `ferry-recording ${id}`;
 
 interface Piece {
   offset: number;
@@ -35,6 +48,7 @@ export class RecordingBuffer {
   #removals: Promise<void> = Promise.resolve();
   #listeners = new Set<() => void>();
   #warn: Warn;
+  #unlock: (() => void) | null = null;
 
   /** A new recording's buffer, in `store` when given (reopen), else the most durable one. */
   constructor(id: string, warn: Warn, prefer?: 'opfs' | 'indexeddb' | 'memory', store?: PieceStore) {
@@ -61,6 +75,45 @@ export class RecordingBuffer {
       return buffer;
     }
     throw new FerryError('storage', 'source_failed', `the buffer of recording ${id} is gone`);
+  }
+
+  /** Stores where the recording goes beside its pieces, for the next page should this one close before the upload is created. */
+  describe(info: RecordingInfo): void {
+    this.#writes = this.#writes.then(async () => (await this.#store).putInfo(info)).catch(() => undefined);
+  }
+
+  /** Where the recording goes, as `describe` stored it (`null` if it did not). */
+  async info(): Promise<RecordingInfo | null> {
+    return (await this.#store).getInfo().catch(() => null);
+  }
+
+  /** Holds this recording's Web Lock until `destroy()` or the page closes: it is being uploaded. */
+  hold(): void {
+    const manager = locks();
+    if (!manager || this.#unlock) return;
+    const released = new Promise<void>((resolve) => { this.#unlock = resolve; });
+    manager.request(lockName(this.id), () => released).catch(() => undefined);
+  }
+
+  /** Whether a page holds recording `id`'s lock (it is being recorded or uploaded there). */
+  static async inUse(id: string): Promise<boolean> {
+    const state = await locks()?.query().catch(() => null);
+    return [...(state?.held ?? []), ...(state?.pending ?? [])].some((l) => l.name === lockName(id));
+  }
+
+  /**
+   * Stored recordings without a session (`known` says which ids have one) that no page is
+   * uploading: their tab closed before the upload was created. Each comes with where it goes.
+   */
+  static async orphans(known: (id: string) => boolean): Promise<Array<{ buffer: RecordingBuffer; info: RecordingInfo }>> {
+    const out: Array<{ buffer: RecordingBuffer; info: RecordingInfo }> = [];
+    for (const id of await storedRecordings()) {
+      if (known(id) || (await RecordingBuffer.inUse(id))) continue;
+      const buffer = await RecordingBuffer.reopen(id, () => undefined).catch(() => null);
+      const info = await buffer?.info();
+      if (buffer && info) out.push({ buffer, info });
+    }
+    return out;
   }
 
   /** Bytes stored durably so far. */
@@ -137,6 +190,7 @@ export class RecordingBuffer {
     stores.add(await this.#store);
     this.#pieces = [];
     for (const store of stores) await store.destroy().catch(() => undefined);
+    this.#unlock?.();
   }
 
   /** Stores a piece; if the store refuses it (quota, an engine's limits), keeps it in memory. */

@@ -1,15 +1,36 @@
 // Where a recording's pieces are kept until the server confirms them: the origin-private file
 // system (one file per piece) where the browser has it, IndexedDB (one Blob per piece, one
 // request per transaction) where not, memory as the last resort. Each piece is stored under
-// its offset in the recording, so the buffer can be listed again after a tab close.
+// its offset in the recording, so the buffer can be listed again after a tab close, beside
+// the recording's `RecordingInfo` (where it goes), so that a recording whose upload was never
+// created can still be uploaded by the next page.
 //
 // What it does not do: decide what to keep (buffer.ts does), or read a piece's bytes into
 // memory: `get` returns a Blob backed by the store (a file, or IndexedDB's blob storage).
+
+/** Where a recording goes, stored with its pieces (no headers, no tokens). */
+export interface RecordingInfo {
+  endpoint: string;
+  metadata: Record<string, string>;
+  type: string;
+  createdAt: number;
+}
+
+/** `value` if it is a well-formed `RecordingInfo`, else `null` (never trusted blindly). */
+function asInfo(value: unknown): RecordingInfo | null {
+  const v = value as Partial<RecordingInfo> | null;
+  if (!v || typeof v !== 'object' || typeof v.endpoint !== 'string' || typeof v.type !== 'string' || typeof v.createdAt !== 'number') return null;
+  if (!v.metadata || typeof v.metadata !== 'object' || Object.values(v.metadata).some((x) => typeof x !== 'string')) return null;
+  return { endpoint: v.endpoint, metadata: { ...v.metadata }, type: v.type, createdAt: v.createdAt };
+}
 
 /** One recording's pieces, by offset. Every method is one operation on the store. */
 export interface PieceStore {
   /** 'opfs', 'indexeddb' or 'memory'. */
   readonly kind: string;
+  putInfo(info: RecordingInfo): Promise<void>;
+  /** The stored info, or `null` when there is none (or it is malformed). */
+  getInfo(): Promise<RecordingInfo | null>;
   put(offset: number, piece: Blob): Promise<void>;
   get(offset: number): Promise<Blob>;
   remove(offset: number): Promise<void>;
@@ -34,7 +55,10 @@ interface DirectoryHandle {
   }>;
   removeEntry(name: string, options?: { recursive?: boolean }): Promise<void>;
   keys(): AsyncIterable<string>;
+  values(): AsyncIterable<{ kind: string; name: string }>;
 }
+
+const INFO = 'info.json';
 
 async function opfsRoot(): Promise<DirectoryHandle> {
   const storage = (globalThis as unknown as { navigator?: { storage?: { getDirectory?: () => Promise<DirectoryHandle> } } }).navigator?.storage;
@@ -48,6 +72,18 @@ async function opfsStore(id: string): Promise<PieceStore> {
   const dir = await root.getDirectoryHandle(id, { create: true });
   const store: PieceStore = {
     kind: 'opfs',
+    async putInfo(info) {
+      const writable = await (await dir.getFileHandle(INFO, { create: true })).createWritable();
+      await writable.write(new Blob([JSON.stringify(info)]));
+      await writable.close();
+    },
+    async getInfo() {
+      try {
+        return asInfo(JSON.parse(await (await (await dir.getFileHandle(INFO)).getFile()).text()));
+      } catch {
+        return null;
+      }
+    },
     async put(offset, piece) {
       const handle = await dir.getFileHandle(pieceName(offset), { create: true });
       // A writable writes to a temporary file that replaces the piece on close(): a piece
@@ -109,6 +145,9 @@ function openDatabase(): Promise<IDBDatabase> {
   return database;
 }
 
+/** The info row's key beside the pieces (whose offsets are never negative). */
+const INFO_OFFSET = -1;
+
 async function indexedDbStore(id: string): Promise<PieceStore> {
   const db = await openDatabase();
   // One request per transaction: nothing else is awaited while one is open.
@@ -116,6 +155,13 @@ async function indexedDbStore(id: string): Promise<PieceStore> {
   const range = () => IDBKeyRange.bound([id, 0], [id, Number.MAX_SAFE_INTEGER]);
   const store: PieceStore = {
     kind: 'indexeddb',
+    async putInfo(info) {
+      await request(tx('readwrite').put({ id, offset: INFO_OFFSET, info }));
+    },
+    async getInfo() {
+      const row = (await request(tx('readonly').get([id, INFO_OFFSET]))) as { info?: unknown } | undefined;
+      return asInfo(row?.info);
+    },
     async put(offset, piece) {
       await request(tx('readwrite').put({ id, offset, size: piece.size, piece }));
     },
@@ -136,7 +182,7 @@ async function indexedDbStore(id: string): Promise<PieceStore> {
       return out;
     },
     async destroy() {
-      await request(tx('readwrite').delete(range()));
+      await request(tx('readwrite').delete(IDBKeyRange.bound([id, INFO_OFFSET], [id, Number.MAX_SAFE_INTEGER])));
     },
   };
   // WebKit under automation keeps the record but reads its Blob back as null: check once.
@@ -151,6 +197,8 @@ function memoryStore(): PieceStore {
   const pieces = new Map<number, Blob>();
   return {
     kind: 'memory',
+    async putInfo() {},
+    async getInfo() { return null; },
     async put(offset, piece) { pieces.set(offset, piece); },
     async get(offset) {
       const piece = pieces.get(offset);
@@ -163,6 +211,20 @@ function memoryStore(): PieceStore {
     },
     async destroy() { pieces.clear(); },
   };
+}
+
+/** The ids of every recording with something stored in the file system or in IndexedDB. */
+export async function storedRecordings(): Promise<string[]> {
+  const ids = new Set<string>();
+  try {
+    for await (const entry of (await opfsRoot()).values()) if (entry.kind === 'directory') ids.add(entry.name);
+  } catch { /* no file system here */ }
+  try {
+    const db = await openDatabase();
+    const keys = (await request(db.transaction(PIECES, 'readonly').objectStore(PIECES).getAllKeys())) as Array<[string, number]>;
+    for (const [id] of keys) ids.add(id);
+  } catch { /* no IndexedDB here */ }
+  return [...ids];
 }
 
 /**
