@@ -29,6 +29,8 @@ pub(crate) struct Outbox {
     state: State,
     /// The state before the driver said another tab holds the lock.
     unlocked: Option<State>,
+    /// `Locked` was withdrawn without an event: the app still sees it.
+    shown_locked: bool,
     throttle: Throttle,
 }
 
@@ -39,6 +41,7 @@ impl Outbox {
             held: Vec::new(),
             state: State::Idle,
             unlocked: None,
+            shown_locked: false,
             throttle: Throttle::new(progress_interval_ms),
         }
     }
@@ -92,9 +95,10 @@ impl Outbox {
     /// Announces `state` if it differs from the last one; returns whether it did.
     pub(crate) fn state(&mut self, state: State) -> bool {
         self.unlocked = None;
-        if self.state == state {
+        if self.state == state && !self.shown_locked {
             return false;
         }
+        self.shown_locked = false;
         self.state = state;
         self.emit(Event::State(state));
         true
@@ -103,7 +107,8 @@ impl Outbox {
     /// A state that ends a phase (paused, failed, completed, aborted), held like `settle`.
     pub(crate) fn settle_state(&mut self, state: State) {
         self.unlocked = None;
-        if self.state != state {
+        if self.state != state || self.shown_locked {
+            self.shown_locked = false;
             self.state = state;
             self.settle(Event::State(state));
         }
@@ -121,17 +126,24 @@ impl Outbox {
 
     /// The driver says whether this run holds the file's lock. Not held while the machine
     /// rests (idle, paused, failed): `Locked` is announced. Held again: the resting state
-    /// returns without an event (the command that follows announces what comes next).
+    /// returns without an event (the command that follows announces what comes next, even
+    /// the same state); lost again before that, nothing is announced: the app still sees it.
     pub(crate) fn lock(&mut self, held: bool) {
         match (held, self.state) {
             (false, State::Idle | State::Paused | State::Failed) => {
                 let before = self.state;
-                self.state(State::Locked);
+                if self.shown_locked {
+                    self.shown_locked = false;
+                    self.state = State::Locked;
+                } else {
+                    self.state(State::Locked);
+                }
                 self.unlocked = Some(before);
             }
             (true, State::Locked) => {
                 if let Some(before) = self.unlocked.take() {
                     self.state = before;
+                    self.shown_locked = true;
                 }
             }
             _ => {}
@@ -292,5 +304,18 @@ mod tests {
         o.state(State::Uploading);
         o.lock(false);
         assert_eq!(o.current(), State::Uploading, "a running upload holds its lock");
+    }
+
+    #[test]
+    fn a_lock_lost_regained_and_lost_again_is_announced_once() {
+        let mut o = Outbox::new(100);
+        o.lock(false);
+        o.lock(true);
+        o.lock(false);
+        assert_eq!(drain(&mut o), [Event::State(State::Locked)], "the app still sees locked");
+        assert_eq!(o.current(), State::Locked);
+        o.lock(true);
+        assert!(o.state(State::Idle), "the state before is announced when it comes back: the app saw locked");
+        assert_eq!(drain(&mut o), [Event::State(State::Idle)]);
     }
 }
