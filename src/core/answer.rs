@@ -124,8 +124,9 @@ pub const fn rule(kind: Kind, verdict: Verdict) -> Action {
         (Kind::Patch, V::Locked | V::ServerError | V::ChecksumMismatch) => retry(Wait::Backoff, When::Always, true),
         (Kind::Patch, V::TooLarge) => Action::Shrink,
         // The final POST: the parts stay on the server until it succeeds. It creates an
-        // upload, so it is sent again on the creation's terms.
-        (Kind::Join, V::Gone) => Action::Fail(Code::UploadGone),
+        // upload, so it is sent again on the creation's terms. 404/410: a part may have
+        // expired after it completed; the parts are asked again (parallel/join.rs).
+        (Kind::Join, V::Gone) => Action::Restart,
         (Kind::Join, V::Throttled) => retry(Wait::RetryAfter, When::Announced, false),
         (Kind::Join, V::ServerError) => retry(Wait::Backoff, When::Keyed, false),
         (Kind::Join, V::Locked) => BACKOFF,
@@ -262,6 +263,9 @@ const VERDICTS: [Verdict; 11] = [
 fn describe(kind: Kind, action: Action) -> String {
     match action {
         Action::Advance => "goes on".to_string(),
+        Action::Restart if kind == Kind::Join => "asks every part again with HEAD; a lost part starts over (`restarted` \
+                                                  event), then the final POST again; the second time: `upload_gone`"
+            .to_string(),
         Action::Restart => "`restarted` event, then a new upload from byte 0".to_string(),
         Action::Refresh => {
             "calls `headers` with `refused: true` and sends it again once; then `unauthorized`".to_string()
@@ -361,7 +365,7 @@ mod tests {
             decide(Kind::Join, &Response::new(423), ctx()),
             Decision::Retry { delay: Delay::Backoff, shrink: false }
         );
-        assert_eq!(decide(Kind::Join, &Response::new(410), ctx()), Decision::Fail(Code::UploadGone));
+        assert_eq!(decide(Kind::Join, &Response::new(410), ctx()), Decision::Restart);
         assert_eq!(decide(Kind::Join, &Response::new(400), ctx()), Decision::Fail(Code::HttpStatus));
         assert_eq!(error(Kind::Join, Code::UploadGone, &Response::new(410)).kind, crate::core::ErrorKind::Expired);
     }

@@ -142,12 +142,14 @@ impl Parallel {
         let ctx = Context { refreshed: req.refreshed, keyed: self.v.cfg.idempotency_key.is_some(), retry_after };
         match answer::decide(Kind::Join, &res, ctx) {
             Decision::Advance => self.joined(&res, now),
+            Decision::Restart if !self.rechecked => self.recheck_parts(now),
+            Decision::Restart => self.fail(answer::error(Kind::Join, Code::UploadGone, &res)),
             Decision::Retry { delay, .. } => {
                 self.retry_join(Error::rejected("POST", res.status, &res.body), delay, now)
             }
             Decision::Refresh => self.join(true, now),
             Decision::Fail(code) => self.fail(answer::error(Kind::Join, code, &res)),
-            Decision::Restart | Decision::Shrink => self.fail(answer::error(Kind::Join, Code::HttpStatus, &res)),
+            Decision::Shrink => self.fail(answer::error(Kind::Join, Code::HttpStatus, &res)),
         }
     }
 
@@ -164,6 +166,21 @@ impl Parallel {
         self.stage = Stage::Completed { url: url.clone() };
         self.out.settle(Event::Completed { url, total: self.v.size });
         self.out.settle_state(State::Completed);
+    }
+
+    /// The final POST says an upload is gone (404, 410): a part may have expired after it
+    /// completed. Every part is asked again with HEAD, as a stored part is; a lost one is
+    /// created and sent anew (announced by `restarted`), then the parts are joined again.
+    /// Once per `start`: a second such answer fails the whole.
+    fn recheck_parts(&mut self, now: Millis) {
+        self.rechecked = true;
+        let ranges = self.parts.iter().map(|p| (p.range.clone(), p.url.clone())).collect();
+        self.make_parts(ranges, now);
+        // Their bytes were confirmed: progress stays where it was unless a part is lost.
+        self.each_part(|p| p.confirmed = p.range.end - p.range.start);
+        self.stage = Stage::Parts;
+        self.each_part(|p| p.up.start(now));
+        self.drain_parts(now);
     }
 
     /// Waits for the `online` event before the final POST; spends no retries.

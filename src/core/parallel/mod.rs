@@ -18,6 +18,8 @@
 //!    `Join` row of the answer table (answer.rs); it has a stall deadline like every request.
 //!    It carries the app's `Idempotency-Key` and goes again on a creation's terms; each part
 //!    carries a key derived from it (one key on two creations would make them one upload).
+//!    Answered 404/410 (a part expired after it completed), every part is asked again with
+//!    HEAD, a lost one is sent anew, and the parts are joined again, once per `start`.
 //! 4. A part that fails fatally pauses the others and fails the whole; `start` continues all.
 //! 5. Every command works in every stage: `pause` during discovery cancels the OPTIONS,
 //!    during the final POST or its retry wait stops it; `start` picks up from there.
@@ -109,6 +111,8 @@ pub struct Parallel {
     last_write: Option<Millis>,
     dirty: bool,
     clock: Millis,
+    /// The parts were asked again after the final POST said one is gone (join.rs).
+    rechecked: bool,
 }
 
 impl Parallel {
@@ -137,6 +141,7 @@ impl Parallel {
             last_write: None,
             dirty: false,
             clock: now,
+            rechecked: false,
         }
     }
 
@@ -198,6 +203,7 @@ impl Machine for Parallel {
     fn start(&mut self, now: Millis) {
         self.clock = now;
         self.paused = false;
+        self.rechecked = false;
         match &mut self.stage {
             Stage::Idle { stored } if !stored.is_empty() => {
                 let stored = std::mem::take(stored);

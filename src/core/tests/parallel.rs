@@ -460,7 +460,7 @@ fn the_final_post_asks_for_fresh_credentials_once_then_fails_unauthorized() {
 }
 
 #[test]
-fn the_final_post_honours_retry_after_and_a_lost_part_fails_it() {
+fn the_final_post_honours_retry_after() {
     let mut h = P::new(SIZE, 2);
     let first = h.uploading();
     h.sent.extend(first);
@@ -475,11 +475,8 @@ fn the_final_post_honours_retry_after_and_a_lost_part_fails_it() {
     let at = h.now;
     h.settle();
     assert_eq!(h.now, at.plus(7_000));
-    let (again, _) = h.take(Method::Post);
-    h.reply(again, Response::new(410));
-    h.settle();
-    let err = h.up.outcome().unwrap().unwrap_err();
-    assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Expired, "upload_gone"));
+    let (_, again) = h.take(Method::Post);
+    assert!(again.header("Upload-Concat").is_some_and(|v| v.starts_with("final;")));
 }
 
 #[test]

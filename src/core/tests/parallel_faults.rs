@@ -204,3 +204,59 @@ fn a_final_post_caught_in_a_gap_is_sent_again_only_under_a_key() {
     let (_, again) = h.take(Method::Post);
     assert_eq!(again.header("Idempotency-Key"), Some("k-1"), "under its key, at once");
 }
+
+#[test]
+fn a_part_the_server_lost_after_it_completed_is_sent_again_and_the_parts_joined_anew() {
+    let mut h = super::parallel::parallel(super::parallel::SIZE, 2);
+    let first = h.uploading();
+    h.sent.extend(first);
+    let (fin, _) = h.complete_parts();
+    h.reply(fin, Response::new(404));
+    // Every part is asked again: the first still holds its bytes, the second expired.
+    let (a, ha) = h.take(Method::Head);
+    let (b, hb) = h.take(Method::Head);
+    let (a, b) = if ha.url.ends_with("/p0") { (a, b) } else { (b, a) };
+    assert!(ha.url.ends_with("/p0") || hb.url.ends_with("/p0"), "{ha:?} {hb:?}");
+    let half = super::parallel::SIZE / 2;
+    h.reply(a, Response::new(200).with_header("Upload-Offset", &half.to_string()).with_header("Upload-Length", &half.to_string()));
+    h.reply(b, Response::new(404));
+    let (post, again) = h.take(Method::Post);
+    assert_eq!((again.header("Upload-Concat"), again.header("Upload-Length")), (Some("partial"), Some(&*half.to_string())));
+    h.reply(post, created("/files/p1b"));
+    let mut sent = 0;
+    while h.sent.iter().any(|(_, r)| r.method == Method::Patch) {
+        let (id, req) = h.take(Method::Patch);
+        assert!(range(&req).0 >= half, "only the lost part is sent again: {req:?}");
+        sent += range(&req).1 - range(&req).0;
+        h.now = h.now.plus(200);
+        h.reply(id, accepted(super::parallel::local_end(&req)));
+    }
+    assert_eq!(sent, half);
+    let (fin, req) = h.take(Method::Post);
+    assert_eq!(req.header("Upload-Concat"), Some("final;https://tus.example/files/p0 https://tus.example/files/p1b"));
+    h.reply(fin, created("/files/final"));
+    h.settle();
+    assert_eq!(h.up.outcome(), Some(Ok("https://tus.example/files/final".to_string())));
+    let restarted = h.events.iter().filter(|e| matches!(e, Event::Restarted { .. })).count();
+    assert_eq!(restarted, 1, "the lost part's bytes are announced as sent again");
+}
+
+#[test]
+fn a_final_post_answered_gone_twice_fails_the_whole() {
+    let mut h = super::parallel::parallel(super::parallel::SIZE, 2);
+    let first = h.uploading();
+    h.sent.extend(first);
+    let (fin, _) = h.complete_parts();
+    h.reply(fin, Response::new(410));
+    let half = super::parallel::SIZE / 2;
+    for _ in 0..2 {
+        let (id, _) = h.take(Method::Head);
+        h.reply(id, Response::new(200).with_header("Upload-Offset", &half.to_string()).with_header("Upload-Length", &half.to_string()));
+    }
+    let (fin, _) = h.take(Method::Post);
+    h.reply(fin, Response::new(410));
+    h.settle();
+    let err = h.up.outcome().expect("over").expect_err("failed");
+    assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Expired, "upload_gone"));
+    assert!(h.sent.is_empty(), "{:?}", h.sent);
+}
