@@ -263,9 +263,11 @@ const VERDICTS: [Verdict; 11] = [
 fn describe(kind: Kind, action: Action) -> String {
     match action {
         Action::Advance => "goes on".to_string(),
-        Action::Restart if kind == Kind::Join => "asks every part again with HEAD; a lost part starts over (`restarted` \
+        Action::Restart if kind == Kind::Join => {
+            "asks every part again with HEAD; a lost part starts over (`restarted` \
                                                   event), then the final POST again; the second time: `upload_gone`"
-            .to_string(),
+                .to_string()
+        }
         Action::Restart => "`restarted` event, then a new upload from byte 0".to_string(),
         Action::Refresh => {
             "calls `headers` with `refused: true` and sends it again once; then `unauthorized`".to_string()

@@ -218,10 +218,18 @@ fn a_part_the_server_lost_after_it_completed_is_sent_again_and_the_parts_joined_
     let (a, b) = if ha.url.ends_with("/p0") { (a, b) } else { (b, a) };
     assert!(ha.url.ends_with("/p0") || hb.url.ends_with("/p0"), "{ha:?} {hb:?}");
     let half = super::parallel::SIZE / 2;
-    h.reply(a, Response::new(200).with_header("Upload-Offset", &half.to_string()).with_header("Upload-Length", &half.to_string()));
+    h.reply(
+        a,
+        Response::new(200)
+            .with_header("Upload-Offset", &half.to_string())
+            .with_header("Upload-Length", &half.to_string()),
+    );
     h.reply(b, Response::new(404));
     let (post, again) = h.take(Method::Post);
-    assert_eq!((again.header("Upload-Concat"), again.header("Upload-Length")), (Some("partial"), Some(&*half.to_string())));
+    assert_eq!(
+        (again.header("Upload-Concat"), again.header("Upload-Length")),
+        (Some("partial"), Some(&*half.to_string()))
+    );
     h.reply(post, created("/files/p1b"));
     let mut sent = 0;
     while h.sent.iter().any(|(_, r)| r.method == Method::Patch) {
@@ -251,7 +259,12 @@ fn a_final_post_answered_gone_twice_fails_the_whole() {
     let half = super::parallel::SIZE / 2;
     for _ in 0..2 {
         let (id, _) = h.take(Method::Head);
-        h.reply(id, Response::new(200).with_header("Upload-Offset", &half.to_string()).with_header("Upload-Length", &half.to_string()));
+        h.reply(
+            id,
+            Response::new(200)
+                .with_header("Upload-Offset", &half.to_string())
+                .with_header("Upload-Length", &half.to_string()),
+        );
     }
     let (fin, _) = h.take(Method::Post);
     h.reply(fin, Response::new(410));
