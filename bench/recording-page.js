@@ -2,23 +2,24 @@
 // benchmark page and imports it there). It records an animated canvas with a real MediaRecorder
 // at a chosen bitrate and hands the recorder to ferry (`source`) before it starts, so ferry
 // uploads while it records; it times recorder.stop() to ferry's start() resolving. The canvas
-// is redrawn with full-frame noise (pre-drawn noise tiles, shifted at random each frame, under
-// a moving bar and the frame number): every frame costs bytes, so the encoder spends the
-// bitrate it is given, as a busy screen or a camera would. It keeps its own copy of every
-// piece, for the byte-exactness check and for the baseline: the same recorder output as a File
-// in #file, uploaded after the stop by the benchmark page's tus-js-client runner (bench.js,
-// the one bench/clients.mjs uses). It asserts nothing and judges nothing.
+// is redrawn with full-frame noise (pre-drawn noise tiles, in blocks of `grain` pixels, shifted
+// at random each frame, under a moving bar and the frame number): every frame costs bytes, so
+// the encoder spends the bitrate it is given, as a busy screen or a camera would. It keeps its
+// own copy of every piece, for the byte-exactness check and for the baseline: the same
+// recorder output as a File in #file, uploaded after the stop by the benchmark page's
+// tus-js-client runner (bench.js, the one bench/clients.mjs uses). It asserts nothing and
+// judges nothing.
 import { createUpload } from '/dist/index.js';
 
 const NOISE_TILES = 6;
 let last = null; // { file, digest } of the latest recording, for baseline() and digest()
 
-function noiseTiles(width, height) {
+function noiseTiles(width, height, grain) {
   const tiles = [];
   for (let n = 0; n < NOISE_TILES; n++) {
     const c = document.createElement('canvas');
-    c.width = width * 2;
-    c.height = height * 2;
+    c.width = Math.ceil((width * 2) / grain);
+    c.height = Math.ceil((height * 2) / grain);
     const g = c.getContext('2d');
     const img = g.createImageData(c.width, c.height);
     const words = new Uint32Array(img.data.buffer);
@@ -30,17 +31,19 @@ function noiseTiles(width, height) {
 }
 
 /** An animated canvas and its captureStream; `frames` counts redraws, `stop()` ends both. */
-function animatedCanvas({ width, height, fps }) {
+function animatedCanvas({ width, height, fps, grain }) {
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
   document.body.append(canvas);
   const g = canvas.getContext('2d');
-  const tiles = noiseTiles(width, height);
+  const tiles = noiseTiles(width, height, grain);
+  g.imageSmoothingEnabled = false;
   let frames = 0;
   const draw = () => {
     frames++;
-    g.drawImage(tiles[frames % NOISE_TILES], -((Math.random() * width) | 0), -((Math.random() * height) | 0));
+    const tile = tiles[frames % NOISE_TILES];
+    g.drawImage(tile, -((Math.random() * width) | 0), -((Math.random() * height) | 0), tile.width * grain, tile.height * grain);
     g.fillStyle = `hsl(${(frames * 7) % 360} 70% 50%)`;
     g.fillRect((frames * 9) % width, 0, width / 8, height);
     g.fillStyle = '#fff';
@@ -75,10 +78,10 @@ async function sha256(blob) {
  *   confirmedAtStop / bufferedAtStop  bytes ferry had confirmed / the recorder had delivered at the stop
  *   frames        canvas redraws while recording (the page's own frame rate, a CPU gauge)
  */
-export async function record({ endpoint, ms, timeslice, width, height, fps, videoBitsPerSecond, filename }) {
+export async function record({ endpoint, ms, timeslice, width, height, fps, grain = 1, videoBitsPerSecond, filename }) {
   const mimeType = ['video/webm;codecs=vp8', 'video/webm'].find((t) => MediaRecorder.isTypeSupported(t));
   if (!mimeType) return { ok: false, error: 'no video/webm MediaRecorder' };
-  const scene = animatedCanvas({ width, height, fps });
+  const scene = animatedCanvas({ width, height, fps, grain });
   const recorder = new MediaRecorder(scene.stream, { mimeType, videoBitsPerSecond });
   const pieces = [];
   let buffered = 0;

@@ -12,7 +12,7 @@ import { GiB, MiB, longTaskSummary, median, smoothness } from './stats.mjs';
 
 // The "## " headings that mark each benchmark group's section in BENCHMARKS.md (a section is
 // recognised by its heading's start, so the rest of the heading can say what was measured).
-export const HEADINGS = { loopback: '## Loopback: ', throttled: '## Throttled link: ', memory: '## Memory and main thread: ', hidden: '## Hidden tab: ' };
+export const HEADINGS = { loopback: '## Loopback: ', throttled: '## Throttled link: ', memory: '## Memory and main thread: ', hidden: '## Hidden tab: ', recording: '## Recording: ' };
 
 export const f0 = (x) => x.toFixed(0);
 export const f2 = (x) => x.toFixed(2);

@@ -1,6 +1,6 @@
 // Writes the benchmark report: renderGroup() turns one group's raw figures into its markdown
 // section (bench/report-loopback.mjs, report-throttled.mjs, report-memory.mjs,
-// report-hidden.mjs), and
+// report-hidden.mjs, report-recording.mjs), and
 // writeBenchmarks() rewrites BENCHMARKS.md: the header and "How to run", the sections of the
 // groups that ran, and everything else as it was (the other groups' last sections,
 // "## Download size", "## Servers", "## Resilience"). machineFacts() lists the machine.
@@ -11,13 +11,14 @@ import { ROOT } from './page-root.mjs';
 import { renderHidden } from './report-hidden.mjs';
 import { renderLoopback } from './report-loopback.mjs';
 import { renderMemory } from './report-memory.mjs';
+import { renderRecording } from './report-recording.mjs';
 import { HEADINGS } from './report-common.mjs';
 import { renderThrottled } from './report-throttled.mjs';
 
 export { ferryBuild, machineFacts } from './report-common.mjs';
 export { HEADINGS };
 
-const GROUP_ORDER = ['loopback', 'throttled', 'memory', 'hidden'];
+const GROUP_ORDER = ['loopback', 'throttled', 'memory', 'hidden', 'recording'];
 // Sections of the layout before the groups existed: replaced by the group sections.
 const RETIRED = ['## How to run', '## Machine', '## Date', '## Results', '## What it means'];
 
@@ -27,6 +28,7 @@ export function renderGroup(name, result, meta) {
   if (name === 'throttled') return renderThrottled(result, meta);
   if (name === 'memory') return renderMemory(result, meta);
   if (name === 'hidden') return renderHidden(result, meta);
+  if (name === 'recording') return renderRecording(result, meta);
   throw new Error(`unknown group ${name}`);
 }
 
@@ -35,12 +37,15 @@ const HOW_TO_RUN = `# Benchmarks
 ## How to run
 
 \`\`\`sh
-npm run bench                          # builds, then runs every group below (about 20 minutes); rewrites their sections
+npm run bench                          # builds, then runs every group below (about 35 minutes); rewrites their sections
 npm run bench -- --only throttled      # one group (or several: --only loopback,memory); rewrites only its section
+npm run bench -- --only recording      # the recording group alone (about 13 minutes of 2-minute recordings)
 npm run bench:throttled                # the same as --only throttled
-FERRY_BENCH_QUICK=1 npm run bench      # small files, one run each: checks that everything works; prints, writes nothing
+FERRY_BENCH_QUICK=1 npm run bench      # small files, 10 s recordings, one run each: checks that everything works; prints, writes nothing
 npm run bench:quick                    # the same
-npm run size                           # builds, then prints the download-size table below
+npm run size                           # builds, then prints the download-size table below; fails above size-budget.json
+npm run size -- --names                # and where the wasm's bytes go, by crate and module (twiggy)
+npm run size -- --update-budget        # records this build's bytes in size-budget.json
 \`\`\`
 
 \`npm run bench\` runs bench/upload.mjs, which starts every server it needs on 127.0.0.1
@@ -57,6 +62,10 @@ ratios to a baseline measured in the same run, never a single timing. The groups
 - **Memory and main thread**: JS heap, wasm memory, browser memory and long tasks while 2 GiB
   are uploaded by ferry and by tus-js-client.
 - **Hidden tab**: ferry's throughput with 256 MiB in a hidden tab next to a visible one.
+- **Recording: stop to done**: 2-minute recordings at about 8 Mbit/s (a real MediaRecorder on an
+  animated canvas), uploaded by ferry while they record; the time from \`recorder.stop()\` to done,
+  over loopback and the 50 Mbit/s link, next to tus-js-client uploading the same recording after
+  the stop; both uploads are checked on the server against the recorder output.
 
 Each section says when and on what machine it was measured, how loaded the machine was, which
 build of dist/ ran and the commit the repository was at (\`npm run bench\` builds dist/ first,

@@ -4,10 +4,12 @@
 //   throttled  128 MiB to rustus through a 50 Mbit/s, 100 ms RTT proxy (bench/throttled.mjs)
 //   memory     2 GiB to @tus/server: heap, wasm memory, long tasks (bench/memory.mjs)
 //   hidden     256 MiB to @tus/server by ferry in a hidden tab and a visible one (bench/hidden.mjs)
+//   recording  2-minute 8 Mbit/s recordings to @tus/server, loopback and 50 Mbit/s: recorder.stop() to
+//              done for ferry uploading while recording, and for tus-js-client after the stop (bench/recording.mjs)
 // Progress-event smoothness is recorded for every browser run of the first two.
 //
-//   node bench/upload.mjs [--only loopback,throttled,memory,hidden] [--reps N]
-//   FERRY_BENCH_QUICK=1 node bench/upload.mjs   # small files, 1 rep: a check that every part works
+//   node bench/upload.mjs [--only loopback,throttled,memory,hidden,recording] [--reps N]
+//   FERRY_BENCH_QUICK=1 node bench/upload.mjs   # small files, 10 s recordings, 1 rep: a check that every part works
 //
 // A quick run prints its tables and never touches BENCHMARKS.md; --only rewrites only the
 // sections of the groups it ran. Each group's raw runs (every progress event with its time,
@@ -21,6 +23,7 @@ import { runHidden } from './hidden.mjs';
 import { runLoopback } from './loopback.mjs';
 import { runMemory } from './memory.mjs';
 import { ROOT, preparePageRoot } from './page-root.mjs';
+import { runRecording } from './recording.mjs';
 import { ferryBuild, machineFacts, renderGroup, writeBenchmarks } from './report.mjs';
 import { GiB, MiB } from './stats.mjs';
 import { runThrottled } from './throttled.mjs';
@@ -30,6 +33,8 @@ const GROUPS = {
   throttled: { run: runThrottled, size: 128 * MiB, quickSize: 24 * MiB, reps: 3 },
   memory: { run: runMemory, size: 2 * GiB, quickSize: 64 * MiB, reps: 3 },
   hidden: { run: runHidden, size: 256 * MiB, quickSize: 32 * MiB, reps: 3 },
+  // Sized by the recording's length (ms), not by a file.
+  recording: { run: runRecording, ms: 2 * 60_000, quickMs: 10_000, reps: 3 },
 };
 
 function parseArgs(argv) {
@@ -68,13 +73,14 @@ try {
   for (const name of args.only) {
     const g = GROUPS[name];
     const size = quick ? g.quickSize : g.size;
+    const ms = quick ? g.quickMs : g.ms;
     const reps = quick ? 1 : (args.reps ?? g.reps);
     const loadStart = os.loadavg();
     const build = ferryBuild();
     const startedAt = new Date();
-    log(`${name}: ${reps} rep(s) of ${size / MiB} MiB${quick ? ' (FERRY_BENCH_QUICK: not for the record)' : ''}`);
+    log(`${name}: ${reps} rep(s) of ${ms ? `${ms / 1000} s recordings` : `${size / MiB} MiB`}${quick ? ' (FERRY_BENCH_QUICK: not for the record)' : ''}`);
     try {
-      const result = await g.run({ browser, tmp, pageRoot, size, reps, log });
+      const result = await g.run({ browser, tmp, pageRoot, size, ms, reps, log });
       const machine = machineFacts({ browserVersion, loadStart, loadEnd: os.loadavg(), build });
       sections[name] = renderGroup(name, result, { machine, startedAt, command, quick });
       // Every run's raw data (progress events with their times, long tasks, heap samples) for a closer look.
