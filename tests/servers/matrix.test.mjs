@@ -19,6 +19,9 @@
 //                flipped on the way is refused (417) and resent; servers without the checksum
 //                extension get plain PATCHes and ferry says so (checksum_unsupported)
 //   parallel     parallelUploads: 3: concatenation where the server has it, one stream otherwise
+//   lost-part    parallelUploads: 2 where the server concatenates: just before the final POST
+//                reaches it, the proxy deletes the second part (DELETE, termination); ferry
+//                asks the parts again, sends the lost one anew and joins, byte-exact
 //   recording    a real MediaRecorder (canvas captureStream) as the source: with
 //                creation-defer-length, PATCHes while it records and Upload-Length with the last;
 //                without, the `deferred_length_unsupported` fallback (buffered, then one upload
@@ -111,9 +114,12 @@ async function sparseFile(name, size) {
 
 const finished = (page, id) => until(page, id, (r) => r.done, `run ${id} to finish`, TIMEOUT - 20_000);
 
+/** Progress only grows, except right after a `restarted` event (the server lost bytes). */
 function assertMonotonic(run, size) {
   let previous = 0;
-  for (const { bytesConfirmed: b } of run.progress) {
+  const restarts = run.restarted.map((r) => r.t);
+  for (const { bytesConfirmed: b, t } of run.progress) {
+    while (restarts.length > 0 && restarts[0] <= t) { restarts.shift(); previous = 0; }
     assert.ok(b >= previous, `progress decreased: ${previous} -> ${b}`);
     assert.ok(b <= size, `progress beyond the size: ${b}`);
     previous = b;
@@ -556,6 +562,43 @@ async function scenarioParallel(browser, bname, server) {
   }
 }
 
+async function scenarioLostPart(browser, bname, server) {
+  if (!server.options.extensions.includes('concatenation')) return 'no concatenation: one stream, nothing to lose (see parallel)';
+  const proxy = await startFaultProxy({ upstream: upstreamOf(server) });
+  const { pageUrl, endpoint } = route(server, proxy);
+  const page = await browser.open(pageUrl);
+  let deleted = null;
+  proxy.inject({
+    method: 'POST',
+    when: (info) => String(info.headers['upload-concat'] ?? '').startsWith('final;'),
+    action: 'before',
+    run: async (info) => {
+      const part = new URL(String(info.headers['upload-concat']).slice('final;'.length).split(' ')[1]);
+      const res = await fetch(new URL(part.pathname, upstreamOf(server)), { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0' } });
+      deleted = { path: part.pathname, status: res.status };
+    },
+  });
+  try {
+    const file = await randomFile(`${bname}-${server.key}-lost-part.bin`, 12 * MiB);
+    await page.pick(file.path);
+    await startRun(page, 'lost', { ...BASE, endpoint: endpoint(file.name), chunkSize: 2 * MiB, parallelUploads: 2 });
+    const run = await finished(page, 'lost');
+    const finals = proxy.log.filter((e) => e.method === 'POST' && e.uploadLength === null);
+    assertOk(run, `the upload (part deleted: ${JSON.stringify(deleted)}; final POSTs answered ${finals.map((e) => e.status ?? e.outcome).join(', ')})`);
+    assert.deepEqual(finals.map((e) => e.status), [404, 201], 'the first final POST found the part gone, the second joined');
+    assert.ok(deleted && deleted.status < 300, `the part was deleted before the final POST: ${JSON.stringify(deleted)}`);
+    await assertStored(server, run.result.uploadUrl, file);
+    const posts = run.requests.filter((r) => r.method === 'POST').length;
+    assert.equal(posts, 5, `two parts, a final POST, the lost part again, the final POST again: ${run.requests.map((r) => r.method).join(' ')}`);
+    assert.equal(run.restarted.length, 1, 'the lost part is announced (restarted)');
+    assertMonotonic(run, file.size);
+    return 'the final POST answered 404: parts asked again, the lost one sent anew, joined, byte-exact';
+  } finally {
+    await page.close();
+    await proxy.close();
+  }
+}
+
 async function scenarioRecording(browser, bname, server) {
   const deferred = server.options.extensions.includes('creation-defer-length');
   const proxy = await startFaultProxy({ upstream: upstreamOf(server) });
@@ -605,6 +648,7 @@ const SCENARIOS = [
   ['finished', 'the same file again after completion (keepSession)', scenarioFinished],
   ['checksum', 'checksum: true with and without the server extension', scenarioChecksum],
   ['parallel', 'parallelUploads: 3 (concatenation where the server has it, one stream otherwise)', scenarioParallel],
+  ['lost-part', 'a part deleted on the server after it completed, before the final POST', scenarioLostPart],
   ['recording', 'a MediaRecorder as the source: deferred length where the server has it, else buffered', scenarioRecording, 'record'],
 ];
 const PICK = process.env.FERRY_MATRIX_SCENARIOS?.split(',');

@@ -157,11 +157,13 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
    *                'status' (status, headers, body: drain the body and answer instead of forwarding)
    *                'close'  (destroy the client connection at once, nothing forwarded)
    *                'corrupt' (forward, with the body byte at offset `at` (default 1000) XOR 0xff)
+   *                'before'  (run(info): awaited, then the request is forwarded as is; e.g. to
+   *                          change the server's state just before it sees this request)
    * Returns a handle { spec, matched, fired, remove() }.
    */
   function inject(spec) {
     if (!spec || !spec.method || !spec.action) throw new Error('inject needs { method, action }');
-    if (!['reset', 'stall', 'status', 'close', 'corrupt'].includes(spec.action)) throw new Error(`unknown action ${spec.action}`);
+    if (!['reset', 'stall', 'status', 'close', 'corrupt', 'before'].includes(spec.action)) throw new Error(`unknown action ${spec.action}`);
     if (spec.action === 'status' && !Number.isInteger(spec.status)) throw new Error('status action needs { status }');
     const fault = {
       spec: { nth: 1, times: 1, ...spec, method: spec.method.toUpperCase() },
@@ -381,6 +383,11 @@ export async function startFaultProxy({ upstream, pages, tusPath = '/files', por
     if (fault?.action === 'stall') return hold(req, res, entry, finish, { durationMs: fault.durationMs });
     if (fault?.action === 'status') return answer(req, res, entry, finish, fault);
     const to = pagesUrl && !path.startsWith(tusPath) ? pagesUrl : upstreamUrl;
+    if (fault?.action === 'before') {
+      // Not read until forwarded: the body waits in the request's buffer meanwhile.
+      Promise.resolve().then(() => fault.run(info)).catch(() => {}).then(() => forward(req, res, entry, finish, null, to, null));
+      return;
+    }
     const corruptAt = fault?.action === 'corrupt' ? fault.at ?? 1000 : null;
     return forward(req, res, entry, finish, fault?.action === 'reset' ? fault.afterBytes ?? 0 : null, to, corruptAt);
   }
