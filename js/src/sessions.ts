@@ -7,6 +7,7 @@
 
 import { loadEngine } from './loader.js';
 import { RecordingBuffer } from './recording/buffer.js';
+import { storedRecordings } from './recording/stores.js';
 import { continueRecording, createUpload, deleteRecording, isLive } from './upload.js';
 import type { RecordingUpload, ResumableUpload, ResumeAllResult, Upload, UploadOptions } from './types.js';
 
@@ -53,7 +54,7 @@ export async function forgetUpload(key: string): Promise<void> {
   if (session?.recording) await deleteRecording(session.fingerprint);
   // A recording listed without a session is keyed by its buffer's id.
   const id = String(key);
-  if (!session && !isLive(id) && (await RecordingBuffer.storedIds()).includes(id) && !(await RecordingBuffer.inUse(id))) await deleteRecording(id);
+  if (!session && !isLive(id) && (await storedRecordings()).includes(id) && !(await RecordingBuffer.inUse(id))) await deleteRecording(id);
 }
 
 /**

@@ -11,10 +11,7 @@
 // or release anything (the Rust core does).
 
 import { FerryError } from '../errors.js';
-import type { PieceStore, RecordingInfo } from './stores.js';
-
-/** The stores load with the first recording, not with the page (stores.ts is most of this code). */
-const stores = () => import('./stores.js');
+import { openStore, storedRecordings, type PieceStore, type RecordingInfo } from './stores.js';
 
 export type { RecordingInfo };
 
@@ -57,7 +54,7 @@ export class RecordingBuffer {
   constructor(id: string, warn: Warn, prefer?: 'opfs' | 'indexeddb' | 'memory', store?: PieceStore) {
     this.id = id;
     this.#warn = warn;
-    this.#store = store ? Promise.resolve(store) : stores().then((m) => m.openStore(id, prefer)).then(({ store, why }) => {
+    this.#store = store ? Promise.resolve(store) : openStore(id, prefer).then(({ store, why }) => {
       if (why && prefer !== 'memory') this.#warn('storage_unavailable', `the recording is buffered in memory only (${why}): a tab close loses what the server has not confirmed`);
       return store;
     });
@@ -66,7 +63,7 @@ export class RecordingBuffer {
   /** A recording stored by an earlier page, ended at the bytes it holds. */
   static async reopen(id: string, warn: Warn): Promise<RecordingBuffer> {
     for (const prefer of ['opfs', 'indexeddb'] as const) {
-      const { store, why } = await stores().then((m) => m.openStore(id, prefer)).catch(() => ({ store: null, why: 'unavailable' }));
+      const { store, why } = await openStore(id, prefer).catch(() => ({ store: null, why: 'unavailable' }));
       if (why || !store) continue;
       const stored = await store.list().catch(() => []);
       if (stored.length === 0) continue;
@@ -98,11 +95,6 @@ export class RecordingBuffer {
     manager.request(lockName(this.id), () => released).catch(() => undefined);
   }
 
-  /** The ids of every recording with something stored in the file system or IndexedDB. */
-  static async storedIds(): Promise<string[]> {
-    return (await stores()).storedRecordings();
-  }
-
   /** Whether a page holds recording `id`'s lock (it is being recorded or uploaded there). */
   static async inUse(id: string): Promise<boolean> {
     const state = await locks()?.query().catch(() => null);
@@ -115,7 +107,7 @@ export class RecordingBuffer {
    */
   static async orphans(known: (id: string) => boolean): Promise<Array<{ buffer: RecordingBuffer; info: RecordingInfo }>> {
     const out: Array<{ buffer: RecordingBuffer; info: RecordingInfo }> = [];
-    for (const id of await RecordingBuffer.storedIds()) {
+    for (const id of await storedRecordings()) {
       if (known(id) || (await RecordingBuffer.inUse(id))) continue;
       const buffer = await RecordingBuffer.reopen(id, () => undefined).catch(() => null);
       const info = await buffer?.info();
@@ -210,7 +202,7 @@ export class RecordingBuffer {
     } catch (err) {
       if (store.kind === 'memory') throw err;
       const why = err instanceof Error ? err.message : String(err);
-      this.#store = stores().then((m) => m.openStore(this.id, 'memory')).then((r) => r.store);
+      this.#store = openStore(this.id, 'memory').then((r) => r.store);
       this.#warn('storage_unavailable', `the ${store.kind} buffer refused a piece (${why}): the rest of the recording is buffered in memory only`);
       return this.#put(offset, piece);
     }
@@ -224,7 +216,7 @@ export class RecordingBuffer {
 /** Deletes the stored pieces of recording `id` wherever they are (forgetUpload). */
 export async function deleteRecording(id: string): Promise<void> {
   for (const prefer of ['opfs', 'indexeddb'] as const) {
-    const { store, why } = await stores().then((m) => m.openStore(id, prefer)).catch(() => ({ store: null, why: 'unavailable' }));
+    const { store, why } = await openStore(id, prefer).catch(() => ({ store: null, why: 'unavailable' }));
     if (store && !why) await store.destroy().catch(() => undefined);
   }
 }
