@@ -170,7 +170,7 @@ async function serveStatic(root, req, res) {
  * If no dataDir is given a temporary one is created and removed again by close().
  */
 export async function startServer({
-  port = 0, host = '127.0.0.1', dataDir, root = REPO_ROOT, expirationMs = 0, datastore, maxSize,
+  port = 0, host = '127.0.0.1', dataDir, root = REPO_ROOT, expirationMs = 0, datastore, maxSize, lockDrainTimeout,
 } = {}) {
   const ownsDataDir = !dataDir;
   const dir = dataDir ? path.resolve(dataDir) : await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-uploads-'));
@@ -180,6 +180,9 @@ export async function startServer({
     path: '/files',
     datastore: datastore ?? new FileStore({ directory: dir, expirationPeriodInMilliseconds: expirationMs || undefined }),
     maxSize,
+    // How long a request holding an upload's lock may finish before a newer one takes it
+    // (@tus/server's default: 3000 ms).
+    lockDrainTimeout,
     exposedHeaders: EXTRA_EXPOSED,
     allowedHeaders: EXTRA_ALLOWED,
   });

@@ -6,9 +6,9 @@
 // Nothing here talks to a server: each continued upload does, through createUpload().
 
 import { loadEngine } from './loader.js';
-import { RecordingBuffer } from './recording/buffer.js';
-import { storedRecordings } from './recording/stores.js';
-import { continueRecording, createUpload, deleteRecording, isLive } from './upload.js';
+import type { RecordingBuffer } from './recording/buffer.js';
+import { deleteRecording, inUse, orphans, reopen, storedIds } from './recording/stored.js';
+import { continueRecording, createUpload, isLive } from './upload.js';
 import type { RecordingUpload, ResumableUpload, ResumeAllResult, Upload, UploadOptions } from './types.js';
 
 /** Recording buffers opened by the last listing, for resumeAll() to continue. */
@@ -29,13 +29,13 @@ export async function listResumableUploads(): Promise<ResumableUpload[]> {
       out.push({ ...session, kind: 'file' });
       continue;
     }
-    const buffer = opened.get(session.fingerprint) ?? (await RecordingBuffer.reopen(session.fingerprint, () => undefined).catch(() => null));
+    const buffer = opened.get(session.fingerprint) ?? (await reopen(session.fingerprint).catch(() => null));
     if (buffer) opened.set(session.fingerprint, buffer);
     const buffered = buffer?.available ?? 0;
     out.push({ ...session, kind: 'recording', bytesBuffered: buffered });
   }
   const known = new Set(sessions.map((s) => s.fingerprint));
-  for (const { buffer, info } of await RecordingBuffer.orphans((id) => known.has(id) || isLive(id))) {
+  for (const { buffer, info } of await orphans((id) => known.has(id) || isLive(id))) {
     opened.set(buffer.id, buffer);
     out.push({
       key: buffer.id, kind: 'recording', fingerprint: buffer.id, bytesBuffered: buffer.available, bytesConfirmed: 0,
@@ -54,7 +54,7 @@ export async function forgetUpload(key: string): Promise<void> {
   if (session?.recording) await deleteRecording(session.fingerprint);
   // A recording listed without a session is keyed by its buffer's id.
   const id = String(key);
-  if (!session && !isLive(id) && (await storedRecordings()).includes(id) && !(await RecordingBuffer.inUse(id))) await deleteRecording(id);
+  if (!session && !isLive(id) && (await storedIds()).includes(id) && !(await inUse(id))) await deleteRecording(id);
 }
 
 /**
@@ -75,7 +75,7 @@ export async function resumeAll(options: Partial<Omit<UploadOptions, 'file' | 'f
     if (session.kind === 'recording') {
       if (isLive(session.fingerprint)) continue;
       try {
-        const buffer = opened.get(session.fingerprint) ?? (await RecordingBuffer.reopen(session.fingerprint, () => undefined));
+        const buffer = opened.get(session.fingerprint) ?? (await reopen(session.fingerprint));
         opened.delete(session.fingerprint);
         const { parallelUploads: _, uploadUrl: __, ...rest } = options;
         const upload = continueRecording(

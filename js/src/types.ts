@@ -84,7 +84,8 @@ export interface UploadOptions {
    * The actual deadline is 4 times the time the chunk should take at the measured
    * throughput, and never below this. Default: 30 000 until the throughput is measured
    * (the first requests), then 10 000, so a dead connection is found within about 10 s.
-   * After a sleep or freeze, up to six HEADs that re-learn the offset get 0.5 s each,
+   * After a sleep or freeze, up to six HEADs that re-learn the offset get 0.15-0.5 s each
+   * (from the round trip measured before),
    * whatever this says.
    */
   stallTimeout?: number;

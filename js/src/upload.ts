@@ -6,7 +6,7 @@
 import { FerryError, toFerryError } from './errors.js';
 import { isOffline, loadEngine } from './loader.js';
 import type { Engine, EngineEvent, EngineOptions, EngineResult } from './wasm/ferry_upload.js';
-import { RecordingBuffer, deleteRecording } from './recording/buffer.js';
+import { RecordingBuffer } from './recording/buffer.js';
 import { checkSource, listen, sourceType } from './recording/source.js';
 import type { HeadersOption, PushUpload, RecordingProgress, RecordingUpload, RecordingUploadOptions, Upload, UploadEvents, UploadOptions, UploadResult, UploadState } from './types.js';
 
@@ -328,4 +328,3 @@ export function continueRecording(options: RecordingUploadOptions, stored: Recor
 /** Whether recording `id` is uploading in this page. */
 export const isLive = (id: string) => live.has(id);
 
-export { deleteRecording };

@@ -11,7 +11,9 @@
 // wake is a HEAD, sent long before the dead PATCH's stall deadline would have fired (a HEAD
 // the browser sends on a connection silenced in the sleep is sent again after its short
 // deadline). How soon after the wake the HEADs and the next confirmed PATCH went out is
-// measured and printed (figures for BENCHMARKS.md, not asserted).
+// measured and printed (figures for BENCHMARKS.md, not asserted). FERRY_LOCK_DRAIN_MS sets
+// @tus/server's lockDrainTimeout (its default, 3000 ms, is how long a HEAD waits while the
+// dead PATCH still holds the upload at the server), to measure what is ferry's own time.
 // A page frozen and never thawed (a tab discarded while frozen) must have its session record
 // in IndexedDB already: with many small PATCHes confirmed between two coalesced writes, the
 // page is frozen, and a second tab of the same origin reads the record while the first stays
@@ -50,7 +52,8 @@ let srv;
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-wake-'));
   source = await writeRandomFile(path.join(tmp, 'source.bin'), SIZE);
-  srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store') });
+  const drain = Number(process.env.FERRY_LOCK_DRAIN_MS) || undefined;
+  srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store'), lockDrainTimeout: drain });
 });
 
 after(async () => {

@@ -2,26 +2,30 @@
 // it counts as received; the engine reads PATCH bodies from it (`body`, a Blob made from the
 // stored pieces: no copy into wasm memory) and says which bytes the server confirmed
 // (`release`), whose pieces then leave the buffer. The piece holding the last byte stays,
-// so that the recording's length so far is known again after a tab close (`reopen`). While a
-// page uploads a recording it holds a Web Lock named for it (`hold`), so that another page
-// finding its buffer without a session (`orphans`: the tab closed before the upload was
-// created) leaves a recording still being made alone.
+// so that the recording's length so far is known again after a tab close (stored.ts reopens
+// it). While a page uploads a recording it holds a Web Lock named for it (`hold`), so that
+// another page finding its buffer without a session leaves a recording still being made alone.
 //
-// What it does not do: listen to recorders or streams (source.ts), or decide when to send
-// or release anything (the Rust core does).
+// What it does not do: listen to recorders or streams (source.ts), find recordings stored by
+// earlier pages (stored.ts), or decide when to send or release anything (the Rust core does).
 
 import { FerryError } from '../errors.js';
-import { openStore, storedRecordings, type PieceStore, type RecordingInfo } from './stores.js';
+import { openStore, type PieceStore, type RecordingInfo } from './stores.js';
 
-export type { RecordingInfo };
-
-interface LockManagerLike {
+export interface LockManagerLike {
   request(name: string, callback: () => Promise<void>): Promise<void>;
   query(): Promise<{ held?: Array<{ name?: string }>; pending?: Array<{ name?: string }> }>;
 }
 
-const locks = () => (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
-const lockName = (id: string) => `ferry-recording ${id}`;
+export const locks = () => (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+/** The Web Lock a page holds while it uploads recording `id`. */
+export const lockName = (id: string) => `ferry-recording ${id}`;
+
+/** A recording stored by an earlier page: its store and the pieces it holds, in order. */
+export interface Stored {
+  store: PieceStore;
+  pieces: Array<{ offset: number; size: number }>;
+}
 
 interface Piece {
   offset: number;
@@ -50,31 +54,26 @@ export class RecordingBuffer {
   #warn: Warn;
   #unlock: (() => void) | null = null;
 
-  /** A new recording's buffer, in `store` when given (reopen), else the most durable one. */
-  constructor(id: string, warn: Warn, prefer?: 'opfs' | 'indexeddb' | 'memory', store?: PieceStore) {
+  /**
+   * A new recording's buffer in the most durable store (or the one `prefer` names), or, with
+   * `stored`, one an earlier page stored, ended at the bytes it holds.
+   */
+  constructor(id: string, warn: Warn, prefer?: 'opfs' | 'indexeddb' | 'memory', stored?: Stored) {
     this.id = id;
     this.#warn = warn;
-    this.#store = store ? Promise.resolve(store) : openStore(id, prefer).then(({ store, why }) => {
+    if (stored) {
+      const { store, pieces } = stored;
+      this.#store = Promise.resolve(store);
+      this.#pieces = pieces.map((p) => ({ ...p, store }));
+      const last = pieces[pieces.length - 1];
+      this.#next = this.#available = last ? last.offset + last.size : 0;
+      this.#closed = this.#ended = true;
+      return;
+    }
+    this.#store = openStore(id, prefer).then(({ store, why }) => {
       if (why && prefer !== 'memory') this.#warn('storage_unavailable', `the recording is buffered in memory only (${why}): a tab close loses what the server has not confirmed`);
       return store;
     });
-  }
-
-  /** A recording stored by an earlier page, ended at the bytes it holds. */
-  static async reopen(id: string, warn: Warn): Promise<RecordingBuffer> {
-    for (const prefer of ['opfs', 'indexeddb'] as const) {
-      const { store, why } = await openStore(id, prefer).catch(() => ({ store: null, why: 'unavailable' }));
-      if (why || !store) continue;
-      const stored = await store.list().catch(() => []);
-      if (stored.length === 0) continue;
-      const buffer = new RecordingBuffer(id, warn, prefer, store);
-      buffer.#pieces = stored.map((p) => ({ ...p, store }));
-      const last = stored[stored.length - 1]!;
-      buffer.#next = buffer.#available = last.offset + last.size;
-      buffer.#closed = buffer.#ended = true;
-      return buffer;
-    }
-    throw new FerryError('storage', 'source_failed', `the buffer of recording ${id} is gone`);
   }
 
   /** Stores where the recording goes beside its pieces, for the next page should this one close before the upload is created. */
@@ -93,27 +92,6 @@ export class RecordingBuffer {
     if (!manager || this.#unlock) return;
     const released = new Promise<void>((resolve) => { this.#unlock = resolve; });
     manager.request(lockName(this.id), () => released).catch(() => undefined);
-  }
-
-  /** Whether a page holds recording `id`'s lock (it is being recorded or uploaded there). */
-  static async inUse(id: string): Promise<boolean> {
-    const state = await locks()?.query().catch(() => null);
-    return [...(state?.held ?? []), ...(state?.pending ?? [])].some((l) => l.name === lockName(id));
-  }
-
-  /**
-   * Stored recordings without a session (`known` says which ids have one) that no page is
-   * uploading: their tab closed before the upload was created. Each comes with where it goes.
-   */
-  static async orphans(known: (id: string) => boolean): Promise<Array<{ buffer: RecordingBuffer; info: RecordingInfo }>> {
-    const out: Array<{ buffer: RecordingBuffer; info: RecordingInfo }> = [];
-    for (const id of await storedRecordings()) {
-      if (known(id) || (await RecordingBuffer.inUse(id))) continue;
-      const buffer = await RecordingBuffer.reopen(id, () => undefined).catch(() => null);
-      const info = await buffer?.info();
-      if (buffer && info) out.push({ buffer, info });
-    }
-    return out;
   }
 
   /** Bytes stored durably so far. */
@@ -210,13 +188,5 @@ export class RecordingBuffer {
 
   #notify(): void {
     for (const listener of this.#listeners) listener();
-  }
-}
-
-/** Deletes the stored pieces of recording `id` wherever they are (forgetUpload). */
-export async function deleteRecording(id: string): Promise<void> {
-  for (const prefer of ['opfs', 'indexeddb'] as const) {
-    const { store, why } = await openStore(id, prefer).catch(() => ({ store: null, why: 'unavailable' }));
-    if (store && !why) await store.destroy().catch(() => undefined);
   }
 }

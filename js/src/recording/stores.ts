@@ -42,7 +42,7 @@ export interface PieceStore {
 
 const DIRECTORY = 'ferry-recordings';
 const DATABASE = 'ferry-recordings';
-const PIECES = 'pieces';
+export const PIECES = 'pieces';
 
 /** A piece's name in a directory: its offset, zero-padded so that names sort by offset. */
 const pieceName = (offset: number) => String(offset).padStart(16, '0');
@@ -60,7 +60,7 @@ interface DirectoryHandle {
 
 const INFO = 'info.json';
 
-async function opfsRoot(): Promise<DirectoryHandle> {
+export async function opfsRoot(): Promise<DirectoryHandle> {
   const storage = (globalThis as unknown as { navigator?: { storage?: { getDirectory?: () => Promise<DirectoryHandle> } } }).navigator?.storage;
   if (typeof storage?.getDirectory !== 'function') throw new Error('no origin-private file system');
   const root = await storage.getDirectory();
@@ -122,7 +122,7 @@ async function opfsStore(id: string): Promise<PieceStore> {
   return store;
 }
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
+export function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
@@ -131,7 +131,7 @@ function request<T>(req: IDBRequest<T>): Promise<T> {
 
 let database: Promise<IDBDatabase> | null = null;
 
-function openDatabase(): Promise<IDBDatabase> {
+export function openDatabase(): Promise<IDBDatabase> {
   database ??= new Promise<IDBDatabase>((resolve, reject) => {
     if (typeof indexedDB === 'undefined') return reject(new Error('no IndexedDB'));
     const open = indexedDB.open(DATABASE, 1);
@@ -211,20 +211,6 @@ function memoryStore(): PieceStore {
     },
     async destroy() { pieces.clear(); },
   };
-}
-
-/** The ids of every recording with something stored in the file system or in IndexedDB. */
-export async function storedRecordings(): Promise<string[]> {
-  const ids = new Set<string>();
-  try {
-    for await (const entry of (await opfsRoot()).values()) if (entry.kind === 'directory') ids.add(entry.name);
-  } catch { /* no file system here */ }
-  try {
-    const db = await openDatabase();
-    const keys = (await request(db.transaction(PIECES, 'readonly').objectStore(PIECES).getAllKeys())) as Array<[string, number]>;
-    for (const [id] of keys) ids.add(id);
-  } catch { /* no IndexedDB here */ }
-  return [...ids];
 }
 
 /**

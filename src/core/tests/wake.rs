@@ -44,8 +44,36 @@ fn a_patch_across_a_gap_is_cancelled_and_the_offset_relearnt_at_once() {
 }
 
 #[test]
+fn the_quick_heads_deadline_follows_the_round_trip_measured_before_the_gap() {
+    use crate::core::upload::{wake_probe_stall_ms, WAKE_PROBE_STALL_MS};
+    assert_eq!(wake_probe_stall_ms(None), WAKE_PROBE_STALL_MS, "nothing measured: the cautious deadline");
+    assert_eq!(wake_probe_stall_ms(Some(0)), 150, "loopback: never below 150 ms");
+    assert_eq!(wake_probe_stall_ms(Some(30)), 280, "room for a new connection's handshakes");
+    assert_eq!(wake_probe_stall_ms(Some(200)), WAKE_PROBE_STALL_MS, "a slow link: never above the cautious one");
+    for (answer_after, deadline) in [(30, 280), (400, WAKE_PROBE_STALL_MS)] {
+        let mut cfg = Config::new(ENDPOINT).fixed_chunks(4 * MIB);
+        cfg.stall_floor_ms = Some(30_000);
+        let mut h = Harness::with(cfg, SourceInfo::file(64 * MIB, "a", "b"));
+        h.start();
+        let (id, _) = h.expect(Method::Post);
+        h.advance(answer_after);
+        h.reply(id, created("/files/abc"));
+        h.expect(Method::Patch);
+        sleep(&mut h);
+        h.wake();
+        let sent_at = h.now;
+        h.expect(Method::Head);
+        assert_eq!(
+            h.up.timers().get(Timer::Stall),
+            Some(sent_at.plus(deadline)),
+            "POST answered after {answer_after} ms"
+        );
+    }
+}
+
+#[test]
 fn a_head_after_a_gap_on_a_dead_connection_is_sent_again_at_once_up_to_the_quick_limit() {
-    use crate::core::upload::{WAKE_PROBES, WAKE_PROBE_STALL_MS};
+    use crate::core::upload::{wake_probe_stall_ms, WAKE_PROBES};
     let mut cfg = Config::new(ENDPOINT).fixed_chunks(4 * MIB);
     cfg.stall_floor_ms = Some(30_000);
     let mut h = Harness::with(cfg, SourceInfo::file(64 * MIB, "a", "b"));
@@ -57,7 +85,12 @@ fn a_head_after_a_gap_on_a_dead_connection_is_sent_again_at_once_up_to_the_quick
         let sent_at = h.now;
         h.expect(Method::Head);
         let stall_at = h.up.timers().get(Timer::Stall).unwrap();
-        assert_eq!(stall_at, sent_at.plus(WAKE_PROBE_STALL_MS), "HEAD {n}: a short deadline, below the stall floor");
+        // The creation was answered at once: the shortest deadline.
+        assert_eq!(
+            stall_at,
+            sent_at.plus(wake_probe_stall_ms(Some(0))),
+            "HEAD {n}: a short deadline, below the stall floor"
+        );
         h.stall();
         assert!(h.reconnecting().is_empty() || n == WAKE_PROBES, "HEAD {n}: sent again at once, no backoff");
     }

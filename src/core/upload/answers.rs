@@ -67,6 +67,10 @@ impl Upload {
     pub(super) fn on_answer(&mut self, req: InFlight, res: Response, now: Millis) {
         // A connection answered: the quick HEADs after a gap (wake.rs) are over.
         self.wake_probes = 0;
+        if !matches!(self.phase, Phase::Patching { .. }) {
+            let took = now.since(req.sent_at);
+            self.round_trip = Some(self.round_trip.map_or(took, |t| t.min(took)));
+        }
         let (kind, url, then_pause) = match &self.phase {
             Phase::Discovering { then, .. } => {
                 let then = then.clone();

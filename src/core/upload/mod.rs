@@ -63,7 +63,7 @@ use super::url;
 pub(crate) use answers::read_location;
 use live::{Length, Live};
 use phase::Phase;
-pub use wake::{WAKE_PROBES, WAKE_PROBE_STALL_MS};
+pub use wake::{wake_probe_stall_ms, WAKE_PROBES, WAKE_PROBE_STALL_MS};
 
 /// The protocol version this client speaks.
 pub const TUS_VERSION: &str = "1.0.0";
@@ -130,6 +130,9 @@ pub struct Upload {
     warned_blocked: bool,
     /// Quick HEADs left after a gap, each with a short deadline (wake.rs).
     wake_probes: u32,
+    /// The quickest answer to a request without a body (OPTIONS, POST, HEAD), in ms: how
+    /// long the quick HEADs after a gap may take (wake.rs).
+    round_trip: Option<u64>,
 }
 
 impl Upload {
@@ -169,6 +172,7 @@ impl Upload {
             fast_failures: 0,
             warned_blocked: false,
             wake_probes: 0,
+            round_trip: None,
             rng: Rng::new(cfg.seed),
             chunks: ChunkSizer::new(cfg.chunk_policy()),
             goodput: Goodput::default(),

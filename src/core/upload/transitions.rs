@@ -3,7 +3,7 @@
 //! sends, and the session record's writes.
 
 use super::phase::{InFlight, Next, Phase};
-use super::wake::WAKE_PROBE_STALL_MS;
+use super::wake::wake_probe_stall_ms;
 use super::{Upload, MAX_RESTARTS};
 use crate::core::error::{Code, Error, ErrorKind};
 use crate::core::event::{Event, State};
@@ -251,7 +251,7 @@ impl Upload {
         };
         let floor = self.cfg.stall_floor(self.throughput.bytes_per_sec() > 0);
         let stall_ms = match self.throughput.stall_timeout(body_bytes, floor) {
-            ms if method == Method::Head && self.wake_probes > 0 => ms.min(WAKE_PROBE_STALL_MS),
+            ms if method == Method::Head && self.wake_probes > 0 => ms.min(wake_probe_stall_ms(self.round_trip)),
             ms => ms,
         };
         let checksum = if method == Method::Patch { self.checksum } else { None };

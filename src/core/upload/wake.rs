@@ -20,7 +20,9 @@
 //! 6. The HEAD after a gap may go out on a connection that died in the sleep too: browsers
 //!    keep idle keep-alive connections and hand the next request one of them, and Chromium
 //!    closes them on suspend only on Windows. So up to [`WAKE_PROBES`] HEADs get a short
-//!    deadline ([`WAKE_PROBE_STALL_MS`], whatever the stall floor), and one that passes it
+//!    deadline ([`wake_probe_stall_ms`], whatever the stall floor: room for a new
+//!    connection's handshakes at the round trip measured before the gap, 150 to 500 ms,
+//!    [`WAKE_PROBE_STALL_MS`] when nothing was measured), and one that passes it
 //!    is sent again at once (aborting it closed its connection: the next takes another, or
 //!    a new one). One HEAD at a time: two requests to one upload are never out together.
 //!    Any answer ends this; after the last quick HEAD the usual backoff and deadline follow,
@@ -36,8 +38,22 @@ use super::Upload;
 use crate::core::error::Error;
 use crate::core::time::Millis;
 
-/// The deadline of a quick HEAD after a gap: what a dead connection costs.
+/// The longest deadline of a quick HEAD after a gap (and the one used before any round trip
+/// was measured): what a dead connection costs at most.
 pub const WAKE_PROBE_STALL_MS: u64 = 500;
+/// The shortest deadline of a quick HEAD after a gap.
+const WAKE_PROBE_MIN_MS: u64 = 150;
+
+/// The deadline of a quick HEAD after a gap, given the quickest answer seen to a request
+/// without a body (`round_trip`, ms): a new connection needs about three round trips (TCP,
+/// TLS, the request) before the answer, so six and 100 ms leave room for a busy server.
+#[must_use]
+pub fn wake_probe_stall_ms(round_trip: Option<u64>) -> u64 {
+    match round_trip {
+        None => WAKE_PROBE_STALL_MS,
+        Some(rtt) => rtt.saturating_mul(6).saturating_add(100).clamp(WAKE_PROBE_MIN_MS, WAKE_PROBE_STALL_MS),
+    }
+}
 /// Quick HEADs after a gap: browsers keep up to six connections to one host.
 pub const WAKE_PROBES: u32 = 6;
 
