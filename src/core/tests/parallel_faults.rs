@@ -205,25 +205,32 @@ fn a_final_post_caught_in_a_gap_is_sent_again_only_under_a_key() {
     assert_eq!(again.header("Idempotency-Key"), Some("k-1"), "under its key, at once");
 }
 
-#[test]
-fn a_part_the_server_lost_after_it_completed_is_sent_again_and_the_parts_joined_anew() {
+/// A two-part upload whose parts completed and whose final POST was answered `status`.
+fn final_post_answered(status: u16) -> Harness<Parallel> {
     let mut h = super::parallel::parallel(super::parallel::SIZE, 2);
     let first = h.uploading();
     h.sent.extend(first);
     let (fin, _) = h.complete_parts();
-    h.reply(fin, Response::new(404));
+    h.reply(fin, Response::new(status));
+    h
+}
+
+/// A HEAD answer: the part holds all its bytes (half the file).
+fn part_complete() -> Response {
+    let half = (super::parallel::SIZE / 2).to_string();
+    Response::new(200).with_header("Upload-Offset", &half).with_header("Upload-Length", &half)
+}
+
+#[test]
+fn a_part_the_server_lost_after_it_completed_is_sent_again_and_the_parts_joined_anew() {
+    let mut h = final_post_answered(404);
     // Every part is asked again: the first still holds its bytes, the second expired.
     let (a, ha) = h.take(Method::Head);
     let (b, hb) = h.take(Method::Head);
     let (a, b) = if ha.url.ends_with("/p0") { (a, b) } else { (b, a) };
     assert!(ha.url.ends_with("/p0") || hb.url.ends_with("/p0"), "{ha:?} {hb:?}");
     let half = super::parallel::SIZE / 2;
-    h.reply(
-        a,
-        Response::new(200)
-            .with_header("Upload-Offset", &half.to_string())
-            .with_header("Upload-Length", &half.to_string()),
-    );
+    h.reply(a, part_complete());
     h.reply(b, Response::new(404));
     let (post, again) = h.take(Method::Post);
     assert_eq!(
@@ -251,20 +258,10 @@ fn a_part_the_server_lost_after_it_completed_is_sent_again_and_the_parts_joined_
 
 #[test]
 fn a_final_post_answered_gone_twice_fails_the_whole() {
-    let mut h = super::parallel::parallel(super::parallel::SIZE, 2);
-    let first = h.uploading();
-    h.sent.extend(first);
-    let (fin, _) = h.complete_parts();
-    h.reply(fin, Response::new(410));
-    let half = super::parallel::SIZE / 2;
+    let mut h = final_post_answered(410);
     for _ in 0..2 {
         let (id, _) = h.take(Method::Head);
-        h.reply(
-            id,
-            Response::new(200)
-                .with_header("Upload-Offset", &half.to_string())
-                .with_header("Upload-Length", &half.to_string()),
-        );
+        h.reply(id, part_complete());
     }
     let (fin, _) = h.take(Method::Post);
     h.reply(fin, Response::new(410));
