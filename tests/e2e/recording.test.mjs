@@ -76,6 +76,42 @@ function assertProgress(run, size) {
   assert.equal(run.progress.at(-1).bytesConfirmed, size);
 }
 
+/**
+ * Records run 'c' in a page at `base` with `options` until `ready(page)` resolves, closes the
+ * tab, and on a new page finishes what is listed with resumeAll(). Returns the recorder's
+ * output, the one session listed, and the resumed run (done, byte count checked).
+ */
+async function closeAndResume(driver, base, options, ready) {
+  const page = await driver.open(`${base}test/`);
+  let recorded;
+  try {
+    // Sessions left by a failed test before this one would be listed too.
+    for (const { key } of await page.evaluate(() => window.ferryTest.list())) await page.evaluate((k) => window.ferryTest.forget(k), key);
+    await startRun(page, 'c', { ...OPTIONS, ...options });
+    await ready(page);
+    recorded = await page.evaluate(() => window.ferryTest.freezeCapture('c'));
+    assert.ok(recorded.size > 0 && !(await getRun(page, 'c')).done, 'still recording when the tab closes');
+  } finally {
+    await page.close();
+  }
+  const next = await driver.open(`${base}test/`);
+  try {
+    const listed = await next.evaluate(() => window.ferryTest.list());
+    assert.equal(listed.length, 1, JSON.stringify(listed));
+    assert.equal(listed[0].bytesBuffered, recorded.size, 'the buffer holds everything the recorder delivered');
+    const summary = await next.evaluate(() => window.ferryTest.resumeAll('again'));
+    assert.deepEqual(summary, { recordings: 1, resumed: 0, needsFile: 0 }, `resumeAll(): ${JSON.stringify(summary)}`);
+    const run = await untilDone(next, 'again', TIMEOUT - 30_000);
+    assert.ok(run.ok, `the resumed upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
+    assert.equal(run.result.bytesTotal, recorded.size);
+    const left = await next.evaluate(() => window.ferryTest.list());
+    assert.deepEqual(left, [], `the session and the buffer are gone once complete: ${JSON.stringify(left)}`);
+    return { recorded, listed: listed[0], run };
+  } finally {
+    await next.close();
+  }
+}
+
 for (const engine of engines()) {
   describe(`recording in ${engine}`, () => {
     let driver;
@@ -158,40 +194,22 @@ for (const engine of engines()) {
     test('a tab closed before its upload was created: the next page lists the recording and resumeAll() creates and finishes it', needs(engine, 'durableRecording', { timeout: TIMEOUT }), async () => {
       const proxy = await startFaultProxy({ upstream: srv.url });
       proxy.inject({ method: 'POST', nth: 1, action: 'stall' });
-      const page = await driver.open(`${proxy.url}test/`);
-      let recorded;
       try {
-        for (const { key } of await page.evaluate(() => window.ferryTest.list())) await page.evaluate((k) => window.ferryTest.forget(k), key);
-        await startRun(page, 'o', { ...OPTIONS, capture: { push: 32 * KiB, ms: 60_000, timeslice: 200 } });
-        await sleep(1500);
-        recorded = await page.evaluate(() => window.ferryTest.freezeCapture('o'));
-        const run = await getRun(page, 'o');
-        assert.deepEqual([run.created.length, run.state], [0, 'creating'], 'the POST is still unanswered when the tab closes');
-        assert.ok(recorded.size > 0);
-      } finally {
-        await page.close();
-      }
-      const next = await driver.open(`${proxy.url}test/`);
-      try {
-        const listed = await next.evaluate(() => window.ferryTest.list());
-        assert.equal(listed.length, 1, JSON.stringify(listed));
-        const [r] = listed;
+        const { recorded, listed, run } = await closeAndResume(driver, proxy.url, { capture: { push: 32 * KiB, ms: 60_000, timeslice: 200 } }, async (page) => {
+          await sleep(1500);
+          const before = await getRun(page, 'c');
+          assert.deepEqual([before.created.length, before.state], [0, 'creating'], 'the POST is still unanswered when the tab closes');
+        });
         assert.deepEqual(
-          [r.kind, r.uploadUrl, r.bytesConfirmed, r.bytesBuffered, r.name, r.endpoint],
-          ['recording', '', 0, recorded.size, OPTIONS.metadata.filename, `${proxy.url}files/`],
+          [listed.kind, listed.uploadUrl, listed.bytesConfirmed, listed.name, listed.endpoint],
+          ['recording', '', 0, OPTIONS.metadata.filename, `${proxy.url}files/`],
           'listed from its buffer alone, with where it goes',
         );
-        const summary = await next.evaluate(() => window.ferryTest.resumeAll('again'));
-        assert.deepEqual(summary, { recordings: 1, resumed: 0, needsFile: 0 }, `resumeAll(): ${JSON.stringify(summary)}`);
-        const run = await untilDone(next, 'again', TIMEOUT - 30_000);
-        assert.ok(run.ok, `the resumed upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
         const id = uploadId(run.result.uploadUrl);
         assert.deepEqual(await storedDigest(id), { size: recorded.size, sha256: recorded.sha256 }, 'byte-exact');
         const post = srv.log.find((e) => e.method === 'POST' && e.id === id);
         assert.equal(post?.uploadLength, recorded.size, 'created with the length it ended at');
-        assert.deepEqual(await next.evaluate(() => window.ferryTest.list()), [], 'the buffer is gone once complete');
       } finally {
-        await next.close();
         await proxy.close();
       }
     });
@@ -201,35 +219,9 @@ for (const engine of engines()) {
       { store: 'IndexedDB', cap: 'blobInIndexedDB', options: { buffer: 'indexeddb', capture: { push: 32 * KiB, ms: 60_000, timeslice: 200 } } },
     ];
     for (const { store, cap, options } of closes) test(`a tab closed while recording into ${store} is listed and finished by resumeAll() on the next page`, needs(engine, cap, { timeout: TIMEOUT }), async () => {
-      const page = await driver.open(`${srv.url}test/`);
-      let recorded;
-      try {
-        // Sessions left by a failed test before this one would be listed too.
-        for (const { key } of await page.evaluate(() => window.ferryTest.list())) await page.evaluate((k) => window.ferryTest.forget(k), key);
-        await startRun(page, 'c', { ...OPTIONS, ...options });
-        await until(page, 'c', (r) => r.confirmed > 0, 'confirmed bytes', 30_000);
-        recorded = await page.evaluate(() => window.ferryTest.freezeCapture('c'));
-        assert.ok(!(await getRun(page, 'c')).done, 'still recording when the tab closes');
-      } finally {
-        await page.close();
-      }
-      const next = await driver.open(`${srv.url}test/`);
-      try {
-        const listed = await next.evaluate(() => window.ferryTest.list());
-        assert.equal(listed.length, 1, JSON.stringify(listed));
-        assert.deepEqual([listed[0].kind, listed[0].name], ['recording', OPTIONS.metadata.filename], 'a recording is named by its filename metadata');
-        assert.equal(listed[0].bytesBuffered, recorded.size, 'the buffer holds everything the recorder delivered');
-        const summary = await next.evaluate(() => window.ferryTest.resumeAll('again'));
-        assert.deepEqual(summary, { recordings: 1, resumed: 0, needsFile: 0 }, `resumeAll(): ${JSON.stringify(summary)}`);
-        const run = await untilDone(next, 'again', TIMEOUT - 30_000);
-        assert.ok(run.ok, `the resumed upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
-        assert.equal(run.result.bytesTotal, recorded.size);
-        await assertRecorded(uploadId(run.result.uploadUrl), recorded);
-        const left = await next.evaluate(() => window.ferryTest.list());
-        assert.deepEqual(left, [], `the session is gone once complete: ${JSON.stringify(left)}`);
-      } finally {
-        await next.close();
-      }
+      const { recorded, listed, run } = await closeAndResume(driver, srv.url, options, (page) => until(page, 'c', (r) => r.confirmed > 0, 'confirmed bytes', 30_000));
+      assert.deepEqual([listed.kind, listed.name], ['recording', OPTIONS.metadata.filename], 'a recording is named by its filename metadata');
+      await assertRecorded(uploadId(run.result.uploadUrl), recorded);
     });
   });
 }
