@@ -2,9 +2,9 @@
 // benchmark page and imports it there). It records an animated canvas with a real MediaRecorder
 // at a chosen bitrate and hands the recorder to ferry (`source`) before it starts, so ferry
 // uploads while it records; it times recorder.stop() to ferry's start() resolving. The canvas
-// is redrawn with full-frame noise (pre-drawn noise tiles, in blocks of `grain` pixels, shifted
-// at random each frame, under a moving bar and the frame number): every frame costs bytes, so
-// the encoder spends the bitrate it is given, as a busy screen or a camera would. It keeps its
+// is redrawn with full-frame noise (pre-drawn noise tiles, ±`amplitude` around mid-grey in
+// blocks of `grain` pixels, shifted at random each frame, under a moving bar and the frame
+// number): every frame costs bytes, as a busy screen or a camera would. It keeps its
 // own copy of every piece, for the byte-exactness check and for the baseline: the same
 // recorder output as a File in #file, uploaded after the stop by the benchmark page's
 // tus-js-client runner (bench.js, the one bench/clients.mjs uses). It asserts nothing and
@@ -14,7 +14,7 @@ import { createUpload } from '/dist/index.js';
 const NOISE_TILES = 6;
 let last = null; // { file, digest } of the latest recording, for baseline() and digest()
 
-function noiseTiles(width, height, grain) {
+function noiseTiles(width, height, grain, amplitude) {
   const tiles = [];
   for (let n = 0; n < NOISE_TILES; n++) {
     const c = document.createElement('canvas');
@@ -22,8 +22,11 @@ function noiseTiles(width, height, grain) {
     c.height = Math.ceil((height * 2) / grain);
     const g = c.getContext('2d');
     const img = g.createImageData(c.width, c.height);
-    const words = new Uint32Array(img.data.buffer);
-    for (let i = 0; i < words.length; i++) words[i] = ((Math.random() * 0x1000000) | 0) | 0xff000000;
+    const { data } = img;
+    for (let i = 0; i < data.length; i += 4) {
+      for (let c = 0; c < 3; c++) data[i + c] = 128 + Math.round((Math.random() * 2 - 1) * amplitude);
+      data[i + 3] = 255;
+    }
     g.putImageData(img, 0, 0);
     tiles.push(c);
   }
@@ -31,13 +34,13 @@ function noiseTiles(width, height, grain) {
 }
 
 /** An animated canvas and its captureStream; `frames` counts redraws, `stop()` ends both. */
-function animatedCanvas({ width, height, fps, grain }) {
+function animatedCanvas({ width, height, fps, grain, amplitude }) {
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
   document.body.append(canvas);
   const g = canvas.getContext('2d');
-  const tiles = noiseTiles(width, height, grain);
+  const tiles = noiseTiles(width, height, grain, amplitude);
   g.imageSmoothingEnabled = false;
   let frames = 0;
   const draw = () => {
@@ -78,10 +81,10 @@ async function sha256(blob) {
  *   confirmedAtStop / bufferedAtStop  bytes ferry had confirmed / the recorder had delivered at the stop
  *   frames        canvas redraws while recording (the page's own frame rate, a CPU gauge)
  */
-export async function record({ endpoint, ms, timeslice, width, height, fps, grain = 1, videoBitsPerSecond, filename }) {
+export async function record({ endpoint, ms, timeslice, width, height, fps, grain = 1, amplitude = 127, videoBitsPerSecond, filename }) {
   const mimeType = ['video/webm;codecs=vp8', 'video/webm'].find((t) => MediaRecorder.isTypeSupported(t));
   if (!mimeType) return { ok: false, error: 'no video/webm MediaRecorder' };
-  const scene = animatedCanvas({ width, height, fps, grain });
+  const scene = animatedCanvas({ width, height, fps, grain, amplitude });
   const recorder = new MediaRecorder(scene.stream, { mimeType, videoBitsPerSecond });
   const pieces = [];
   let buffered = 0;

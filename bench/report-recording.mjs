@@ -47,8 +47,8 @@ ${stamp(meta)}
 A ${length} recording in headless Chromium, ${r.reps} per link, alternating between the links: a
 real \`MediaRecorder\` (${r.links[0].runs[0]?.mimeType ?? 'video/webm'}, \`videoBitsPerSecond\`
 ${rec.videoBitsPerSecond.toLocaleString('en-US')}, timeslice ${rec.timeslice} ms) on the \`captureStream(${rec.fps})\` of a ${rec.width}×${rec.height}
-canvas redrawn ${rec.fps} times a second with full-frame noise in ${rec.grain}×${rec.grain} blocks (so the encoder spends
-the bitrate it is given), stopped ${secs + rec.timeslice / 2000} s after \`recorder.start()\` (half way through a
+canvas redrawn ${rec.fps} times a second with full-frame noise (±${rec.amplitude} around mid-grey, in ${rec.grain}×${rec.grain}
+blocks, so that every frame costs bytes), stopped ${secs + rec.timeslice / 2000} s after \`recorder.start()\` (half way through a
 piece, the average case). The recorder is handed to ferry as \`source\` before
 \`recorder.start()\`: ferry uploads while it records (\`Upload-Defer-Length\`, default options).
 **ferry** is timed in the page from \`recorder.stop()\` to \`start()\` resolving. The
@@ -73,8 +73,11 @@ What was recorded and sent (medians; ranges over the runs):
 |---|---:|---:|---:|---:|---:|---:|---:|---:|
 ${details.join('\n')}
 
-The bitrate is the recorder's output over the time it recorded (the encoder was asked for
-${rec.videoBitsPerSecond / 1e6} Mbit/s); it varies from second to second: a ${rec.timeslice} ms piece held ${range(slices, (b) => s2(b / 1e6))} MB
+The bitrate is the recorder's output over the time it recorded. The encoder was asked for
+${rec.videoBitsPerSecond / 1e6} Mbit/s, but on noise Chromium's VP8 encoder does not hold a bitrate: it writes about
+a fixed number of bits per frame (set by the content, chosen here to come out near 8 Mbit/s)
+times the frames it finds the CPU to encode, so the bitrate follows the encoded frame rate. It
+varies from second to second: a ${rec.timeslice} ms piece held ${range(slices, (b) => s2(b / 1e6))} MB
 (the last piece of each recording, cut by the stop, left out). "Encoded" counts the frames in
 the stored WebM: fewer than were drawn means frames were dropped between the canvas and the
 file, which comes with the CPU being short (the software VP8 encoder in the renderer shares the
