@@ -5,12 +5,15 @@
 //  - the upload runs while recording: PATCHes before recorder.stop(), one POST with
 //    Upload-Defer-Length, Upload-Length only with the last PATCH, bytes on the server equal to the
 //    concatenated recorder output, progress confirmed-only with bytesTotal null until the end;
-//  - a connection reset and a stall (tests/support/fault-proxy.mjs) while recording: still one
-//    upload, still byte-exact;
+//    the buffer holds only pieces the server has not confirmed (and the last), none at the end;
+//  - a connection reset, a stall, a 503, a 423 (tests/support/fault-proxy.mjs) and, where the
+//    engine can, 3 s offline while recording: still one upload, still byte-exact;
 //  - source: 'push' with `buffer: 'indexeddb'` and `'memory'`, in every engine: byte-exact; where
 //    the engine keeps no Blobs in IndexedDB, memory with a storage_unavailable warning;
 //  - a tab closed before the upload was created (its POST unanswered): the next page lists the
 //    recording from its buffer and resumeAll() creates the upload with its length;
+//  - forgetUpload() of recordings left by closed tabs (with a session and without) deletes
+//    their pieces;
 //  - a tab closed mid-recording, buffered in the origin-private file system (a MediaRecorder)
 //    and in IndexedDB (push): the next page lists it (kind 'recording') and resumeAll()
 //    finishes it from the durable buffer with what was recorded until then.
@@ -76,24 +79,29 @@ function assertProgress(run, size) {
   assert.equal(run.progress.at(-1).bytesConfirmed, size);
 }
 
+/** Records run 'c' in a page at `base` with `options` until `ready(page)` resolves, then closes the tab; returns what was recorded. */
+async function recordThenClose(driver, base, options, ready) {
+  const page = await driver.open(`${base}test/`);
+  try {
+    // Sessions left by a failed test before this one would be listed too.
+    for (const { key } of await page.evaluate(() => window.ferryTest.list())) await page.evaluate((k) => window.ferryTest.forget(k), key);
+    await startRun(page, 'c', { ...OPTIONS, ...options });
+    await ready(page);
+    const recorded = await page.evaluate(() => window.ferryTest.freezeCapture('c'));
+    assert.ok(recorded.size > 0 && !(await getRun(page, 'c')).done, 'still recording when the tab closes');
+    return recorded;
+  } finally {
+    await page.close();
+  }
+}
+
 /**
  * Records run 'c' in a page at `base` with `options` until `ready(page)` resolves, closes the
  * tab, and on a new page finishes what is listed with resumeAll(). Returns the recorder's
  * output, the one session listed, and the resumed run (done, byte count checked).
  */
 async function closeAndResume(driver, base, options, ready) {
-  const page = await driver.open(`${base}test/`);
-  let recorded;
-  try {
-    // Sessions left by a failed test before this one would be listed too.
-    for (const { key } of await page.evaluate(() => window.ferryTest.list())) await page.evaluate((k) => window.ferryTest.forget(k), key);
-    await startRun(page, 'c', { ...OPTIONS, ...options });
-    await ready(page);
-    recorded = await page.evaluate(() => window.ferryTest.freezeCapture('c'));
-    assert.ok(recorded.size > 0 && !(await getRun(page, 'c')).done, 'still recording when the tab closes');
-  } finally {
-    await page.close();
-  }
+  const recorded = await recordThenClose(driver, base, options, ready);
   const next = await driver.open(`${base}test/`);
   try {
     const listed = await next.evaluate(() => window.ferryTest.list());
@@ -133,6 +141,12 @@ for (const engine of engines()) {
       const page = await driver.open(`${srv.url}test/`);
       try {
         await startRun(page, 'r', { ...OPTIONS, capture: { ms: 4000, timeslice: 250 } });
+        // The buffer keeps only what the server has not confirmed (and the last piece).
+        const held = [];
+        while (!(await getRun(page, 'r')).capture.stoppedAt) {
+          held.push(await page.evaluate(() => window.ferryTest.storedPieces()));
+          await sleep(200);
+        }
         const run = await untilDone(page, 'r', TIMEOUT - 10_000);
         assert.ok(run.ok, `the upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
         const recorded = await page.evaluate(() => window.ferryTest.captured('r'));
@@ -145,6 +159,8 @@ for (const engine of engines()) {
         assert.ok(beforeEnd.length >= 1 && beforeEnd.every((p) => p.percent === null), 'bytesTotal and percent are null until the end');
         assertProgress(run, recorded.size);
         assert.deepEqual(run.states.filter((s) => s !== 'uploading').slice(-1), ['completed']);
+        assert.ok(Math.max(...held) <= recorded.pieces / 2, `pieces leave the buffer once confirmed: held ${held.join(' ')} of ${recorded.pieces}`);
+        assert.equal(await page.evaluate(() => window.ferryTest.storedPieces()), 0, 'nothing is left once complete');
         const finishMs = run.ms - run.capture.stoppedAt;
         t.diagnostic(`${recorded.pieces} pieces, ${recorded.size} bytes, ${patches.length} PATCHes; stop to done: ${Math.round(finishMs)} ms`);
         assert.deepEqual(await page.evaluate(() => window.ferryTest.list()), [], 'nothing left to resume');
@@ -153,16 +169,28 @@ for (const engine of engines()) {
       }
     });
 
-    test('a reset and a stall while recording: still one upload, byte-exact', needs(engine, 'record', { timeout: TIMEOUT }), async () => {
+    test('a reset, a stall, a 503, a 423 and (where the engine can) 3 s offline while recording: still one upload, byte-exact', needs(engine, 'record', { timeout: TIMEOUT }), async () => {
       const proxy = await startFaultProxy({ upstream: srv.url });
       const page = await driver.open(`${proxy.url}test/`);
       try {
         proxy.inject({ method: 'PATCH', nth: 2, action: 'reset', afterBytes: 1024 });
         proxy.inject({ method: 'PATCH', nth: 5, action: 'stall' });
-        await startRun(page, 'f', { ...OPTIONS, stallTimeout: 1500, capture: { ms: 5000, timeslice: 250 } });
+        proxy.inject({ method: 'PATCH', nth: 8, action: 'status', status: 503 });
+        proxy.inject({ method: 'PATCH', nth: 11, action: 'status', status: 423 });
+        await startRun(page, 'f', { ...OPTIONS, stallTimeout: 1500, capture: { ms: 8000, timeslice: 250 } });
+        if (driver.can.offline) {
+          await until(page, 'f', (r) => r.confirmed > 0 && r.states.includes('reconnecting'), 'the first faults', 30_000);
+          await page.setOffline(true);
+          await sleep(3000);
+          await page.setOffline(false);
+        }
         const run = await untilDone(page, 'f', TIMEOUT - 10_000);
         assert.ok(run.ok, `the upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
         assert.ok(run.states.includes('reconnecting'), `the faults showed: ${run.states.join(' ')}`);
+        if (driver.can.offline) assert.ok(run.states.includes('offline'), `offline showed: ${run.states.join(' ')}`);
+        const faults = proxy.log.filter((e) => e.fault).map((e) => e.fault.split(' ')[0]);
+        for (const f of ['reset', 'stall', 'status']) assert.ok(faults.includes(f), `${f} fired: ${faults}`);
+        assert.ok(run.capture.stoppedAtMs > proxy.log.find((e) => e.fault?.startsWith('status 423'))?.startedAt, 'the faults came while recording');
         const recorded = await page.evaluate(() => window.ferryTest.captured('f'));
         await assertRecorded(uploadId(run.result.uploadUrl), recorded);
         assertProgress(run, recorded.size);
@@ -209,6 +237,36 @@ for (const engine of engines()) {
         assert.deepEqual(await storedDigest(id), { size: recorded.size, sha256: recorded.sha256 }, 'byte-exact');
         const post = srv.log.find((e) => e.method === 'POST' && e.id === id);
         assert.equal(post?.uploadLength, recorded.size, 'created with the length it ended at');
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    test('forgetUpload() deletes a recording left by a closed tab, with a session or without one', needs(engine, 'durableRecording', { timeout: TIMEOUT }), async () => {
+      const proxy = await startFaultProxy({ upstream: srv.url });
+      try {
+        const push = { capture: { push: 32 * KiB, ms: 60_000, timeslice: 200 } };
+        await recordThenClose(driver, proxy.url, push, (page) => until(page, 'c', (r) => r.confirmed > 0, 'confirmed bytes', 30_000));
+        proxy.inject({ method: 'POST', nth: 1, action: 'stall' });
+        const page = await driver.open(`${proxy.url}test/`);
+        try {
+          await startRun(page, 'o', { ...OPTIONS, ...push });
+          await sleep(1000);
+          await page.evaluate(() => window.ferryTest.freezeCapture('o'));
+        } finally {
+          await page.close();
+        }
+        const next = await driver.open(`${proxy.url}test/`);
+        try {
+          const listed = await next.evaluate(() => window.ferryTest.list());
+          assert.deepEqual(listed.map((r) => [r.kind, r.uploadUrl === '']).sort(), [['recording', false], ['recording', true]], JSON.stringify(listed));
+          assert.ok((await next.evaluate(() => window.ferryTest.storedPieces())) >= 2);
+          for (const { key } of listed) await next.evaluate((k) => window.ferryTest.forget(k), key);
+          assert.deepEqual(await next.evaluate(() => window.ferryTest.list()), [], 'nothing is listed');
+          assert.equal(await next.evaluate(() => window.ferryTest.storedPieces()), 0, 'no piece is left');
+        } finally {
+          await next.close();
+        }
       } finally {
         await proxy.close();
       }

@@ -273,6 +273,16 @@ const api = {
     return { recordings: recordings.length, resumed: resumed.length, needsFile: needsFile.length };
   },
   list: async () => JSON.parse(JSON.stringify(await listResumableUploads())),
+  /** How many recording pieces the origin-private file system holds now (every recording). */
+  storedPieces: async () => {
+    let n = 0;
+    const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('ferry-recordings', { create: true });
+    for await (const dir of root.values()) {
+      if (dir.kind !== 'directory') continue;
+      for await (const name of dir.keys()) if (/^\d{16}$/.test(name)) n++;
+    }
+    return n;
+  },
   forget: (key) => forgetUpload(key),
   pause: (id) => uploads[id].pause(),
   resume: (id) => { uploads[id].start().catch(() => {}); },
