@@ -13,7 +13,8 @@ export function launchChromium() {
   return puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, protocolTimeout: 0 });
 }
 
-async function openPage(browser, pageUrl) {
+/** Opens the benchmark page in `browser` and waits until it is ready. */
+export async function openPage(browser, pageUrl) {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { startServer } from '../scripts/serve.mjs';
 import crypto from 'node:crypto';
 import { startFaultProxy } from '../tests/support/fault-proxy.mjs';
+import { openPage } from './browser.mjs';
 import { lastSegment } from './clients.mjs';
 import { ROOT } from './page-root.mjs';
 import { LINK } from './throttled.mjs';
@@ -37,19 +38,6 @@ export const LINKS = [
 ];
 const PAGE_MODULE = '/recording-page.js';
 
-async function openPage(browser, pageUrl) {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(pageUrl);
-  try {
-    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', { polling: 50, timeout: 30_000 });
-  } catch (err) {
-    throw new Error(`the benchmark page did not load (is dist/ built?): ${errors.join('; ') || err.message}`);
-  }
-  await page.bringToFront();
-  return page;
-}
 
 /** Calls export `fn` of bench/recording-page.js in `page` with `arg`. */
 const call = (page, fn, arg) => page.evaluate((m, f, a) => import(m).then((mod) => mod[f](a)), PAGE_MODULE, fn, arg);
@@ -74,6 +62,7 @@ async function checkStored(srv, id, want, what) {
 /** One recording on `link`: ferry while recording, then the baseline on the same output. */
 async function recordOnce({ browser, srv, link, pageUrl, ms, name }) {
   const page = await openPage(browser, pageUrl);
+  await page.bringToFront();
   try {
     srv.log.length = 0;
     const rec = await call(page, 'record', { endpoint: '/files/', ms: ms + RECORDING.timeslice / 2, filename: `${name}.webm`, ...RECORDING });
