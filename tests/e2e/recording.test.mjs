@@ -7,7 +7,8 @@
 //    concatenated recorder output, progress confirmed-only with bytesTotal null until the end;
 //    the buffer holds only pieces the server has not confirmed (and the last), none at the end;
 //  - a connection reset, a stall, a 503, a 423 (tests/support/fault-proxy.mjs) and, where the
-//    engine can, 3 s offline while recording: still one upload, still byte-exact;
+//    engine can, 3 s offline while recording: still one upload, still byte-exact; the server
+//    stopped and started again (2 s away) while recording: the same;
 //  - source: 'push' with `buffer: 'indexeddb'` and `'memory'`, in every engine: byte-exact; where
 //    the engine keeps no Blobs in IndexedDB, memory with a storage_unavailable warning;
 //  - a tab closed before the upload was created (its POST unanswered): the next page lists the
@@ -197,6 +198,36 @@ for (const engine of engines()) {
       } finally {
         await page.close();
         await proxy.close();
+      }
+    });
+
+    test('the server restarted while recording (2 s away): still one upload, byte-exact', needs(engine, 'record', { timeout: TIMEOUT }), async () => {
+      const dataDir = path.join(tmp, `restart-${engine}`);
+      let server = await startServer({ port: 0, dataDir });
+      const { port } = server;
+      const logs = [server.log];
+      const proxy = await startFaultProxy({ upstream: server.url });
+      const page = await driver.open(`${proxy.url}test/`);
+      try {
+        await startRun(page, 's', { ...OPTIONS, capture: { ms: 8000, timeslice: 250 } });
+        await until(page, 's', (r) => r.confirmed > 0, 'confirmed bytes', 30_000);
+        await server.close();
+        await sleep(2000);
+        server = await startServer({ port, dataDir });
+        logs.push(server.log);
+        const run = await untilDone(page, 's', TIMEOUT - 20_000);
+        assert.ok(run.ok, `the upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
+        assert.ok(run.states.includes('reconnecting'), `the restart showed: ${run.states.join(' ')}`);
+        assert.ok(run.capture.stoppedAtMs > logs[1][0]?.startedAt, 'the server was back before the recording ended');
+        const recorded = await page.evaluate(() => window.ferryTest.captured('s'));
+        const id = uploadId(run.result.uploadUrl);
+        const bytes = await fsp.readFile(path.join(dataDir, id));
+        assert.deepEqual({ size: bytes.length, sha256: crypto.createHash('sha256').update(bytes).digest('hex') }, { size: recorded.size, sha256: recorded.sha256 }, 'byte-exact');
+        assert.equal(logs.flat().filter((e) => e.method === 'POST').length, 1, 'one upload created');
+      } finally {
+        await page.close();
+        await proxy.close();
+        await server.close();
       }
     });
 
