@@ -91,6 +91,17 @@ async function openDemo(browser) {
   return ready(await browser.open(proxy.url, { ready: LOADED }));
 }
 
+/** A new demo page (through a link throttled to 8 MiB/s) with Record clicked: the page, the take's row name, when it began. */
+async function recordTake(browser) {
+  const page = await openDemo(browser);
+  await recordedPieces(page);
+  proxy.throttle({ bytesPerSec: 8 * MiB });
+  const t0 = Date.now();
+  await page.click('#record');
+  const [take] = await texts(page, '#uploads .upload .name');
+  return { page, take, t0 };
+}
+
 const shot = (page, engine, scenario, moment) => page.screenshot(path.join(SHOTS, `${engine}-${scenario}-${moment}.png`));
 
 // ---- the server --------------------------------------------------------------------------
@@ -469,12 +480,7 @@ for (const name of engines()) {
     });
 
     test('9. Record uploads while recording: "N recorded, M uploaded", Stop, completed, one upload, stored byte for byte', needs(name, 'record', { timeout: TIMEOUT }), async () => {
-      const page = await openDemo(browser);
-      await recordedPieces(page);
-      proxy.throttle({ bytesPerSec: 8 * MiB });
-      const t0 = Date.now();
-      await page.click('#record');
-      const [take] = await texts(page, '#uploads .upload .name');
+      const { page, take, t0 } = await recordTake(browser);
       assert.match(take ?? '', /^take-1\.(webm|mp4)$/, 'one row for the recording');
       const live = await waitRow(page, take, (r) => {
         const a = amounts(r.bytes);
@@ -508,12 +514,7 @@ for (const name of engines()) {
     });
 
     test('10. a reload while recording: "Continue your uploads" lists the take; Finish upload completes it from what was buffered', needs(name, 'durableRecording', { timeout: TIMEOUT }), async () => {
-      const page = await openDemo(browser);
-      await recordedPieces(page);
-      proxy.throttle({ bytesPerSec: 8 * MiB });
-      const t0 = Date.now();
-      await page.click('#record');
-      const [take] = await texts(page, '#uploads .upload .name');
+      const { page, take, t0 } = await recordTake(browser);
       await waitRow(page, take, (r) => amounts(r.bytes)?.uploaded > 0, 'bytes uploaded', 30_000);
       const recorded = await recordedDigest(page, { pause: true });
       await page.reload();
