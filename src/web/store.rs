@@ -5,7 +5,9 @@
 //! is awaited inside it; a change is committed as soon as its request is made (`commit()`
 //! where the browser has it), so it lands even if the page is frozen right after. If
 //! IndexedDB is missing (some private modes and workers), blocked by another tab's old connection, or fails (quota), the store falls back to a map in
-//! memory and says so once with a warning; an upload never fails because of storage.
+//! memory and says so once with a warning; an upload never fails because of storage. A
+//! connection the browser closed under the page ("the database connection is closing": site
+//! data cleared, the storage process gone) is opened again once before an error counts.
 //! Expired records are deleted when the store opens.
 //!
 //! Upgrade path: a new schema bumps the database version and adds stores in the builder;
@@ -54,6 +56,7 @@ fn can_commit() -> bool {
 }
 
 /// One request to the `sessions` store.
+#[derive(Clone, Copy)]
 enum Op<'a> {
     Get(&'a str),
     GetAll,
@@ -68,10 +71,10 @@ enum Op<'a> {
 /// transaction ends only after its request's success event has run in the page, which never
 /// happens in a page frozen for good (the write made on `freeze` or `pagehide`): the record
 /// would be lost with the tab.
-async fn request(db: &Rexie, op: Op<'_>) -> Result<JsValue, rexie::Error> {
+async fn request(db: &Rexie, op: Op<'_>) -> Result<JsValue, Failed> {
     let read = matches!(op, Op::Get(_) | Op::GetAll);
     let mode = if read { TransactionMode::ReadOnly } else { TransactionMode::ReadWrite };
-    let tx = db.transaction(&[STORE], mode)?;
+    let tx = db.transaction(&[STORE], mode).map_err(Failed::Closed)?;
     let store = tx.store(STORE)?;
     let value = async move {
         Ok::<JsValue, rexie::Error>(match op {
@@ -84,7 +87,7 @@ async fn request(db: &Rexie, op: Op<'_>) -> Result<JsValue, rexie::Error> {
     if !read && can_commit() {
         let (value, committed) = join(value, tx.commit()).await;
         committed?;
-        value
+        Ok(value?)
     } else {
         let value = value.await?;
         tx.done().await?;
@@ -92,7 +95,22 @@ async fn request(db: &Rexie, op: Op<'_>) -> Result<JsValue, rexie::Error> {
     }
 }
 
+/// Why a request failed: no transaction could be opened on the connection (the browser may
+/// have closed it under the page), or anything after that.
+enum Failed {
+    Closed(rexie::Error),
+    Other(rexie::Error),
+}
+
+impl From<rexie::Error> for Failed {
+    fn from(e: rexie::Error) -> Failed {
+        Failed::Other(e)
+    }
+}
+
 pub struct Store {
+    /// The database's name, to open it again.
+    name: String,
     backend: RefCell<Backend>,
     /// Stored objects (as they would be in IndexedDB) when running in memory.
     memory: RefCell<Memory>,
@@ -102,6 +120,20 @@ pub struct Store {
 
 thread_local! {
     static SHARED: RefCell<Option<Rc<Store>>> = const { RefCell::new(None) };
+}
+
+/// Opens database `name` at our version, or says why it could not.
+async fn connect(name: &str) -> Result<Rexie, String> {
+    let build = Rexie::builder(name)
+        .version(DB_VERSION)
+        .add_object_store(ObjectStore::new(STORE).key_path("key"))
+        .build()
+        .boxed_local();
+    match select(build, TimeoutFuture::new(OPEN_TIMEOUT_MS)).await {
+        Either::Left((Ok(db), _)) => Ok(db),
+        Either::Left((Err(e), _)) => Err(format!("IndexedDB could not be opened ({})", message(e))),
+        Either::Right(_) => Err("IndexedDB did not open in time (blocked by another tab?)".to_string()),
+    }
 }
 
 /// A short description of a storage error. Only the variant's name: formatting the whole
@@ -125,18 +157,9 @@ impl Store {
 
     /// Opens database `name`, falling back to memory; deletes expired records.
     pub async fn open(name: &str, now: Millis) -> Store {
-        let build = Rexie::builder(name)
-            .version(DB_VERSION)
-            .add_object_store(ObjectStore::new(STORE).key_path("key"))
-            .build()
-            .boxed_local();
-        let opened = match select(build, TimeoutFuture::new(OPEN_TIMEOUT_MS)).await {
-            Either::Left((Ok(db), _)) => Ok(db),
-            Either::Left((Err(e), _)) => Err(format!("IndexedDB could not be opened ({})", message(e))),
-            Either::Right(_) => Err("IndexedDB did not open in time (blocked by another tab?)".to_string()),
-        };
-        let store = match opened {
+        let store = match connect(name).await {
             Ok(db) => Store {
+                name: name.to_string(),
                 backend: RefCell::new(Backend::Idb(Rc::new(db))),
                 memory: Default::default(),
                 warning: Default::default(),
@@ -152,7 +175,28 @@ impl Store {
     }
 
     pub fn in_memory(why: String) -> Store {
-        Store { backend: RefCell::new(Backend::Memory), memory: Default::default(), warning: RefCell::new(Some(why)) }
+        Store {
+            name: String::new(),
+            backend: RefCell::new(Backend::Memory),
+            memory: Default::default(),
+            warning: RefCell::new(Some(why)),
+        }
+    }
+
+    /// `op` on the database (`None` when running in memory). When no transaction can be
+    /// opened (the browser closed the connection under the page), it is tried once more on a
+    /// new connection.
+    async fn run(&self, op: Op<'_>) -> Option<Result<JsValue, rexie::Error>> {
+        let db = self.db()?;
+        let e = match request(&db, op).await {
+            Ok(value) => return Some(Ok(value)),
+            Err(Failed::Other(e)) => return Some(Err(e)),
+            Err(Failed::Closed(e)) => e,
+        };
+        let Ok(fresh) = connect(&self.name).await else { return Some(Err(e)) };
+        let fresh = Rc::new(fresh);
+        *self.backend.borrow_mut() = Backend::Idb(Rc::clone(&fresh));
+        Some(request(&fresh, op).await.map_err(|(Failed::Closed(e) | Failed::Other(e))| e))
     }
 
     /// Why sessions are kept in memory only, if they are.
@@ -178,8 +222,7 @@ impl Store {
         if let Some(r) = memory() {
             return Some(r);
         }
-        let db = self.db()?;
-        match request(&db, Op::Get(key)).await {
+        match self.run(Op::Get(key)).await? {
             Ok(value) => from_js(&value),
             Err(e) => {
                 self.degrade(format!("reading IndexedDB failed ({})", message(e)));
@@ -194,15 +237,17 @@ impl Store {
     /// memory; IndexedDB stays in use for the others.
     pub async fn put(&self, record: &SessionRecord, handle: Option<&JsValue>) -> Put {
         let value = to_js(record);
-        let Some(db) = self.db() else {
+        if self.db().is_none() {
             self.memory.borrow_mut().insert(record.key.clone(), stored_to_js(record, None, handle));
             return Put::Stored;
-        };
-        if handle.is_some() && request(&db, Op::Put(&stored_to_js(record, None, handle))).await.is_ok() {
-            self.memory.borrow_mut().remove(&record.key);
-            return Put::Stored;
         }
-        match request(&db, Op::Put(&value)).await {
+        if let Some(h) = handle {
+            if let Some(Ok(_)) = self.run(Op::Put(&stored_to_js(record, None, Some(h)))).await {
+                self.memory.borrow_mut().remove(&record.key);
+                return Put::Stored;
+            }
+        }
+        match self.run(Op::Put(&value)).await.unwrap_or(Ok(JsValue::UNDEFINED)) {
             Ok(_) => {
                 self.memory.borrow_mut().remove(&record.key);
                 if handle.is_some() {
@@ -224,8 +269,7 @@ impl Store {
     /// Deletes the record `key` (from memory and from IndexedDB).
     pub async fn delete(&self, key: &str) {
         self.memory.borrow_mut().remove(key);
-        let Some(db) = self.db() else { return };
-        if let Err(e) = request(&db, Op::Delete(key)).await {
+        if let Some(Err(e)) = self.run(Op::Delete(key)).await {
             self.degrade(format!("deleting from IndexedDB failed ({})", message(e)));
         }
     }
@@ -238,11 +282,10 @@ impl Store {
     /// Every readable record with the object as stored (which may hold a `fileHandle`).
     pub async fn list_stored(&self) -> Vec<(SessionRecord, JsValue)> {
         let mut values: Vec<JsValue> = self.memory.borrow().values().cloned().collect();
-        if let Some(db) = self.db() {
-            match request(&db, Op::GetAll).await {
-                Ok(stored) => values.extend(js_sys::Array::from(&stored).iter()),
-                Err(e) => self.degrade(format!("reading IndexedDB failed ({})", message(e))),
-            }
+        match self.run(Op::GetAll).await {
+            Some(Ok(stored)) => values.extend(js_sys::Array::from(&stored).iter()),
+            Some(Err(e)) => self.degrade(format!("reading IndexedDB failed ({})", message(e))),
+            None => {}
         }
         let mut records: Vec<(SessionRecord, JsValue)> = Vec::new();
         // Memory copies come first and win over stored copies of the same key.

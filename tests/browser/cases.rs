@@ -101,7 +101,9 @@ async fn fetch_adapter_creates_patches_and_heads() {
     assert_eq!(head.header("upload-offset"), Some("100000"));
     assert_eq!(head.header("upload-length"), Some("300000"));
 
-    let conflict = io.fetch(patch(50_000, 60_000)).await.expect("PATCH answered");
+    // Empty: the server answers 409 before reading any body, and WebKit reports a body still
+    // being sent when the connection closes as a network error ("Load failed").
+    let conflict = io.fetch(patch(50_000, 50_000)).await.expect("PATCH answered");
     assert_eq!(conflict.status, 409, "a wrong offset is refused by the server");
     assert!(!conflict.body.is_empty() || conflict.status == 409);
 

@@ -68,6 +68,36 @@ async fn store_round_trips_lists_and_forgets() {
     assert_eq!(store.list().await.len(), 1);
 }
 
+/// Makes the next `IDBDatabase.transaction()` close its connection first, as a browser does
+/// when it closes a connection under the page (site data cleared, the storage process gone):
+/// the real browser then throws "The database connection is closing".
+fn close_the_next_connection_used() {
+    js_sys::eval(
+        "(() => { const p = IDBDatabase.prototype, t = p.transaction; \
+         p.transaction = function (...a) { p.transaction = t; this.close(); return t.apply(this, a); }; })()",
+    )
+    .expect("patch IDBDatabase.transaction");
+}
+
+#[wasm_bindgen_test]
+async fn a_connection_the_browser_closed_is_opened_again_and_nothing_falls_back_to_memory() {
+    let name = unique("ferry-test-db");
+    let store = Store::open(&name, now()).await;
+    let a = record("k-a", "http://127.0.0.1:1/files/a", 10, 4);
+    assert_eq!(store.put(&a, None).await, Put::Stored);
+    close_the_next_connection_used();
+    assert_eq!(store.get("k-a").await, Some(a), "read through a new connection");
+    let b = record("k-b", "http://127.0.0.1:1/files/b", 20, 8);
+    close_the_next_connection_used();
+    assert_eq!(store.put(&b, None).await, Put::Stored);
+    close_the_next_connection_used();
+    store.delete("k-a").await;
+    assert_eq!(store.warning(), None, "IndexedDB stays in use");
+    drop(store);
+    let keys: Vec<String> = Store::open(&name, now()).await.list().await.into_iter().map(|r| r.key).collect();
+    assert_eq!(keys, vec!["k-b".to_string()], "the write and the delete reached IndexedDB");
+}
+
 #[wasm_bindgen_test]
 async fn expired_records_are_deleted_when_the_store_opens() {
     let name = unique("ferry-test-db");

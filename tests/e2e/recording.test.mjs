@@ -231,11 +231,14 @@ for (const engine of engines()) {
       }
     });
 
-    test("source: 'push' buffered in IndexedDB and in memory: byte-exact, one upload; IndexedDB falls back to memory, saying so, where the engine keeps no Blobs there", { timeout: TIMEOUT }, async () => {
+    test("source: 'push' buffered in IndexedDB and in memory, an IndexedDB connection closed under the page meanwhile: byte-exact, one upload; IndexedDB falls back to memory, saying so, only where the engine keeps no Blobs there", { timeout: TIMEOUT }, async () => {
       const page = await driver.open(`${srv.url}test/`);
       try {
         for (const buffer of ['indexeddb', 'memory']) {
           await startRun(page, buffer, { ...OPTIONS, buffer, capture: { push: 48 * KiB, ms: 2000, timeslice: 100 } });
+          // The browser closes an IndexedDB connection under the page: opened again, no fallback.
+          await until(page, buffer, (r) => r.confirmed > 0, 'confirmed bytes', 30_000);
+          await page.evaluate(() => window.ferryTest.closeNextIdbConnection());
           const run = await untilDone(page, buffer, 30_000);
           assert.ok(run.ok, `${buffer}: the upload failed: ${JSON.stringify(run.error)} ${run.states.join(' ')}`);
           const recorded = await page.evaluate((id) => window.ferryTest.captured(id), buffer);

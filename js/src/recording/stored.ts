@@ -7,7 +7,7 @@
 
 import { FerryError } from '../errors.js';
 import { RecordingBuffer, lockName, locks } from './buffer.js';
-import { PIECES, openDatabase, openStore, opfsRoot, request, type RecordingInfo } from './stores.js';
+import { openStore, opfsRoot, pieces, request, type RecordingInfo } from './stores.js';
 
 const quiet = () => undefined;
 
@@ -35,8 +35,7 @@ export async function storedIds(): Promise<string[]> {
     for await (const entry of (await opfsRoot()).values()) if (entry.kind === 'directory') ids.add(entry.name);
   } catch { /* no file system here */ }
   try {
-    const db = await openDatabase();
-    const keys = (await request(db.transaction(PIECES, 'readonly').objectStore(PIECES).getAllKeys())) as Array<[string, number]>;
+    const keys = (await request((await pieces('readonly')).getAllKeys())) as Array<[string, number]>;
     for (const [id] of keys) ids.add(id);
   } catch { /* no IndexedDB here */ }
   return [...ids];

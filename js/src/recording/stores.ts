@@ -42,7 +42,7 @@ export interface PieceStore {
 
 const DIRECTORY = 'ferry-recordings';
 const DATABASE = 'ferry-recordings';
-export const PIECES = 'pieces';
+const PIECES = 'pieces';
 
 /** A piece's name in a directory: its offset, zero-padded so that names sort by offset. */
 const pieceName = (offset: number) => String(offset).padStart(16, '0');
@@ -131,12 +131,19 @@ export function request<T>(req: IDBRequest<T>): Promise<T> {
 
 let database: Promise<IDBDatabase> | null = null;
 
-export function openDatabase(): Promise<IDBDatabase> {
+function openDatabase(): Promise<IDBDatabase> {
   database ??= new Promise<IDBDatabase>((resolve, reject) => {
     if (typeof indexedDB === 'undefined') return reject(new Error('no IndexedDB'));
     const open = indexedDB.open(DATABASE, 1);
     open.onupgradeneeded = () => open.result.createObjectStore(PIECES, { keyPath: ['id', 'offset'] });
-    open.onsuccess = () => resolve(open.result);
+    open.onsuccess = () => {
+      const db = open.result;
+      // Closed under the page, or wanted by a newer version: the next use opens it again.
+      const forget = () => { database = null; };
+      db.onclose = forget;
+      db.onversionchange = () => { db.close(); forget(); };
+      resolve(db);
+    };
     open.onerror = () => reject(open.error ?? new Error('IndexedDB could not be opened'));
   }).catch((err: unknown) => {
     database = null;
@@ -145,36 +152,51 @@ export function openDatabase(): Promise<IDBDatabase> {
   return database;
 }
 
+/**
+ * The pieces' object store in a new transaction. A connection the browser closed under the
+ * page ("the database connection is closing": site data cleared, the storage process gone)
+ * is opened again once.
+ */
+export async function pieces(mode: IDBTransactionMode): Promise<IDBObjectStore> {
+  const db = await openDatabase();
+  try {
+    return db.transaction(PIECES, mode).objectStore(PIECES);
+  } catch (err) {
+    if ((err as { name?: string } | null)?.name !== 'InvalidStateError') throw err;
+    database = null;
+    return (await openDatabase()).transaction(PIECES, mode).objectStore(PIECES);
+  }
+}
+
 /** The info row's key beside the pieces (whose offsets are never negative). */
 const INFO_OFFSET = -1;
 
 async function indexedDbStore(id: string): Promise<PieceStore> {
-  const db = await openDatabase();
   // One request per transaction: nothing else is awaited while one is open.
-  const tx = (mode: IDBTransactionMode) => db.transaction(PIECES, mode).objectStore(PIECES);
+  const tx = pieces;
   const range = () => IDBKeyRange.bound([id, 0], [id, Number.MAX_SAFE_INTEGER]);
   const store: PieceStore = {
     kind: 'indexeddb',
     async putInfo(info) {
-      await request(tx('readwrite').put({ id, offset: INFO_OFFSET, info }));
+      await request((await tx('readwrite')).put({ id, offset: INFO_OFFSET, info }));
     },
     async getInfo() {
-      const row = (await request(tx('readonly').get([id, INFO_OFFSET]))) as { info?: unknown } | undefined;
+      const row = (await request((await tx('readonly')).get([id, INFO_OFFSET]))) as { info?: unknown } | undefined;
       return asInfo(row?.info);
     },
     async put(offset, piece) {
-      await request(tx('readwrite').put({ id, offset, size: piece.size, piece }));
+      await request((await tx('readwrite')).put({ id, offset, size: piece.size, piece }));
     },
     async get(offset) {
-      const row = (await request(tx('readonly').get([id, offset]))) as { piece?: unknown } | undefined;
+      const row = (await request((await tx('readonly')).get([id, offset]))) as { piece?: unknown } | undefined;
       if (!(row?.piece instanceof Blob)) throw new Error(`piece ${offset} of the recording is missing`);
       return row.piece;
     },
     async remove(offset) {
-      await request(tx('readwrite').delete([id, offset]));
+      await request((await tx('readwrite')).delete([id, offset]));
     },
     async list() {
-      const keys = (await request(tx('readonly').getAllKeys(range()))) as Array<[string, number]>;
+      const keys = (await request((await tx('readonly')).getAllKeys(range()))) as Array<[string, number]>;
       const out: Array<{ offset: number; size: number }> = [];
       for (const [, offset] of keys) {
         out.push({ offset, size: (await store.get(offset)).size });
@@ -182,7 +204,7 @@ async function indexedDbStore(id: string): Promise<PieceStore> {
       return out;
     },
     async destroy() {
-      await request(tx('readwrite').delete(IDBKeyRange.bound([id, INFO_OFFSET], [id, Number.MAX_SAFE_INTEGER])));
+      await request((await tx('readwrite')).delete(IDBKeyRange.bound([id, INFO_OFFSET], [id, Number.MAX_SAFE_INTEGER])));
     },
   };
   // WebKit under automation keeps the record but reads its Blob back as null: check once.

@@ -273,6 +273,20 @@ const api = {
     return { recordings: recordings.length, resumed: resumed.length, needsFile: needsFile.length };
   },
   list: async () => JSON.parse(JSON.stringify(await listResumableUploads())),
+  /**
+   * Makes the next IDBDatabase.transaction() in this page close its connection first, as a
+   * browser does when it closes one under the page: the real browser then throws
+   * "The database connection is closing".
+   */
+  closeNextIdbConnection: () => {
+    const p = IDBDatabase.prototype;
+    const transaction = p.transaction;
+    p.transaction = function (...args) {
+      p.transaction = transaction;
+      this.close();
+      return transaction.apply(this, args);
+    };
+  },
   /** How many recording pieces the origin-private file system holds now (every recording). */
   storedPieces: async () => {
     let n = 0;
