@@ -213,20 +213,26 @@ fn stored(recording: bool) -> SessionRecord {
     }
 }
 
-#[test]
-fn a_recording_session_is_finished_after_a_reload_with_the_length_buffered_so_far() {
+/// The stored recording session `stored(true)` continued after a reload with `buffered`
+/// bytes in its buffer (its end: the recorder did not survive the tab), started, its OPTIONS
+/// answered; returns the HEAD.
+fn reloaded(buffered: u64) -> (Harness, RequestId, Request) {
     let mut cfg = Config::new(ENDPOINT);
     cfg.session_key = Some("rec-1".into());
     let source = SourceInfo::recording("take-1.webm", "video/webm");
-    let up = Upload::resume(cfg, stored(true), source, Millis(0)).expect("valid");
-    let mut h = Harness::from_upload(up);
-    // The buffer survived the tab; the recorder did not: its end is what was buffered.
-    h.data(700 * KIB);
-    h.end(700 * KIB);
+    let mut h = Harness::from_upload(Upload::resume(cfg, stored(true), source, Millis(0)).expect("valid"));
+    h.data(buffered);
+    h.end(buffered);
     h.start();
     let (id, _) = h.expect(Method::Options);
     h.reply(id, options(DEFERS));
     let (id, head) = h.expect(Method::Head);
+    (h, id, head)
+}
+
+#[test]
+fn a_recording_session_is_finished_after_a_reload_with_the_length_buffered_so_far() {
+    let (mut h, id, head) = reloaded(700 * KIB);
     assert_eq!(head.url, UPLOAD_URL);
     h.reply(id, head_deferred(300 * KIB));
     let (id, patch) = h.expect(Method::Patch);
@@ -239,16 +245,7 @@ fn a_recording_session_is_finished_after_a_reload_with_the_length_buffered_so_fa
 
 #[test]
 fn a_reloaded_recording_whose_buffer_the_server_already_has_declares_its_length_alone() {
-    let mut cfg = Config::new(ENDPOINT);
-    cfg.session_key = Some("rec-1".into());
-    let up = Upload::resume(cfg, stored(true), SourceInfo::recording("take-1.webm", "video/webm"), Millis(0));
-    let mut h = Harness::from_upload(up.expect("valid"));
-    h.data(300 * KIB);
-    h.end(300 * KIB);
-    h.start();
-    let (id, _) = h.expect(Method::Options);
-    h.reply(id, options(DEFERS));
-    let (id, _) = h.expect(Method::Head);
+    let (mut h, id, _) = reloaded(300 * KIB);
     h.reply(id, head_deferred(300 * KIB));
     let (id, last) = h.expect(Method::Patch);
     assert_eq!(last.body, Body::Empty, "nothing left to send: the only case of an empty PATCH");
