@@ -29,7 +29,8 @@ export async function listResumableUploads(): Promise<ResumableUpload[]> {
       out.push({ ...session, kind: 'file' });
       continue;
     }
-    const buffer = opened.get(session.fingerprint) ?? (await reopen(session.fingerprint).catch(() => null));
+    // Read again at every listing (another tab may have continued it); kept for resumeAll().
+    const buffer = await reopen(session.fingerprint).catch(() => null);
     if (buffer) opened.set(session.fingerprint, buffer);
     const buffered = buffer?.available ?? 0;
     out.push({ ...session, kind: 'recording', bytesBuffered: buffered });
@@ -49,11 +50,11 @@ export async function listResumableUploads(): Promise<ResumableUpload[]> {
 /** Forgets a stored session (the upload on the server is left alone), and a recording's buffer. */
 export async function forgetUpload(key: string): Promise<void> {
   const wasm = await loadEngine();
-  const session = (await wasm.listSessions()).find((s) => s.key === String(key));
-  await wasm.forgetSession(String(key));
+  const id = String(key);
+  const session = (await wasm.listSessions()).find((s) => s.key === id);
+  await wasm.forgetSession(id);
   if (session?.recording) await deleteRecording(session.fingerprint);
   // A recording listed without a session is keyed by its buffer's id.
-  const id = String(key);
   if (!session && !isLive(id) && (await storedIds()).includes(id) && !(await inUse(id))) await deleteRecording(id);
 }
 

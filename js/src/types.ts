@@ -85,8 +85,7 @@ export interface UploadOptions {
    * throughput, and never below this. Default: 30 000 until the throughput is measured
    * (the first requests), then 10 000, so a dead connection is found within about 10 s.
    * After a sleep or freeze, up to six HEADs that re-learn the offset get 0.15-0.5 s each
-   * (from the round trip measured before),
-   * whatever this says.
+   * (from the round trip measured before), whatever this says.
    */
   stallTimeout?: number;
   /**
@@ -271,8 +270,9 @@ export interface ResumeAllResult {
 export interface Warning {
   /**
    * `requests_blocked` (requests fail at once while online, often CORS), `parallel_unsupported`,
-   * `checksum_unsupported`, `storage_unavailable` (sessions kept in memory only),
-   * `identity_unavailable` or `file_handle_unstorable`.
+   * `checksum_unsupported`, `storage_unavailable` (sessions or a recording kept in memory
+   * only), `identity_unavailable`, `file_handle_unstorable`, and for recordings
+   * `deferred_length_unsupported` and `source_failed` (the recorder or stream failed).
    */
   code: string;
   message: string;

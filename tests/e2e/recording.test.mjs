@@ -160,6 +160,7 @@ for (const engine of engines()) {
         assert.ok(beforeEnd.length >= 1 && beforeEnd.every((p) => p.percent === null), 'bytesTotal and percent are null until the end');
         assertProgress(run, recorded.size);
         assert.deepEqual(run.states.filter((s) => s !== 'uploading').slice(-1), ['completed']);
+        assert.ok(held.length > 0, 'the buffer was looked at while recording');
         assert.ok(Math.max(...held) <= recorded.pieces / 2, `pieces leave the buffer once confirmed: held ${held.join(' ')} of ${recorded.pieces}`);
         assert.equal(await page.evaluate(() => window.ferryTest.storedPieces()), 0, 'nothing is left once complete');
         const finishMs = run.ms - run.capture.stoppedAt;

@@ -41,7 +41,6 @@ export async function storedIds(): Promise<string[]> {
   return [...ids];
 }
 
-
 /**
  * Stored recordings without a session (`known` says which ids have one) that no page is
  * uploading: their tab closed before the upload was created. Each comes with where it goes.

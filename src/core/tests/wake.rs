@@ -11,6 +11,13 @@ fn sleep<M: Machine>(h: &mut Harness<M>) {
     h.now = h.now.plus(20_000);
 }
 
+/// 64 MiB in 4 MiB chunks with a 30 s stall floor: a quick HEAD's deadline stands out.
+fn floored() -> Harness {
+    let mut cfg = Config::new(ENDPOINT).fixed_chunks(4 * MIB);
+    cfg.stall_floor_ms = Some(30_000);
+    Harness::with(cfg, SourceInfo::file(64 * MIB, "a", "b"))
+}
+
 fn keyed() -> Harness {
     let mut cfg = Config::new(ENDPOINT).fixed_chunks(4_000);
     cfg.idempotency_key = Some("k-123".into());
@@ -51,9 +58,7 @@ fn the_quick_heads_deadline_follows_the_round_trip_measured_before_the_gap() {
     assert_eq!(wake_probe_stall_ms(Some(30)), 280, "room for a new connection's handshakes");
     assert_eq!(wake_probe_stall_ms(Some(200)), WAKE_PROBE_STALL_MS, "a slow link: never above the cautious one");
     for (answer_after, deadline) in [(30, 280), (400, WAKE_PROBE_STALL_MS)] {
-        let mut cfg = Config::new(ENDPOINT).fixed_chunks(4 * MIB);
-        cfg.stall_floor_ms = Some(30_000);
-        let mut h = Harness::with(cfg, SourceInfo::file(64 * MIB, "a", "b"));
+        let mut h = floored();
         h.start();
         let (id, _) = h.expect(Method::Post);
         h.advance(answer_after);
@@ -74,9 +79,7 @@ fn the_quick_heads_deadline_follows_the_round_trip_measured_before_the_gap() {
 #[test]
 fn a_head_after_a_gap_on_a_dead_connection_is_sent_again_at_once_up_to_the_quick_limit() {
     use crate::core::upload::{wake_probe_stall_ms, WAKE_PROBES};
-    let mut cfg = Config::new(ENDPOINT).fixed_chunks(4 * MIB);
-    cfg.stall_floor_ms = Some(30_000);
-    let mut h = Harness::with(cfg, SourceInfo::file(64 * MIB, "a", "b"));
+    let mut h = floored();
     h.create("/files/abc");
     sleep(&mut h);
     h.wake();
@@ -107,9 +110,7 @@ fn a_head_after_a_gap_on_a_dead_connection_is_sent_again_at_once_up_to_the_quick
 
 #[test]
 fn an_answer_ends_the_quick_heads_after_a_gap() {
-    let mut cfg = Config::new(ENDPOINT).fixed_chunks(4 * MIB);
-    cfg.stall_floor_ms = Some(30_000);
-    let mut h = Harness::with(cfg, SourceInfo::file(64 * MIB, "a", "b"));
+    let mut h = floored();
     h.create("/files/abc");
     sleep(&mut h);
     h.wake();
