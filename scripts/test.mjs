@@ -239,10 +239,12 @@ async function browserTests() {
   }
 }
 
-// Every scenario file in tests/e2e, each in Chromium, Firefox and WebKit.
+// Every scenario file in tests/e2e, each in Chromium, Firefox and WebKit; two files at a time
+// (node's default on 2 cores is one): each file has its own server, proxy and browsers, and
+// most of a scenario's time is spent waiting on the network or a timer, not on a core.
 async function endToEnd() {
   const files = fs.readdirSync(path.join(root, 'tests', 'e2e')).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => `tests/e2e/${f}`);
-  return nodeTests(files, { timeoutMs: 40 * MIN });
+  return nodeTests(files, { timeoutMs: 40 * MIN, flags: ['--test-concurrency=2'] });
 }
 
 // (h) WebKit, Safari's engine. wasm-bindgen-test-runner starts SAFARIDRIVER itself and asks for
