@@ -273,11 +273,13 @@ async function typeTests() {
 }
 
 // The package as apps meet it: the packed tarball, React, the queue, CORS diagnostics, the
-// fault proxy's own tests, and the Next.js example built and driven in both browsers.
+// fault proxy's own tests, and the Next.js example built and driven in both browsers; two
+// files at a time, each with its own temp dir, server and ports (dist/ is built before, so the
+// two `npm pack`s only read it).
 async function integrations() {
   const suites = ['tests/support/', 'tests/package/', 'tests/react/', 'tests/queue/', 'tests/cors/', 'tests/uppy/', 'examples/nextjs/test/'];
   return nodeTests(suites, {
-    timeoutMs: 20 * MIN, extraEnv: { NEXT_TELEMETRY_DISABLED: '1' }, flags: ['--test-concurrency=1', '--test-timeout=1800000'],
+    timeoutMs: 20 * MIN, extraEnv: { NEXT_TELEMETRY_DISABLED: '1' }, flags: ['--test-concurrency=2', '--test-timeout=1800000'],
   });
 }
 
