@@ -1,7 +1,7 @@
 // Builds the npm package into dist/: the release wasm (cargo on the pinned nightly with the
-// standard library rebuilt for panic=immediate-abort, then wasm-bindgen and wasm-opt -Oz --converge from
+// standard library rebuilt for panic=immediate-abort, then wasm-bindgen and wasm-opt -Oz from
 // the binaryen npm package, import and export names shortened in the .wasm and its glue alike:
-// short-names.mjs) and the TypeScript API compiled by tsc. It installs nothing
+// wasm-opt.mjs) and the TypeScript API compiled by tsc. It installs nothing
 // (setup.sh does) and never downloads. Without the pinned nightly it builds on stable with
 // wasm-pack instead, and says so: the wasm is then about 14% larger (gzip).
 //
@@ -14,7 +14,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { shortenNames } from './short-names.mjs';
+import { OPTIMIZE, shortenNames } from './wasm-opt.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'node_modules', '.bin');
@@ -78,7 +78,7 @@ mkdirSync(join(pkgDir, 'named'), { recursive: true });
 copyFileSync(wasm, join(pkgDir, 'named', 'ferry_upload_bg.wasm'));
 writeFileSync(join(pkgDir, 'toolchain.txt'), `${pinned ? RELEASE_TOOLCHAIN : 'stable'}\n`);
 const before = statSync(wasm).size;
-run(join(bin, 'wasm-opt'), ['-Oz', '--converge', '--strip-debug', '--strip-producers', wasm, '-o', wasm]);
+run(join(bin, 'wasm-opt'), [...OPTIMIZE, '--strip-debug', '--strip-producers', wasm, '-o', wasm]);
 console.error(`[build] wasm-opt: ${before} -> ${statSync(wasm).size} bytes`);
 const renamed = shortenNames(join(bin, 'wasm-opt'), pkgDir, env);
 console.error(`[build] short names for ${renamed.imports} imports and ${renamed.exports} exports: ${statSync(wasm).size} bytes`);

@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { OPTIMIZE } from './wasm-opt.mjs';
+
 /** The crate group of a Rust path's first segment. */
 const GROUPS = [
   [/^(core|alloc|std|dlmalloc|compiler_builtins|panic_abort|talc|__rustc|str|char|u8|u16|u32|u64|usize|i32|i64|f64|\[u8\]|\(.*)$/, 'Rust standard library and allocator'],
@@ -69,7 +71,7 @@ export function breakdown(root) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-names-'));
   const optimised = path.join(tmp, 'named.wasm');
   try {
-    execFileSync('wasm-opt', ['-Oz', '--converge', '-g', '--strip-producers', named, '-o', optimised], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('wasm-opt', [...OPTIMIZE, '-g', '--strip-producers', named, '-o', optimised], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const csv = execFileSync('twiggy', ['top', '-n', '1000000', '--format', 'csv', optimised], { env, encoding: 'utf8', maxBuffer: 256 << 20 });
     const groups = new Map();
     const modules = new Map();
