@@ -60,7 +60,8 @@ if (pinned) {
   env.RUSTUP_TOOLCHAIN = RELEASE_TOOLCHAIN;
   env.CARGO_ENCODED_RUSTFLAGS += '\x1f-Zunstable-options\x1f-Cpanic=immediate-abort\x1f-Zfmt-debug=none\x1f-Zlocation-detail=none';
   run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown', '--target-dir', targetDir,
-    '-Zbuild-std=std,panic_abort']);
+    // optimize_for_size: the standard library's smaller variants of the same algorithms.
+    '-Zbuild-std=std,panic_abort', '-Zbuild-std-features=optimize_for_size']);
   delete env.RUSTUP_TOOLCHAIN;
   run('wasm-bindgen', ['--target', 'web', '--out-dir', pkgDir, '--out-name', 'ferry_upload',
     join(targetDir, 'wasm32-unknown-unknown', 'release', 'ferry_upload.wasm')]);
