@@ -120,6 +120,9 @@ pub enum Code {
     /// A recording's source failed (the recorder stopped with an error, the stream errored,
     /// or it was already recording before the upload could listen).
     SourceFailed,
+    /// The file changed on disk or is gone since it was picked: the browser refuses to read
+    /// it, so the user has to pick it again.
+    FileUnreadable,
     /// Warning: sessions are kept in memory only.
     StorageUnavailable,
     /// Warning: the file could not be read to identify it.
@@ -165,6 +168,7 @@ impl Code {
         Code::ChecksumUnsupported,
         Code::DeferredLengthUnsupported,
         Code::SourceFailed,
+        Code::FileUnreadable,
         Code::StorageUnavailable,
         Code::IdentityUnavailable,
         Code::FileHandleUnstorable,
@@ -208,6 +212,7 @@ impl Code {
             Code::ChecksumUnsupported => "checksum_unsupported",
             Code::DeferredLengthUnsupported => "deferred_length_unsupported",
             Code::SourceFailed => "source_failed",
+            Code::FileUnreadable => "file_unreadable",
             Code::StorageUnavailable => "storage_unavailable",
             Code::IdentityUnavailable => "identity_unavailable",
             Code::FileHandleUnstorable => "file_handle_unstorable",

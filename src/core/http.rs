@@ -145,4 +145,7 @@ pub enum TransportError {
     /// The answer was a redirect whose status the platform hides (fetch's
     /// `redirect: 'manual'` gives an opaque redirect). It was not followed.
     Redirect,
+    /// The request's body could not be read from the file: it changed on disk or is gone
+    /// since it was picked, and the browser refuses to read it. Sending again cannot help.
+    Unreadable(String),
 }

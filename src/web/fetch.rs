@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Blob, Headers, RequestCache, RequestInit, RequestRedirect, ResponseType};
 
+use super::snapshot::{unreadable, Snapshot};
 use super::wire::header_context_to_js;
 use crate::core::checksum::{Algorithm, Digest};
 use crate::core::http::RESPONSE_HEADERS;
@@ -103,8 +104,17 @@ async fn checksum(file: &Blob, algorithm: Algorithm, start: u64, end: u64) -> Re
     Ok(digest.header_value())
 }
 
-/// Performs `request`; the source bytes come from `file`.
-pub async fn perform(request: Request, file: Blob, headers_cb: Option<Function>) -> Result<Response, TransportError> {
+/// Performs `request`; the source bytes come from `file`, checked by `snapshot` first when
+/// it is the app's file.
+pub async fn perform(
+    request: Request,
+    file: Blob,
+    headers_cb: Option<Function>,
+    snapshot: Option<Snapshot>,
+) -> Result<Response, TransportError> {
+    if let (Some(snapshot), Body::Source { start, end }) = (snapshot, request.body) {
+        snapshot.check(&file, start, end).await?;
+    }
     let controller = AbortController::new().map_err(|e| TransportError::Network(js_message(&e)))?;
     let mut guard = AbortOnDrop { controller, armed: true };
     let network = |e: JsValue| TransportError::Network(js_message(&e));
@@ -121,7 +131,7 @@ pub async fn perform(request: Request, file: Blob, headers_cb: Option<Function>)
     if let (Some(algorithm), Body::Source { start, end }) = (request.checksum, request.body) {
         let value = checksum(&file, algorithm, start, end)
             .await
-            .map_err(|e| TransportError::Network(format!("the file could not be read: {}", js_message(&e))))?;
+            .map_err(|e| TransportError::Unreadable(format!("the file could not be read: {}", js_message(&e))))?;
         headers.set("Upload-Checksum", &value).map_err(network)?;
     }
 
@@ -142,7 +152,12 @@ pub async fn perform(request: Request, file: Blob, headers_cb: Option<Function>)
         init.set_body(&slice);
     }
     let js_request = web_sys::Request::new_with_str_and_init(&request.url, &init).map_err(network)?;
-    let answer = JsFuture::from(global_fetch(&js_request)).await.map_err(network)?;
+    let answer = match JsFuture::from(global_fetch(&js_request)).await {
+        Ok(answer) => answer,
+        // Chromium's fetch fails as a network error would when the file changed on disk
+        // (`ERR_UPLOAD_FILE_CHANGED`); a retry would meet it again for its whole budget.
+        Err(e) => return Err(unreadable(&file, request.body).await.unwrap_or_else(|| network(e))),
+    };
     let js_response: web_sys::Response = answer.dyn_into().map_err(network)?;
     if js_response.type_() == ResponseType::Opaqueredirect {
         guard.armed = false;

@@ -1,11 +1,12 @@
 //! `WebIo`: the driver's window onto the browser for one upload.
 //!
-//! Holds the file, the app's header callback and the app's event sink, and a queue of
-//! session-store writes that one background task performs in order (coalescing a burst of
-//! writes for the same key into the last one). Requests are independent; every timer is a
-//! fresh gloo-timers future. The timer clock is `performance.now()`, dates are `Date.now()`.
-//! The run's Web Lock follows the machine's state after each drain ([`RunLock::follow`]);
-//! capabilities learnt go to the page's memory (discovered.rs), never to the app.
+//! Holds the file (and what its ends held, snapshot.rs), the app's header callback and the
+//! app's event sink, and a queue of session-store writes that one background task performs in
+//! order (coalescing a burst of writes for the same key into the last one). Requests are
+//! independent; every timer is a fresh gloo-timers future. The timer clock is
+//! `performance.now()`, dates are `Date.now()`. The run's Web Lock follows the machine's state
+//! after each drain ([`RunLock::follow`]); capabilities learnt go to the page's memory
+//! (discovered.rs), never to the app.
 
 use std::collections::VecDeque;
 
@@ -22,6 +23,7 @@ use super::discovered;
 use super::fetch::perform;
 use super::lock::RunLock;
 use super::recording::LiveSource;
+use super::snapshot::Snapshot;
 use super::store::{Put, Store};
 use super::wire::{event_to_js, warning_to_js};
 use crate::core::{
@@ -60,6 +62,8 @@ pub struct WebIo {
     lock: RunLock,
     /// A recording's buffer, which makes the PATCH bodies (then `file` is empty).
     recording: Option<LiveSource>,
+    /// What the file's ends held at the first PATCH, to notice a change before the last.
+    snapshot: Snapshot,
 }
 
 /// Calls the app's event sink with `{ type: 'warning', code, message }`.
@@ -94,7 +98,15 @@ impl WebIo {
     pub fn with_handle(file: Blob, headers: Option<Function>, on_event: Function, handle: Option<JsValue>) -> WebIo {
         let (writes, queue) = unbounded();
         wasm_bindgen_futures::spawn_local(write_loop(queue, on_event.clone(), handle));
-        WebIo { file, headers, on_event, writes, lock: RunLock::default(), recording: None }
+        WebIo {
+            file,
+            headers,
+            on_event,
+            writes,
+            lock: RunLock::default(),
+            recording: None,
+            snapshot: Snapshot::default(),
+        }
     }
 
     /// Shares `lock` with whoever takes it (the engine).
@@ -208,11 +220,11 @@ impl Io for WebIo {
                 async move {
                     let blob = source.body(start, end).await?;
                     let request = Request { body: Body::Source { start: 0, end: end - start }, ..request };
-                    perform(request, blob, headers).await
+                    perform(request, blob, headers, None).await
                 }
                 .boxed_local()
             }
-            _ => perform(request, self.file.clone(), headers).boxed_local(),
+            _ => perform(request, self.file.clone(), headers, Some(self.snapshot.clone())).boxed_local(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! What it does: performs requests with the global `fetch` (so it also runs in Workers),
 //! aborts them with an `AbortController` when their future is dropped, reads the clock,
 //! sets timers with gloo-timers, watches online/offline and the page's lifecycle, keeps session
-//! records (IndexedDB), identifies files, takes Web Locks, and turns core events, errors and
+//! records (IndexedDB), identifies files and notices when one changes on disk, takes Web Locks, and turns core events, errors and
 //! session records into plain JS objects and back (wire.rs, the one place that does).
 //!
 //! What it does not do: protocol decisions (the core) or the exported API (bindings).
@@ -19,6 +19,7 @@ mod lock;
 mod memory;
 mod online;
 mod recording;
+mod snapshot;
 mod store;
 mod wire;
 

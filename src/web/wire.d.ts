@@ -39,6 +39,7 @@ export type ErrorCode =
   | 'checksum_unsupported'
   | 'deferred_length_unsupported'
   | 'source_failed'
+  | 'file_unreadable'
   | 'storage_unavailable'
   | 'identity_unavailable'
   | 'file_handle_unstorable';

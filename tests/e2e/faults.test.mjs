@@ -5,7 +5,7 @@
 // (connection reset mid-PATCH, stall, 500, 502, 503 + Retry-After, 423, 429 + Retry-After,
 // 409, 401 once, 401 twice then start() again, 404 (expired upload), 503 on POST, the browser
 // offline, the proxy refusing connections, the TUS server process killed and restarted, a
-// seeded random mix) and checks that ferry still delivers the file byte for byte: stored
+// seeded random mix; and the file rewritten on disk, which must fail, not retry) and checks that ferry still delivers the file byte for byte: stored
 // SHA-256 equals the source, exactly one POST reached the server (two when the upload
 // expired), PATCH bytes forwarded <= size + interruptions x chunk size, progress never
 // decreased, and the states show the fault (reconnecting, offline or resuming), including the
@@ -15,6 +15,7 @@
 // (tests/support/fault-proxy.test.mjs does), mocks nothing in the SDK, and uses 127.0.0.1 only.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +24,7 @@ import { checkUpload, recoveryTimes } from '../support/checks.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { writeRandomFile } from '../support/files.mjs';
 import { engines, launch, needs } from '../support/page-driver.mjs';
-import { getRun, pickAndRun } from '../support/recorder.mjs';
+import { getRun, pickAndRun, setDelay, startRun, untilConfirmed, untilDone } from '../support/recorder.mjs';
 import { startServeProcess } from '../support/process.mjs';
 import { MiB, sleep, uploadId } from '../support/util.mjs';
 
@@ -345,6 +346,34 @@ for (const engine of engines()) {
       assert.deepEqual(r.problems, [], describeRun(r));
       assert.ok(r.rec.reconnecting.length >= 1);
       assert.ok(r.rec.reconnecting.every((x) => x.reason?.kind === 'network'), describeRun(r));
+    });
+
+    // Chromium and WebKit refuse to read a picked file that changed (Chromium's fetch fails as
+    // if the network had); Firefox reads the new bytes, and ferry notices before the last PATCH.
+    test('the file changed on disk mid-upload: fails at once with file_unreadable, never completes', { timeout: TIMEOUT }, async () => {
+      const changed = path.join(tmp, `changed-${engine}.bin`);
+      await fsp.copyFile(source.path, changed);
+      const proxy = await startFaultProxy({ upstream: srv.url });
+      const page = await browser.open(`${proxy.url}test/`);
+      try {
+        await page.pick(changed);
+        await setDelay(page, 300);
+        await startRun(page, 'u', OPTIONS);
+        await untilConfirmed(page, 'u', CHUNK);
+        // Another program rewrites it: the same size, other bytes, a new modification time.
+        await fsp.writeFile(changed, crypto.randomBytes(SIZE));
+        const rec = await untilDone(page, 'u', 30_000);
+        assert.deepEqual([rec.ok, rec.error?.kind, rec.error?.code], [false, 'storage', 'file_unreadable'], JSON.stringify(rec.error));
+        // WebKit's fetch of a changed file neither sends nor fails: one stall, then the next
+        // PATCH finds the file unreadable. Nothing else is retried.
+        const retried = rec.reconnecting.map((x) => x.reason?.code);
+        assert.ok(retried.length <= 1 && retried.every((code) => code === 'stalled'), `retried: ${retried}`);
+        const stored = await fsp.stat(path.join(srv.dataDir, uploadId(rec.url)));
+        assert.ok(stored.size < SIZE, `the server holds ${stored.size} of ${SIZE} bytes: the upload must not complete`);
+      } finally {
+        await page.close().catch(() => {});
+        await proxy.close();
+      }
     });
 
     test('TUS server process killed (SIGKILL) mid-upload and restarted: same upload completes', { timeout: TIMEOUT }, async () => {

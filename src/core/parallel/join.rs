@@ -57,6 +57,10 @@ impl Parallel {
                 return self.fail(Error::usage(Code::HeadersFailed, format!("the headers callback failed: {msg}")))
             }
             TransportError::Redirect => return self.fail(crate::core::answer::redirected("the final POST", None)),
+            // The final POST has no body; nothing to read.
+            TransportError::Unreadable(msg) => {
+                return self.fail(Error::new(ErrorKind::Storage, Code::FileUnreadable, msg))
+            }
             TransportError::Network(msg) => (Error::network(msg), false),
             TransportError::Timeout => (
                 Error::new(

@@ -189,6 +189,21 @@ fn patch_other_4xx_is_fatal_with_status_and_message_and_stays_resumable() {
     }
 }
 
+#[test]
+fn a_file_changed_on_disk_fails_at_once_and_stays_resumable() {
+    let (mut h, id) = patching();
+    h.reply(id, accepted(4_000));
+    let (id, _) = h.expect(Method::Patch);
+    h.fail(id, TransportError::Unreadable("NotReadableError".into()));
+    h.finish();
+    let err = h.failure().expect("an unreadable file is fatal").clone();
+    assert_eq!((err.kind, err.code.as_str(), err.status), (ErrorKind::Storage, "file_unreadable", None));
+    assert!(err.message.contains("NotReadableError"));
+    assert!(!h.events.iter().any(|e| matches!(e, Event::Reconnecting { .. })), "never retried");
+    assert_eq!(h.up.url(), Some(UPLOAD_URL));
+    assert_eq!(h.progress(), vec![4_000]);
+}
+
 // ---- HEAD ----------------------------------------------------------------------------------
 
 #[test]

@@ -49,6 +49,12 @@ impl Upload {
                 let error = Error::usage(Code::HeadersFailed, format!("the headers callback failed: {msg}"));
                 return self.fail(url, error);
             }
+            // Sending again cannot help: the bytes are gone or changed under the page.
+            TransportError::Unreadable(msg) => {
+                let url = self.url().map(str::to_string);
+                let code = if self.length.is_live() { Code::SourceFailed } else { Code::FileUnreadable };
+                return self.fail(url, Error::new(ErrorKind::Storage, code, msg));
+            }
             TransportError::Redirect => {
                 let url = self.url().map(str::to_string);
                 let method = match self.phase {

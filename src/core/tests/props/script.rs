@@ -55,6 +55,8 @@ pub enum Failure {
     Headers,
     /// The server redirected it (fetch refuses to follow).
     Redirect,
+    /// The file changed on disk: its bytes can no longer be read.
+    Unreadable,
 }
 
 /// How the server answers.
@@ -171,7 +173,7 @@ pub fn kind_reply() -> impl Strategy<Value = Reply> {
 }
 
 fn failure() -> impl Strategy<Value = Failure> {
-    prop_oneof![18 => Just(Failure::Network), 1 => Just(Failure::Headers), 1 => Just(Failure::Redirect)]
+    prop_oneof![18 => Just(Failure::Network), 1 => Just(Failure::Headers), 1 => Just(Failure::Redirect), 1 => Just(Failure::Unreadable)]
 }
 
 fn time_jump() -> impl Strategy<Value = u64> {

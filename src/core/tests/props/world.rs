@@ -73,6 +73,7 @@ impl World {
                     Failure::Network => TransportError::Network("connection reset".into()),
                     Failure::Headers => TransportError::Headers("the headers callback threw".into()),
                     Failure::Redirect => TransportError::Redirect,
+                    Failure::Unreadable => TransportError::Unreadable("NotReadableError".into()),
                 };
                 self.m.handle_failure(id, err, self.now);
                 self.gone.push((id, req));
