@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'dist', 'index.js');
-const sources = ['src', join('js', 'src'), 'Cargo.toml', 'Cargo.lock', join('scripts', 'build.mjs'), join('js', 'tsconfig.json')];
+const sources = ['src', join('js', 'src'), 'Cargo.toml', 'Cargo.lock', join('scripts', 'build.mjs'), join('scripts', 'wasm-opt.mjs'), join('js', 'tsconfig.json')];
 
 /** Newest modification time under `p` (js/src/wasm is build output, not a source). */
 function newest(p) {
