@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../tests/support/browsers.mjs';
+import { engines } from '../tests/support/page-driver.mjs';
 import { startServer } from './serve.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,16 +35,20 @@ delete env.GECKODRIVER;
 delete env.CHROMEDRIVER;
 
 const MIN = 60_000;
-let current = null; // the child process group running now, if any
+const running = new Set(); // the child process groups running now
 
-/** Runs a command in its own process group, streaming and capturing its output. */
-function run(cmd, args, { extraEnv = {}, timeoutMs }) {
-  console.log(`$ ${cmd} ${args.join(' ')}`);
+/**
+ * Runs a command in its own process group, capturing its output and streaming it (or, with
+ * `quiet`, printing it when the command ends, so that commands run side by side do not mix).
+ */
+function run(cmd, args, { extraEnv = {}, timeoutMs, quiet = false }) {
+  const line = `$ ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v} `).join('')}${cmd} ${args.join(' ')}`;
+  if (!quiet) console.log(line);
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, env: { ...env, ...extraEnv }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    current = child;
+    running.add(child);
     let output = '';
-    const take = (stream, sink) => stream.on('data', (d) => { output += d; sink.write(d); });
+    const take = (stream, sink) => stream.on('data', (d) => { output += d; if (!quiet) sink.write(d); });
     take(child.stdout, process.stdout);
     take(child.stderr, process.stderr);
     let timedOut = false;
@@ -55,7 +60,8 @@ function run(cmd, args, { extraEnv = {}, timeoutMs }) {
     child.on('error', (err) => { output += `\n${err.message}\n`; });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      current = null;
+      running.delete(child);
+      if (quiet) console.log(`${line}\n${output}`);
       resolve({ code: timedOut ? 'timeout' : (code ?? signal), output });
     });
   });
@@ -95,9 +101,27 @@ function nodeTestCounts(output, code) {
 }
 
 /** Runs `node --test` on `files`; resolves to its counts. */
-async function nodeTests(files, { timeoutMs, extraEnv, flags = [] }) {
-  const { code, output } = await run('node', ['--test', '--test-reporter=spec', ...flags, ...files], { timeoutMs, extraEnv });
+async function nodeTests(files, { timeoutMs, extraEnv, flags = [], quiet }) {
+  const { code, output } = await run('node', ['--test', '--test-reporter=spec', ...flags, ...files], { timeoutMs, extraEnv, quiet });
   return nodeTestCounts(output, code);
+}
+
+/**
+ * Runs `units` ({ files, extraEnv }), each its own `node --test`, two at a time in the order
+ * given (node itself sorts the files it is given, so this is how the longest go first); each
+ * unit's output is printed when it ends. Resolves to the counts of all.
+ */
+async function nodeTestPool(units, { timeoutMs, flags = [] }) {
+  const total = { passed: 0, failed: 0, notApplicable: 0 };
+  const queue = [...units];
+  const worker = async () => {
+    for (let unit = queue.shift(); unit; unit = queue.shift()) {
+      const counts = await nodeTests(unit.files, { timeoutMs, flags, extraEnv: unit.extraEnv, quiet: true });
+      for (const k of Object.keys(total)) total[k] += counts[k] ?? 0;
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return total;
 }
 
 /** A command that exits non-zero without reporting a failed test has crashed: one failure. */
@@ -239,12 +263,24 @@ async function browserTests() {
   }
 }
 
-// Every scenario file in tests/e2e, each in Chromium, Firefox and WebKit; two files at a time
-// (node's default on 2 cores is one): each file has its own server, proxy and browsers, and
-// most of a scenario's time is spent waiting on the network or a timer, not on a core.
+/** `items` with those whose path holds a name in `longest` first, in that order. */
+function longestFirst(items, longest, key = (x) => x) {
+  const rank = (x) => {
+    const i = longest.findIndex((name) => key(x).includes(name));
+    return i === -1 ? longest.length : i;
+  };
+  return [...items].sort((a, b) => rank(a) - rank(b) || key(a).localeCompare(key(b)));
+}
+
+// Every scenario file in tests/e2e, each in Chromium, Firefox and WebKit: one `node --test` per
+// file and engine (FERRY_ENGINES), two at a time (node's default on 2 cores is one): each has
+// its own server, proxy and browser, and most of a scenario's time is spent waiting on the
+// network or a timer, not on a core. The longest files (about 40-65 s per engine here) first.
 async function endToEnd() {
-  const files = fs.readdirSync(path.join(root, 'tests', 'e2e')).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => `tests/e2e/${f}`);
-  return nodeTests(files, { timeoutMs: 40 * MIN, flags: ['--test-concurrency=2'] });
+  const files = fs.readdirSync(path.join(root, 'tests', 'e2e')).filter((f) => f.endsWith('.test.mjs')).map((f) => `tests/e2e/${f}`);
+  const units = longestFirst(files, ['faults', 'resume', 'upload', 'demo', 'recording', 'wake'])
+    .flatMap((file) => engines().map((engine) => ({ files: [file], extraEnv: { FERRY_ENGINES: engine } })));
+  return nodeTestPool(units, { timeoutMs: 20 * MIN });
 }
 
 // (h) WebKit, Safari's engine. wasm-bindgen-test-runner starts SAFARIDRIVER itself and asks for
@@ -273,22 +309,25 @@ async function typeTests() {
 }
 
 // The package as apps meet it: the packed tarball, React, the queue, CORS diagnostics, the
-// fault proxy's own tests, and the Next.js example built and driven in both browsers; two
-// files at a time, each with its own temp dir, server and ports (dist/ is built before, so the
-// two `npm pack`s only read it).
+// fault proxy's own tests, Uppy (one engine per run), and the Next.js example built and driven
+// in both browsers; two at a time, the longest (the Next.js builds, Uppy) first, each with its own temp
+// dir, server and ports (dist/ is built before, so the two `npm pack`s only read it).
 async function integrations() {
-  const suites = ['tests/support/', 'tests/package/', 'tests/react/', 'tests/queue/', 'tests/cors/', 'tests/uppy/', 'examples/nextjs/test/'];
-  return nodeTests(suites, {
-    timeoutMs: 20 * MIN, extraEnv: { NEXT_TELEMETRY_DISABLED: '1' }, flags: ['--test-concurrency=2', '--test-timeout=1800000'],
-  });
+  const dirs = ['tests/support', 'tests/package', 'tests/react', 'tests/queue', 'tests/cors', 'tests/uppy', 'examples/nextjs/test'];
+  const files = dirs.flatMap((d) => fs.readdirSync(path.join(root, d)).filter((f) => f.endsWith('.test.mjs')).map((f) => `${d}/${f}`));
+  const units = longestFirst(files, ['nextjs', 'uppy', 'react', 'queue']).flatMap((file) => (file.includes('uppy') ? engines() : [undefined])
+    .map((engine) => ({ files: [file], extraEnv: { NEXT_TELEMETRY_DISABLED: '1', ...(engine && { FERRY_ENGINES: engine }) } })));
+  return nodeTestPool(units, { timeoutMs: 20 * MIN, flags: ['--test-timeout=1800000'] });
 }
 
-// Every scenario against every real TUS server in Chromium and Firefox (tests/servers/), with
-// one timed upload per server instead of three; `npm run servers:docs` runs the full one and
-// writes the tables into README.md and BENCHMARKS.md.
+// Every scenario against every real TUS server in Chromium, Firefox and WebKit (tests/servers/),
+// one run per engine, two at a time (each starts its own servers), with one timed upload per
+// server instead of three; `npm run servers:docs` runs the full one, every engine in one run,
+// and writes the tables into README.md and BENCHMARKS.md.
 async function serverMatrix() {
-  const full = process.env.FERRY_MATRIX_DOCS === '1';
-  return nodeTests(['tests/servers/'], { timeoutMs: (full ? 40 : 15) * MIN, extraEnv: full ? {} : { FERRY_MATRIX: 'quick' } });
+  if (process.env.FERRY_MATRIX_DOCS === '1') return nodeTests(['tests/servers/'], { timeoutMs: 60 * MIN });
+  const units = engines().map((engine) => ({ files: ['tests/servers/matrix.test.mjs'], extraEnv: { FERRY_MATRIX: 'quick', FERRY_ENGINES: engine } }));
+  return nodeTestPool(units, { timeoutMs: 15 * MIN });
 }
 
 const TIERS = [
@@ -314,7 +353,7 @@ if (unknown.length) {
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    if (current) killGroup(current);
+    for (const child of running) killGroup(child);
     process.exit(130);
   });
 }

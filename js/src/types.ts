@@ -337,7 +337,11 @@ export interface Upload {
   resume(): Promise<UploadResult>;
   /** Stops sending at once; the upload stays resumable with `start()`. */
   pause(): void;
-  /** Ends the upload; with `terminate: true` also deletes it on the server. */
+  /**
+   * Ends the upload; with `terminate: true` also deletes it on the server (a DELETE refused
+   * for now, 423, 429 or 5xx, or unanswered, is sent again at most 3 times). Resolves when
+   * the abort has ended.
+   */
   abort(options?: { terminate?: boolean }): Promise<void>;
   /** The upload URL once the server created it (or `uploadUrl` if given). */
   readonly url: string | null;

@@ -5,8 +5,8 @@
 //! status.rs turns a status into a [`Verdict`]; this module turns (request kind, verdict)
 //! into an [`Action`], and the few facts that qualify one (credentials already refreshed?
 //! an `Idempotency-Key`? a `Retry-After`?) into a [`Decision`]. It reads no body and sends
-//! nothing. OPTIONS and DELETE are not here: any answer to an OPTIONS is read for what it
-//! teaches (none is retried), and any answer to a DELETE ends the abort.
+//! nothing. OPTIONS is not here: any answer to it is read for what it teaches (none is
+//! retried); nor is DELETE, beyond [`delete_again`].
 
 use super::error::{Code, Error};
 use super::http::Response;
@@ -133,6 +133,14 @@ pub const fn rule(kind: Kind, verdict: Verdict) -> Action {
         (Kind::Join, V::TooLarge) => Action::Fail(Code::TooLarge),
         (Kind::Join, V::Conflict | V::ChecksumMismatch) => FAIL,
     }
+}
+
+/// Whether an abort's DELETE answered `status` is sent again: only a refusal for now (423,
+/// the cancelled PATCH still holding the upload; 429; 5xx). Any other answer ends the abort,
+/// 404 and 410 (already gone) included.
+#[must_use]
+pub fn delete_again(status: u16) -> bool {
+    matches!(classify(status), Verdict::Locked | Verdict::Throttled | Verdict::ServerError)
 }
 
 /// What qualifies an answer beyond its status.

@@ -5,7 +5,8 @@
 // (connection reset mid-PATCH, stall, 500, 502, 503 + Retry-After, 423, 429 + Retry-After,
 // 409, 401 once, 401 twice then start() again, 404 (expired upload), 503 on POST, the browser
 // offline, the proxy refusing connections, the TUS server process killed and restarted, a
-// seeded random mix; and the file rewritten on disk, which must fail, not retry) and checks that ferry still delivers the file byte for byte: stored
+// seeded random mix; and the file rewritten on disk, which must fail, not retry; and an abort
+// whose DELETE is refused for now, which must be sent again) and checks that ferry still delivers the file byte for byte: stored
 // SHA-256 equals the source, exactly one POST reached the server (two when the upload
 // expired), PATCH bytes forwarded <= size + interruptions x chunk size, progress never
 // decreased, and the states show the fault (reconnecting, offline or resuming), including the
@@ -370,6 +371,31 @@ for (const engine of engines()) {
         assert.ok(retried.length <= 1 && retried.every((code) => code === 'stalled'), `retried: ${retried}`);
         const stored = await fsp.stat(path.join(srv.dataDir, uploadId(rec.url)));
         assert.ok(stored.size < SIZE, `the server holds ${stored.size} of ${SIZE} bytes: the upload must not complete`);
+      } finally {
+        await page.close().catch(() => {});
+        await proxy.close();
+      }
+    });
+
+    test('abort({ terminate: true }), its DELETE answered 423 (the cancelled PATCH still holds the upload): sent again, the upload is gone', { timeout: TIMEOUT }, async () => {
+      const proxy = await startFaultProxy({ upstream: srv.url });
+      const page = await browser.open(`${proxy.url}test/`);
+      try {
+        proxy.inject({ method: 'DELETE', action: 'status', status: 423 });
+        const serverDeletes = () => srv.log.filter((e) => e.method === 'DELETE').length;
+        const before = serverDeletes();
+        await page.pick(source.path);
+        await setDelay(page, 300);
+        await startRun(page, 'u', OPTIONS);
+        await untilConfirmed(page, 'u', CHUNK);
+        const aborted = await page.evaluate(() => window.ferryTest.abort('u', true));
+        assert.deepEqual([aborted.state, aborted.error], ['aborted', null]);
+        const deletes = proxy.log.filter((e) => e.method === 'DELETE');
+        assert.deepEqual(deletes.map((e) => e.status), [423, 204], 'the refused DELETE was sent again');
+        assert.equal(serverDeletes() - before, 1, 'the server saw the second one');
+        const rec = await getRun(page, 'u');
+        assert.ok(!rec.states.includes('reconnecting'), rec.states.join(' '));
+        await assert.rejects(fsp.stat(path.join(srv.dataDir, uploadId(deletes[0].path))), { code: 'ENOENT' }, 'the upload is gone from the server');
       } finally {
         await page.close().catch(() => {});
         await proxy.close();

@@ -86,9 +86,11 @@ export async function writeDocs(report, { root, docs }) {
   await fsp.mkdir(out, { recursive: true });
   const matrix = matrixMarkdown(report);
   const speeds = speedMarkdown(report);
-  await fsp.writeFile(path.join(out, 'server-matrix.json'), JSON.stringify(report, null, 2));
-  await fsp.writeFile(path.join(out, 'server-matrix.md'), `# Server matrix\n\n${matrix}\n\n## Speed\n\n${speeds}\n`);
-  console.log(`# wrote test-output/server-matrix.md\n${matrix.split('\n').map((l) => `# ${l}`).join('\n')}`);
+  // A run in one engine (npm test runs one per engine, side by side) writes a file of its own.
+  const name = `server-matrix${report.browsers.length === 1 ? `-${report.browsers[0]}` : ''}`;
+  await fsp.writeFile(path.join(out, `${name}.json`), JSON.stringify(report, null, 2));
+  await fsp.writeFile(path.join(out, `${name}.md`), `# Server matrix\n\n${matrix}\n\n## Speed\n\n${speeds}\n`);
+  console.log(`# wrote test-output/${name}.md\n${matrix.split('\n').map((l) => `# ${l}`).join('\n')}`);
   if (!docs) return;
   if (!report.complete) {
     console.log('# README.md and BENCHMARKS.md left alone: the run did not cover every server and scenario');

@@ -86,6 +86,55 @@ fn abort_with_terminate_deletes_the_upload() {
 }
 
 #[test]
+fn a_delete_refused_for_now_is_sent_again_until_the_server_lets_go() {
+    // 423: the PATCH the abort cancelled still holds the upload at the server.
+    let mut h = Harness::new(10_000, 4_000);
+    h.create("/files/abc");
+    h.abort(true);
+    let (del, _) = h.expect(Method::Delete);
+    h.reply(del, Response::new(423));
+    assert!(h.up.outcome().is_none(), "the upload is still on the server: the abort goes on");
+    assert!(h.sent.is_empty(), "not at once");
+    h.settle();
+    let (del, req) = h.expect(Method::Delete);
+    assert_eq!(req.url, UPLOAD_URL);
+    h.fail(del, TransportError::Network("reset".into()));
+    h.settle();
+    let (del, _) = h.expect(Method::Delete);
+    h.reply(del, Response::new(204));
+    h.finish();
+    assert_eq!(h.up.state(), State::Aborted);
+    assert!(h.reconnecting().is_empty(), "an abort never shows reconnecting");
+}
+
+#[test]
+fn a_delete_that_keeps_failing_ends_the_abort_after_three_retries() {
+    let mut h = Harness::new(10_000, 4_000);
+    h.create("/files/abc");
+    h.abort(true);
+    for _ in 0..4 {
+        h.settle();
+        let (del, _) = h.expect(Method::Delete);
+        h.reply(del, Response::new(503));
+    }
+    h.finish();
+    assert_eq!(h.up.state(), State::Aborted);
+}
+
+#[test]
+fn a_delete_answered_with_a_lasting_refusal_ends_the_abort_at_once() {
+    for status in [404, 410, 403, 400] {
+        let mut h = Harness::new(10_000, 4_000);
+        h.create("/files/abc");
+        h.abort(true);
+        let (del, _) = h.expect(Method::Delete);
+        h.reply(del, Response::new(status));
+        h.finish();
+        assert_eq!(h.up.state(), State::Aborted, "{status}");
+    }
+}
+
+#[test]
 fn terminate_before_creation_sends_no_delete() {
     let mut h = Harness::new(10_000, 4_000);
     h.abort(true);

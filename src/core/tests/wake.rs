@@ -251,7 +251,7 @@ fn an_options_across_a_gap_is_asked_again_at_once() {
 }
 
 #[test]
-fn a_delete_across_a_gap_ends_the_abort() {
+fn a_delete_across_a_gap_is_sent_again() {
     let mut h = Harness::new(10_000, 4_000);
     h.create("/files/abc");
     h.abort(true);
@@ -259,6 +259,9 @@ fn a_delete_across_a_gap_ends_the_abort() {
     sleep(&mut h);
     h.wake();
     assert!(h.cancelled.contains(&id));
+    h.settle();
+    let (id, _) = h.expect(Method::Delete);
+    h.reply(id, Response::new(204));
     h.finish();
     assert_eq!(h.up.state(), State::Aborted);
 }

@@ -82,6 +82,11 @@ impl Upload {
                 let then = then.clone();
                 return self.on_discovered(then, &res, now);
             }
+            Phase::Terminating { .. } if answer::delete_again(res.status) => {
+                let retry_after =
+                    res.header("retry-after").and_then(|v| parse_retry_after(v, UnixMillis(self.date(now))));
+                return self.terminate_later(retry_after, now);
+            }
             Phase::Terminating { .. } => return self.finish_abort(),
             Phase::Creating { then_pause, .. } => (Kind::Create, None, *then_pause),
             Phase::Probing { url, .. } | Phase::Patching { url, .. } => {
@@ -158,7 +163,7 @@ impl Upload {
     /// The request in flight got no answer (`cause`); `stalled`: its deadline passed.
     pub(super) fn on_no_answer(&mut self, req: InFlight, cause: Error, stalled: bool, now: Millis) {
         match self.phase.clone() {
-            Phase::Terminating { .. } => self.finish_abort(),
+            Phase::Terminating { .. } => self.terminate_later(None, now),
             // Paused during the POST: its fate is unknown; start() creates anew.
             Phase::Creating { then_pause: true, .. } => self.phase = Phase::Paused { url: None },
             Phase::Creating { .. } => {

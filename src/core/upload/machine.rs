@@ -37,7 +37,10 @@ impl Machine for Upload {
             self.out.cancel(req.id);
         }
         match self.url().map(str::to_string) {
-            Some(url) if terminate => self.terminate(url, now),
+            Some(url) if terminate => {
+                self.backoff.reset();
+                self.terminate(url, 0, now);
+            }
             _ => self.finish_abort(),
         }
         self.forget_session();
@@ -75,14 +78,17 @@ impl Machine for Upload {
                         self.handle_failure(req.id, TransportError::Timeout, now);
                     }
                 }
-                Timer::Retry => {
-                    if let Phase::Waiting { next, until } = &self.phase {
-                        if *until <= now {
-                            let next = next.clone();
-                            self.go(next, now);
-                        }
+                Timer::Retry => match &self.phase {
+                    Phase::Waiting { next, until } if *until <= now => {
+                        let next = next.clone();
+                        self.go(next, now);
                     }
-                }
+                    Phase::Terminating { url, retries, again_at: Some(at), .. } if *at <= now => {
+                        let (url, retries) = (url.clone(), *retries);
+                        self.terminate(url, retries, now);
+                    }
+                    _ => {}
+                },
                 Timer::Persist => self.flush_session(now),
                 Timer::Parts => {}
             }

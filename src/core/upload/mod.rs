@@ -70,6 +70,8 @@ pub const TUS_VERSION: &str = "1.0.0";
 
 /// How many times one run may find its upload gone and start over before giving up.
 pub const MAX_RESTARTS: u32 = 3;
+/// How many times an abort's DELETE is sent again after a refusal for now or no answer.
+pub const MAX_TERMINATE_RETRIES: u32 = 3;
 
 /// A stalled PATCH halves the chunk size, but not below this.
 pub const MIN_STALL_CHUNK: u64 = 256 * 1024;

@@ -101,8 +101,13 @@ pub(crate) enum Phase {
     Paused {
         url: Option<String>,
     },
+    /// The DELETE of an abort with `terminate`: in flight, or refused for now and sent again
+    /// at `again_at` (answers.rs); `retries` so far.
     Terminating {
         req: InFlight,
+        url: String,
+        retries: u32,
+        again_at: Option<Millis>,
     },
     Completed {
         url: String,
@@ -122,7 +127,7 @@ impl Phase {
             | Phase::Creating { req, .. }
             | Phase::Probing { req, .. }
             | Phase::Patching { req, .. }
-            | Phase::Terminating { req } => Some(*req),
+            | Phase::Terminating { req, again_at: None, .. } => Some(*req),
             _ => None,
         }
     }

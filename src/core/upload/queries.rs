@@ -41,7 +41,7 @@ impl Upload {
     #[must_use]
     pub fn timers(&self) -> Timers {
         let retry = match &self.phase {
-            Phase::Waiting { until, .. } => Some(*until),
+            Phase::Waiting { until, .. } | Phase::Terminating { again_at: Some(until), .. } => Some(*until),
             _ => None,
         };
         let persist = match &self.session {

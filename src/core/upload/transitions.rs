@@ -4,7 +4,7 @@
 
 use super::phase::{InFlight, Next, Phase};
 use super::wake::wake_probe_stall_ms;
-use super::{Upload, MAX_RESTARTS};
+use super::{Upload, MAX_RESTARTS, MAX_TERMINATE_RETRIES};
 use crate::core::error::{Code, Error, ErrorKind};
 use crate::core::event::{Event, State};
 use crate::core::http::{Body, Method, Request, Response};
@@ -229,10 +229,25 @@ impl Upload {
         self.set_state(State::Uploading);
     }
 
-    /// Asks the server to delete the upload (abort with `terminate`).
-    pub(super) fn terminate(&mut self, url: String, now: Millis) {
-        let req = self.send(Method::Delete, url, Vec::new(), Body::Empty, false, now);
-        self.phase = Phase::Terminating { req };
+    /// Asks the server to delete the upload (abort with `terminate`), `retries` times before.
+    pub(super) fn terminate(&mut self, url: String, retries: u32, now: Millis) {
+        let req = self.send(Method::Delete, url.clone(), Vec::new(), Body::Empty, false, now);
+        self.phase = Phase::Terminating { req, url, retries, again_at: None };
+    }
+
+    /// The DELETE got no answer, or one that refuses for now (`answer::delete_again`): sent
+    /// again after a backoff (or the server's `retry_after`), at most
+    /// [`MAX_TERMINATE_RETRIES`] times within the retry budget; then the abort ends, and the
+    /// upload stays on the server until it expires there. The app sees no `reconnecting`.
+    pub(super) fn terminate_later(&mut self, retry_after: Option<u64>, now: Millis) {
+        let Phase::Terminating { req, url, retries, .. } = self.phase.clone() else { return };
+        let delay = retry_after.map_or(Delay::Backoff, Delay::After);
+        match self.backoff.next(&self.cfg.retry, &mut self.rng, delay, now) {
+            Some(ms) if retries < MAX_TERMINATE_RETRIES => {
+                self.phase = Phase::Terminating { req, url, retries: retries + 1, again_at: Some(now.plus(ms)) };
+            }
+            _ => self.finish_abort(),
+        }
     }
 
     /// Queues a request and returns what belongs to it, stall deadline included.

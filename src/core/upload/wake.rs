@@ -14,7 +14,8 @@
 //!    creates it anew.
 //! 3. With nothing in flight (a retry wait, offline, paused, done) a gap sends nothing: a
 //!    wait that ended during the gap is due, and its timer fires.
-//! 4. A DELETE across a gap ends the abort, as a DELETE that got no answer does.
+//! 4. A DELETE across a gap is sent again after a backoff, as a DELETE that got no answer is
+//!    (at most `MAX_TERMINATE_RETRIES` times; then the abort ends).
 //! 5. The time across the gap is not counted as slow uploading, and the chunk size is kept
 //!    (the gap is not the network's fault).
 //! 6. The HEAD after a gap may go out on a connection that died in the sleep too: browsers
