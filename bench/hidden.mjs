@@ -1,6 +1,6 @@
 // Benchmark group "hidden": does an upload in a hidden tab keep its speed? One file of random
 // bytes (256 MiB; FERRY_BENCH_QUICK: 32 MiB) uploaded over 127.0.0.1 to a real @tus/server
-// (scripts/serve.mjs, serving the benchmark page from the same origin) by ferry in headless
+// (tests/support/serve.mjs, serving the benchmark page from the same origin) by ferry in headless
 // Chromium, once with its page in front (visible) and once with another tab brought in front
 // of it before the upload starts (document.visibilityState 'hidden', checked), with ferry's
 // defaults and with 4 MiB chunks (many PATCHes: a PATCH that waited on a throttled timer
@@ -8,7 +8,7 @@
 // Returns raw figures for bench/report-hidden.mjs; it writes no file and judges nothing.
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { startServer } from '../scripts/serve.mjs';
+import { startServer } from '../tests/support/serve.mjs';
 import { sha256File, writeRandomFile } from '../tests/support/files.mjs';
 import { FERRY_DEFAULT, runClient } from './clients.mjs';
 import { MiB, mbps } from './stats.mjs';

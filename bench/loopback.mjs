@@ -1,12 +1,12 @@
 // Benchmark group "loopback": one file of random bytes (1 GiB; FERRY_BENCH_QUICK: 32 MiB)
-// uploaded over 127.0.0.1 to a real @tus/server with a FileStore (scripts/serve.mjs, in this
+// uploaded over 127.0.0.1 to a real @tus/server with a FileStore (tests/support/serve.mjs, in this
 // process, serving the benchmark page from the same origin) by curl (the ceiling), plain
 // fetch in the page (one PATCH, and 64 MiB PATCHes), tus-js-client (default, 16 MiB chunks) and ferry (default, 16 MiB
 // chunks), interleaved, `reps` each. Every stored file is checked by SHA-256 and deleted.
 // Returns raw figures for bench/report.mjs; it writes no file and judges nothing.
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { startServer } from '../scripts/serve.mjs';
+import { startServer } from '../tests/support/serve.mjs';
 import { sha256File, writeRandomFile } from '../tests/support/files.mjs';
 import { CURL, FERRY_16M, FERRY_DEFAULT, FETCH, FETCH_64M, TUSJS_16M, TUSJS_DEFAULT, runClient } from './clients.mjs';
 import { mbps } from './stats.mjs';

@@ -1,5 +1,5 @@
 // Benchmark group "memory": a 2 GiB file of random bytes (FERRY_BENCH_QUICK: 64 MiB) uploaded
-// over 127.0.0.1 to @tus/server with a FileStore (scripts/serve.mjs) by plain fetch (one PATCH,
+// over 127.0.0.1 to @tus/server with a FileStore (tests/support/serve.mjs) by plain fetch (one PATCH,
 // the browser's own cost), ferry (default options) and tus-js-client (default options),
 // interleaved, `reps` each, in headless Chromium and then in headless Firefox. Per Chromium run: the page's
 // JS heap before the upload (the baseline: page loaded, file picked, nothing started) and its
@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { startServer } from '../scripts/serve.mjs';
+import { startServer } from '../tests/support/serve.mjs';
 import { sha256File, writeRandomFile } from '../tests/support/files.mjs';
 import { FERRY_DEFAULT, FETCH, TUSJS_DEFAULT, lastSegment, runClient } from './clients.mjs';
 import { runInFirefox, startFirefox } from './firefox.mjs';

@@ -1,4 +1,4 @@
-// Prepares the benchmark page in a temp dir laid out the way scripts/serve.mjs serves it
+// Prepares the benchmark page in a temp dir laid out the way tests/support/serve.mjs serves it
 // (`root` option): <dir>/www holds the test page (tests/support/page/: index.html, recorder.js
 // with the capture.js it imports, bench.js) and tus-js-client 4.3.1 bundled for the
 // browser with esbuild (its "browser" build, platform 'browser', ES module), <dir>/dist is a

@@ -8,7 +8,7 @@
 // as a File in #file) with tus-js-client (default options, bench.js's runner, as
 // bench/clients.mjs runs it) once ferry is done, so the two never share the link: its time is
 // the stop to the recorder's last piece (measured in the same recording) plus its upload from
-// start() to onSuccess. Both go to one real @tus/server with a FileStore (scripts/serve.mjs),
+// start() to onSuccess. Both go to one real @tus/server with a FileStore (tests/support/serve.mjs),
 // on two links: straight over 127.0.0.1, and through tests/support/fault-proxy.mjs's throttle
 // (50 Mbit/s upload, 100 ms round trip, as bench/throttled.mjs). Each rep records once per
 // link. Every stored upload (ferry's and the baseline's) is checked by size and SHA-256 against
@@ -18,7 +18,7 @@
 // nothing. The page side is bench/recording-page.js.
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { startServer } from '../scripts/serve.mjs';
+import { startServer } from '../tests/support/serve.mjs';
 import crypto from 'node:crypto';
 import { startFaultProxy } from '../tests/support/fault-proxy.mjs';
 import { openPage } from './browser.mjs';

@@ -23,7 +23,7 @@ export function renderLoopback(r, meta) {
 ${stamp(meta)}
 
 One file of ${size(r.size)} of random bytes, uploaded ${r.reps} time${r.reps > 1 ? 's' : ''} by each client, the clients
-interleaved, to a real @tus/server 2 with a FileStore on 127.0.0.1 (scripts/serve.mjs, which
+interleaved, to a real @tus/server 2 with a FileStore on 127.0.0.1 (tests/support/serve.mjs, which
 also serves the benchmark page, so every request is same-origin). curl is the ceiling: one POST,
 then one PATCH streaming the whole file from disk (\`--upload-file\`), timed from the POST to
 the end of the PATCH. The other rows run in headless Chromium, in a fresh page each, on the

@@ -49,7 +49,7 @@ npm run size -- --update-budget        # records this build's bytes in size-budg
 \`\`\`
 
 \`npm run bench\` runs bench/upload.mjs, which starts every server it needs on 127.0.0.1
-(@tus/server through scripts/serve.mjs, rustus, the throttling proxy tests/support/fault-proxy.mjs),
+(@tus/server through tests/support/serve.mjs, rustus, the throttling proxy tests/support/fault-proxy.mjs),
 one headless Chromium, and writes files of random bytes to a temp dir; it deletes them and
 stops what it started when it ends. Every group uploads each file several times per client,
 interleaved, checks every stored upload by SHA-256 against the source, and reports medians and

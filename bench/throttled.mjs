@@ -1,6 +1,6 @@
 // Benchmark group "throttled": a file of random bytes (128 MiB; FERRY_BENCH_QUICK: 24 MiB)
 // uploaded from headless Chromium to rustus on 127.0.0.1 through tests/support/fault-proxy.mjs's
-// throttle (50 Mbit/s upload, 100 ms round trip; the page from scripts/serve.mjs, unthrottled), once with the bandwidth limit per TCP connection and
+// throttle (50 Mbit/s upload, 100 ms round trip; the page from tests/support/serve.mjs, unthrottled), once with the bandwidth limit per TCP connection and
 // once with one limit shared by all connections, by ferry (one connection; parallelUploads 4)
 // and tus-js-client (default; parallelUploads 4), interleaved, `reps` each per mode. Every
 // upload rustus stored is checked by SHA-256 against the source, then rustus's files are
@@ -11,7 +11,7 @@ import { sha256File, writeRandomFile } from '../tests/support/files.mjs';
 import { FERRY_DEFAULT, FERRY_P4, TUSJS_DEFAULT, TUSJS_P4, runClient } from './clients.mjs';
 import { startRustus } from './rustus.mjs';
 import { mbps } from './stats.mjs';
-import { startServer } from '../scripts/serve.mjs';
+import { startServer } from '../tests/support/serve.mjs';
 import { startFaultProxy } from '../tests/support/fault-proxy.mjs';
 
 export const THROTTLED_CLIENTS = [TUSJS_DEFAULT, TUSJS_P4, FERRY_DEFAULT, FERRY_P4];

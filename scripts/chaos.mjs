@@ -15,7 +15,7 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from './serve.mjs';
+import { startServer } from '../tests/support/serve.mjs';
 import { mulberry32, startFaultProxy } from '../tests/support/fault-proxy.mjs';
 import { checkUpload, median, resumeTimes } from '../tests/support/checks.mjs';
 import { writeRandomFile } from '../tests/support/files.mjs';

@@ -1,13 +1,13 @@
 // The demo: serves the demo page (www/), the built package (dist/) and a real @tus/server at
 // /files/ on 127.0.0.1 until Ctrl-C. Uploads land in .demo-uploads/ in the repo.
-// With --s3 the uploads go to S3 instead: SeaweedFS (scripts/seaweedfs.mjs) runs as an S3
+// With --s3 the uploads go to S3 instead: SeaweedFS (tests/support/seaweedfs.mjs) runs as an S3
 // store with its data in .demo-seaweedfs/, and @tus/server writes through @tus/s3-store.
 // It does not build anything (`npm run demo` builds first) and never listens beyond loopback.
 //
 //   node scripts/demo.mjs [--port N] [--s3]     (default port 8080)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from './serve.mjs';
+import { startServer } from '../tests/support/serve.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,7 +35,7 @@ try {
 let weed = null;
 let datastore;
 if (s3) {
-  const { startSeaweed, s3StoreOptions } = await import('./seaweedfs.mjs');
+  const { startSeaweed, s3StoreOptions } = await import('../tests/support/seaweedfs.mjs');
   const { S3Store } = await import('@tus/s3-store');
   weed = await startSeaweed({ dir: path.join(root, '.demo-seaweedfs') });
   datastore = new S3Store(s3StoreOptions(weed));

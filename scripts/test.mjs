@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../tests/support/browsers.mjs';
 import { engines } from '../tests/support/page-driver.mjs';
-import { startServer } from './serve.mjs';
+import { startServer } from '../tests/support/serve.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = {

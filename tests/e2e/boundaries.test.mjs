@@ -1,5 +1,5 @@
 // Where bytes and tokens go, in Chromium, Firefox and WebKit (tests/support/page-driver.mjs):
-// the built package (dist/) against two real @tus/servers on two origins (scripts/serve.mjs),
+// the built package (dist/) against two real @tus/servers on two origins (tests/support/serve.mjs),
 // files picked from disk. Per engine:
 //  1. a file paused halfway on endpoint A, then sent to endpoint B, is a new upload on B
 //     (a POST there, every byte there, byte-exact) while A's upload is left as it was and its
@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer } from '../support/serve.mjs';
 import { assertStored, entriesOf, removeStored } from '../support/checks.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { writeRandomFile } from '../support/files.mjs';

@@ -1,5 +1,5 @@
 // Demo page tier: the demo (www/, what `npm run demo` serves) driven in Chromium, Firefox and
-// WebKit (tests/support/page-driver.mjs) against a real @tus/server (scripts/serve.mjs startServer), asserting on what the
+// WebKit (tests/support/page-driver.mjs) against a real @tus/server (tests/support/serve.mjs startServer), asserting on what the
 // page SHOWS (row names, badge `data-state` and text, `aria-valuenow` of the progress bar,
 // bytes/speed/ETA text, buttons, the "Continue your uploads" list) and on what the server
 // stored (SHA-256 of FileStore's <dataDir>/<id>) and logged (srv.log). Per browser:
@@ -39,7 +39,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer } from '../support/serve.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { sha256File, writeRandomFile } from '../support/files.mjs';
 import {

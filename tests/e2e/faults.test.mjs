@@ -1,7 +1,7 @@
 // Fault injection in Chromium, Firefox and WebKit (tests/support/page-driver.mjs): the built
 // package (dist/) uploads a 48 MiB random file picked from disk through <input type=file>,
 // with the page and every request going THROUGH the fault proxy (tests/support/fault-proxy.mjs)
-// to a real @tus/server (scripts/serve.mjs). Each scenario breaks the upload one way
+// to a real @tus/server (tests/support/serve.mjs). Each scenario breaks the upload one way
 // (connection reset mid-PATCH, stall, 500, 502, 503 + Retry-After, 423, 429 + Retry-After,
 // 409, 401 once, 401 twice then start() again, 404 (expired upload), 503 on POST, the browser
 // offline, the proxy refusing connections, the TUS server process killed and restarted, a
@@ -20,7 +20,7 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer } from '../support/serve.mjs';
 import { checkUpload, recoveryTimes } from '../support/checks.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { writeRandomFile } from '../support/files.mjs';

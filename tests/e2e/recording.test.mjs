@@ -1,6 +1,6 @@
 // Uploads while recording, in Chromium, Firefox and WebKit (tests/support/page-driver.mjs): a real
 // MediaRecorder on an animated canvas's captureStream() (tests/support/page/capture.js) is handed
-// to createUpload() before it starts, against a real @tus/server (scripts/serve.mjs), which offers
+// to createUpload() before it starts, against a real @tus/server (tests/support/serve.mjs), which offers
 // creation-defer-length. Per engine:
 //  - the upload runs while recording: PATCHes before recorder.stop(), one POST with
 //    Upload-Defer-Length, Upload-Length only with the last PATCH, bytes on the server equal to the
@@ -27,7 +27,7 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer } from '../support/serve.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { engines, launch, needs } from '../support/page-driver.mjs';
 import { getRun, startRun, until, untilDone } from '../support/recorder.mjs';

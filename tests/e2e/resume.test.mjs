@@ -1,5 +1,5 @@
 // Resuming in Chromium, Firefox and WebKit (tests/support/page-driver.mjs): the built package
-// (dist/) against a real @tus/server (scripts/serve.mjs), with random files on disk picked
+// (dist/) against a real @tus/server (tests/support/serve.mjs), with random files on disk picked
 // through <input type=file> in the test page (tests/support/page/). Per engine:
 //  1. the tab is closed at about half of a 512 MiB upload; a new tab of the same browser picks
 //     the same file and continues it (no second POST, only the missing bytes plus at most one
@@ -30,7 +30,7 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer } from '../support/serve.mjs';
 import { assertMonotonic, assertStored, confirmedBefore, entriesOf, removeStored, settled } from '../support/checks.mjs';
 import { writeRandomFile } from '../support/files.mjs';
 import { engines, launch, needs } from '../support/page-driver.mjs';

@@ -1,6 +1,6 @@
 // End-to-end uploads in Chromium, Firefox and WebKit (tests/support/page-driver.mjs): the built
 // package (dist/) in the test page uploads files picked from disk through <input type=file>
-// to a real @tus/server (scripts/serve.mjs), and the stored bytes, the server's request log,
+// to a real @tus/server (tests/support/serve.mjs), and the stored bytes, the server's request log,
 // the page's progress events and its Blob reads are compared. Per engine:
 //  - 256 MiB byte for byte, read only as Blob.slice chunks (never stream(), arrayBuffer(),
 //    text() or bytes() on the file); a zero-byte file; a 404 endpoint; pause, then start again;
@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer } from '../support/serve.mjs';
 import { assertMonotonic, assertStored, confirmedOffsets, entriesOf, removeStored, settled } from '../support/checks.mjs';
 import { writeRandomFile, writeSparseFile } from '../support/files.mjs';
 import { engines, launch } from '../support/page-driver.mjs';

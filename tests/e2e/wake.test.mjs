@@ -1,6 +1,6 @@
 // A laptop that sleeps mid-upload, in a real browser (tests/support/page-driver.mjs): the built
 // package (dist/) uploads a 48 MiB random file picked from disk, through the fault proxy
-// (tests/support/fault-proxy.mjs), to a real @tus/server (scripts/serve.mjs). Mid-upload, with
+// (tests/support/fault-proxy.mjs), to a real @tus/server (tests/support/serve.mjs). Mid-upload, with
 // a PATCH in flight, every open connection goes silent for good (the proxy's silence(): no
 // reset, no answer, ever; idle keep-alive connections too) and, for 20 s, either the page is
 // frozen (Chromium's Page Lifecycle freeze over CDP: no tasks, no timers; no offline event),
@@ -27,7 +27,7 @@ import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer } from '../support/serve.mjs';
 import { checkUpload, confirmedBefore, removeStored } from '../support/checks.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { writeRandomFile } from '../support/files.mjs';

@@ -1,6 +1,6 @@
 // Browser tests of createUploadQueue: several in-memory files uploaded by the built package
 // (dist/) in headless Chromium and Firefox to a real @tus/server on 127.0.0.1
-// (scripts/serve.mjs). They check the concurrency limit, per-file and total progress, pause,
+// (tests/support/serve.mjs). They check the concurrency limit, per-file and total progress, pause,
 // resume and cancel of one file and of all, a failing file, a queue run inside a dedicated
 // Worker, and the stored bytes of every file.
 // Needs dist/ built. Nothing is mocked.

@@ -1,7 +1,7 @@
 // Node-side harness for the browser tests of the React hooks and the upload queue: bundles a
 // test page (an entry module of tests/react or tests/queue) with esbuild against the built
 // package (dist/, through the package's own exports), copies the .wasm next to the bundle,
-// serves it from one origin with a real @tus/server (scripts/serve.mjs) and opens it in a
+// serves it from one origin with a real @tus/server (tests/support/serve.mjs) and opens it in a
 // headless browser. No assertions live here, and nothing is mocked.
 import fsp from 'node:fs/promises';
 import os from 'node:os';

@@ -1,7 +1,7 @@
 // Browser tests of `ferry-upload/react`: real components rendered by react-dom (development
 // build, so StrictMode really mounts twice; React 19, and React 18 installed from the npm
 // cache or registry into a temp dir) in headless Chromium and Firefox, uploading to a
-// real @tus/server on 127.0.0.1 (scripts/serve.mjs). They check what the hooks return, what
+// real @tus/server on 127.0.0.1 (tests/support/serve.mjs). They check what the hooks return, what
 // the page shows, and what reached the server (requests and stored bytes). Needs dist/ built.
 // Nothing is mocked; the network is never used beyond 127.0.0.1.
 import { after, before, describe, test } from 'node:test';

@@ -10,7 +10,7 @@
 //   tuspyserver  tuspyserver 4 in a FastAPI app with CORS (tests/servers/tuspy_app.py)
 //   seaweedfs    the SeaweedFS filer's own TUS endpoint (/.tus/<path>), which has no CORS: it
 //                is put same-origin with the page behind tests/support/fault-proxy.mjs
-// Also a "front" (scripts/serve.mjs: dist/ and the test page tests/support/page/ at /test/)
+// Also a "front" (tests/support/serve.mjs: dist/ and the test page tests/support/page/ at /test/)
 // for the CORS servers.
 //
 // It installs nothing (scripts/setup.sh does), asserts nothing, and signals no process but
@@ -22,8 +22,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { s3Client, startSeaweed } from '../../scripts/seaweedfs.mjs';
-import { startServer } from '../../scripts/serve.mjs';
+import { s3Client, startSeaweed } from '../support/seaweedfs.mjs';
+import { startServer } from '../support/serve.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { answersTus, findProgram, startProcess } from '../support/process.mjs';
 import { MiB, freePort } from '../support/util.mjs';

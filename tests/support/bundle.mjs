@@ -2,13 +2,13 @@
 // (dist/, through the package's own exports, e.g. `ferry-upload/react`, `ferry-upload/uppy`)
 // into <tmp>/www/app.js (and app.css when the entry imports CSS), copies the .wasm next to it,
 // writes an index.html and serves the folder with a real @tus/server at /files/ from one origin
-// (scripts/serve.mjs). It builds nothing else, asserts nothing and mocks nothing.
+// (tests/support/serve.mjs). It builds nothing else, asserts nothing and mocks nothing.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer } from './serve.mjs';
 import { ROOT } from './util.mjs';
 
 /**

@@ -1,5 +1,5 @@
 // Checks of finished uploads shared by the browser tests and scripts/chaos.mjs, read from what
-// the servers logged (scripts/serve.mjs's `log`, the fault proxy's `log`) and stored, and from
+// the servers logged (tests/support/serve.mjs's `log`, the fault proxy's `log`) and stored, and from
 // the page recorder's run: the stored bytes, the POSTs, the offsets the server confirmed,
 // progress order, the states that show a fault, and recovery times after going online.
 // checkUpload() returns a list of problems instead of throwing, so chaos runs can count them;

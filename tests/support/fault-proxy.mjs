@@ -1,5 +1,5 @@
 // Fault-injection HTTP proxy for ferry's resilience tests: a plain node:http reverse proxy on
-// 127.0.0.1 that sits between a browser page and a real server (scripts/serve.mjs) and forwards
+// 127.0.0.1 that sits between a browser page and a real server (tests/support/serve.mjs) and forwards
 // every request (page, /dist, /files) with streamed bodies and preserved headers, rewriting a
 // Location that names the upstream origin to the proxy's own origin. On request it breaks
 // chosen requests: reset the connection after N request-body bytes, stall (never answer),
@@ -31,7 +31,7 @@ const HOP_BY_HOP = new Set([
   'te', 'trailer', 'transfer-encoding', 'upgrade',
 ]);
 
-// What @tus/server exposes (plus what scripts/serve.mjs adds and Retry-After), so the page can
+// What @tus/server exposes (plus what tests/support/serve.mjs adds and Retry-After), so the page can
 // read injected answers the same way it reads real ones.
 const EXPOSE_HEADERS = [
   'Authorization', 'Content-Type', 'Location', 'Tus-Extension', 'Tus-Max-Size', 'Tus-Resumable',

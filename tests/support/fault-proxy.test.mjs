@@ -1,5 +1,5 @@
 // Unit tests of the fault-injection proxy (tests/support/fault-proxy.mjs) with `node --test`,
-// against a real @tus/server from scripts/serve.mjs and Node's own fetch as the client: plain
+// against a real @tus/server from tests/support/serve.mjs and Node's own fetch as the client: plain
 // forwarding, Location, injected statuses, resets after N body bytes (checked with the
 // server's HEAD offset), Nth-request matching, stalls, outages, silence until a wake, byte
 // counting and the seeded random schedule. It does not start a browser and does not test ferry itself.
@@ -10,7 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer } from './serve.mjs';
 import { mulberry32, startFaultProxy } from './fault-proxy.mjs';
 import { MiB, sleep } from './util.mjs';
 

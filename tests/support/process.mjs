@@ -70,10 +70,10 @@ export async function answersTus(url) {
 export const printedUrl = (output) => output.split('\n').find((l) => l.startsWith('http://'))?.trim();
 
 /**
- * scripts/serve.mjs (a real @tus/server with a FileStore) as a child process, to be killed
+ * tests/support/serve.mjs (a real @tus/server with a FileStore) as a child process, to be killed
  * and restarted by PID; resolves to startProcess()'s handle plus { url, port }.
  */
 export async function startServeProcess({ dataDir, port = 0 }) {
-  const proc = await startProcess('serve.mjs', process.execPath, ['scripts/serve.mjs', '--port', String(port), '--data', dataDir], { ready: printedUrl, graceMs: 5000 });
+  const proc = await startProcess('serve.mjs', process.execPath, ['tests/support/serve.mjs', '--port', String(port), '--data', dataDir], { ready: printedUrl, graceMs: 5000 });
   return { ...proc, url: proc.ready, port: Number(new URL(proc.ready).port), kill: (signal = 'SIGKILL') => proc.stop(signal) };
 }

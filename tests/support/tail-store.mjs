@@ -1,14 +1,14 @@
 // A TUS server for uploads too big to keep: a real @tus/server whose datastore (TailStore)
 // counts every byte it receives at its offset but keeps only the byte ranges a test asks to
 // watch (for example the last few MiB of a file larger than 4 GiB, and the bytes around the
-// 4 GiB mark), and SHA-256s them on request. It is served by scripts/serve.mjs's startServer
+// 4 GiB mark), and SHA-256s them on request. It is served by tests/support/serve.mjs's startServer
 // (127.0.0.1, CORS as @tus/server answers it, every POST/HEAD/PATCH logged with its offsets).
 //
 // It does not store the bulk of an upload, serve any page, support concatenation, deferred
 // length or expiration, or survive a restart (everything lives in memory).
 import crypto from 'node:crypto';
 import { DataStore, ERRORS, Upload } from '@tus/server';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer } from './serve.mjs';
 
 export class TailStore extends DataStore {
   /** `watch(size)` returns the [start, end) byte ranges of an upload of `size` bytes to keep. */
@@ -86,7 +86,7 @@ export class TailStore extends DataStore {
 }
 
 /**
- * Starts scripts/serve.mjs's server with a TailStore as its datastore; resolves to its
+ * Starts tests/support/serve.mjs's server with a TailStore as its datastore; resolves to its
  * { endpoint, log, close(), ... } plus `store`.
  */
 export async function startTailServer({ watch }) {

@@ -14,13 +14,13 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startProcess } from '../tests/support/process.mjs';
+import { startProcess } from './process.mjs';
 
 // The AWS SDK (through @tus/s3-store) warns on every start that its 2027 releases will need
 // Node 22; that says nothing about these uploads, so the demo and the tests keep it quiet.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WEED = path.join(ROOT, '.venv-servers', 'bin', 'weed');
 export const BUCKET = 'tus';
 const CREDENTIALS = { accessKeyId: 'ferry-dev', secretAccessKey: 'ferry-dev-secret' };

@@ -7,7 +7,7 @@
 //
 // Module: `const srv = await startServer({ port, host, dataDir, root })` -> { url, endpoint, dataDir, log, close() }
 //         (`datastore` replaces the FileStore, e.g. an S3Store; `maxSize` sets Tus-Max-Size)
-// CLI:    node scripts/serve.mjs [--port N] [--data DIR] [--expire-ms MS]
+// CLI:    node tests/support/serve.mjs [--port N] [--data DIR] [--expire-ms MS]
 import http from 'node:http';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -16,9 +16,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Server } from '@tus/server';
 import { FileStore } from '@tus/file-store';
-import { uploadId } from '../tests/support/util.mjs';
+import { uploadId } from './util.mjs';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -260,7 +260,7 @@ if (isCli) {
     process.exit(2);
   }
   if (args.help) {
-    console.log('usage: node scripts/serve.mjs [--port N] [--data DIR] [--expire-ms MS]');
+    console.log('usage: node tests/support/serve.mjs [--port N] [--data DIR] [--expire-ms MS]');
     process.exit(0);
   }
   const srv = await startServer(args);
