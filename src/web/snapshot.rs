@@ -8,8 +8,10 @@
 //! Firefox reads the bytes as they are now, so a file rewritten mid-upload would complete as a
 //! mix of old and new: before the PATCH that sends the file's last bytes, its first and last
 //! 64 KiB (the identity's samples, identity.rs) are compared with what they were before this
-//! page's first PATCH of it, and that PATCH is not sent if they differ. A change that spares
-//! both ends goes unseen there. Recordings are not checked: their buffer is ours.
+//! page's first PATCH of it, and that PATCH is not sent if they differ; so are they before the
+//! final POST of a parallel upload, whose other parts may have read the file after the part
+//! that ends it was sent. A change that spares both ends goes unseen there. Recordings are not
+//! checked: their buffer is ours.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -44,6 +46,11 @@ impl Snapshot {
         if end < file.size() as u64 && self.0.borrow().is_some() {
             return unreadable(file, Body::Source { start, end }).await.map_or(Ok(()), Err);
         }
+        self.compare(file).await
+    }
+
+    /// `file`'s ends against what they held when first read (read now if never before).
+    pub async fn compare(&self, file: &Blob) -> Result<(), TransportError> {
         let now = identify(file, "", "", 0).await.map_err(|e| changed(&js_message(&e)))?;
         let first = self.0.borrow_mut().get_or_insert_with(|| now.clone()).clone();
         if first != now {

@@ -22,6 +22,9 @@
 //   lost-part    parallelUploads: 2 where the server concatenates: just before the final POST
 //                reaches it, the proxy deletes the second part (DELETE, termination); ferry
 //                asks the parts again, sends the lost one anew and joins, byte-exact
+//   changed-parts parallelUploads: 2 where the server concatenates: once the last part is
+//                complete, the file is rewritten on disk while the first part still sends; the
+//                upload fails with file_unreadable and no final POST joins the two files
 //   recording    a real MediaRecorder (canvas captureStream) as the source: with
 //                creation-defer-length, PATCHes while it records and Upload-Length with the last;
 //                without, the `deferred_length_unsupported` fallback (buffered, then one upload
@@ -36,6 +39,7 @@
 // only and stops only the processes and browsers it starts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -601,6 +605,59 @@ async function scenarioLostPart(browser, bname, server) {
   }
 }
 
+/** The path of the part that starts at byte 0, once the session record of `name` lists parts. */
+async function firstPartPath(page, name) {
+  for (;;) {
+    const dump = JSON.parse(await page.evaluate(() => window.ferryTest.dump()));
+    const records = dump.databases.flatMap((d) => d.stores ?? []).flatMap((s) => s.values).filter((r) => r.name === name);
+    const part = records.flatMap((r) => r.parts ?? []).find((p) => p.start === 0);
+    if (part) return new URL(part.url).pathname;
+    await sleep(50);
+  }
+}
+
+async function scenarioChangedParts(browser, bname, server) {
+  if (!server.options.extensions.includes('concatenation')) return 'no concatenation: one stream, checked as a file is';
+  const proxy = await startFaultProxy({ upstream: upstreamOf(server) });
+  const { pageUrl, endpoint } = route(server, proxy);
+  const page = await browser.open(pageUrl);
+  const file = await randomFile(`${bname}-${server.key}-changed.bin`, 12 * MiB);
+  const half = file.size / 2; // two parts: [0, half) and [half, size)
+  let first = null;
+  let rewritten = false;
+  // The first part's second PATCH waits until the last part is complete (its last PATCH, the
+  // one that ends the file, went out while the file was as picked); then the file is
+  // rewritten on disk, and the first part goes on reading it.
+  proxy.inject({
+    method: 'PATCH',
+    times: Infinity,
+    action: 'before',
+    run: async (info) => {
+      if (rewritten) return;
+      first ??= await firstPartPath(page, file.name);
+      if (info.path !== first || !info.uploadOffset) return;
+      const lastDone = () => proxy.log.some((e) => e.method === 'PATCH' && e.path !== first && e.responseOffset === file.size - half);
+      while (!lastDone()) await sleep(20);
+      await fsp.writeFile(file.path, crypto.randomBytes(file.size));
+      rewritten = true;
+    },
+  });
+  try {
+    await page.pick(file.path);
+    await startRun(page, 'changed', { ...BASE, endpoint: endpoint(file.name), chunkSize: 1 * MiB, parallelUploads: 2 });
+    const run = await finished(page, 'changed');
+    assert.ok(rewritten, `the file was rewritten between the parts: ${JSON.stringify(run.error)} ${run.states.join(' ')}\n${proxy.log.map((e) => `${e.method} ${e.path} ${e.uploadOffset} -> ${e.status} ${e.responseOffset}`).join('\n')}`);
+    assert.deepEqual([run.ok, run.error?.code], [false, 'file_unreadable'], `${JSON.stringify(run.error)} ${run.states.join(' ')}`);
+    const finals = proxy.log.filter((e) => e.method === 'POST' && e.uploadLength === null);
+    assert.equal(finals.length, 0, 'no final POST joined parts of two different files');
+    return 'rewritten on disk between the parts: `file_unreadable`, no final POST';
+  } finally {
+    await page.close();
+    await proxy.close();
+    await fsp.rm(file.path, { force: true });
+  }
+}
+
 async function scenarioRecording(browser, bname, server) {
   const deferred = server.options.extensions.includes('creation-defer-length');
   const proxy = await startFaultProxy({ upstream: upstreamOf(server) });
@@ -651,6 +708,7 @@ const SCENARIOS = [
   ['checksum', 'checksum: true with and without the server extension', scenarioChecksum],
   ['parallel', 'parallelUploads: 3 (concatenation where the server has it, one stream otherwise)', scenarioParallel],
   ['lost-part', 'a part deleted on the server after it completed, before the final POST', scenarioLostPart],
+  ['changed-parts', 'the file rewritten on disk while a parallel upload\'s first part is still sending', scenarioChangedParts],
   ['recording', 'a MediaRecorder as the source: deferred length where the server has it, else buffered', scenarioRecording, 'record'],
 ];
 const PICK = process.env.FERRY_MATRIX_SCENARIOS?.split(',');
