@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+use futures::future::{select, Either};
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -151,12 +152,13 @@ impl Engine {
         Some(future_to_promise(async move {
             let result = run(&mut job, command, recorded, sender, &lock).await;
             *key.borrow_mut() = job.key.clone();
-            lock.release();
             let total = job.upload.as_ref().map_or(0, |u| u.bytes_total());
             let flushed = job.io.flushed();
             *parked.borrow_mut() = Some(job);
-            // The app hears of the end only once the session record is written (or deleted).
+            // The app hears of the end only once the session record is written (or deleted),
+            // and the lock goes only then (a tab waiting for it reads what was left).
             flushed.await;
+            lock.release();
             match result {
                 Ok(url) => Ok(result_to_js(&url, total)),
                 Err(error) => Err(error_to_js(&error)),
@@ -187,9 +189,14 @@ async fn run(
     sender: UnboundedSender<Command>,
     lock: &RunLock,
 ) -> Result<String, Error> {
+    // A machine built from the store in this run, which has sent nothing yet.
+    let mut fresh = false;
     if job.upload.is_none() || (command == Command::Start && job.pending.is_some()) {
         let machine = match job.pending.take() {
-            Some(prepare) if command == Command::Start => prepare_session(job, prepare).await,
+            Some(prepare) if command == Command::Start => {
+                fresh = true;
+                prepare_session(job, prepare).await
+            }
             pending => {
                 job.pending = pending;
                 core::build(job.validated.clone().with_capabilities(known(&job.validated)), None, timer_now())
@@ -207,7 +214,8 @@ async fn run(
             }
         }
     }
-    let first = match &job.key {
+    let mut wait_for = None;
+    let mut first = match &job.key {
         Some(key) if command == Command::Start && !lock.is_held() => match acquire(key, false).await {
             Ok(Some(guard)) => {
                 lock.hold(guard);
@@ -219,6 +227,11 @@ async fn run(
                     Code::Locked,
                     "another tab or worker is uploading this file right now",
                 ))
+            }
+            // The session read before the wait may be stale by its end (below).
+            Ok(None) if fresh => {
+                wait_for = Some(key.clone());
+                Command::Lock(false)
             }
             Ok(None) => {
                 wait_for_lock(lock.clone(), key.clone(), sender.clone());
@@ -237,6 +250,29 @@ async fn run(
     let _lifecycle = LifecycleWatch::new(move |event| {
         let _ = sender.unbounded_send(Command::Lifecycle(event));
     });
+    if let Some(key) = wait_for {
+        // The machine shows `locked` (and takes a pause or an abort) while the lock is waited
+        // for. The tab that held it may have created, or completed, the upload meanwhile (it
+        // leaves the record for a tab that waits): the machine is built again from the store
+        // before it sends anything.
+        let Some(upload) = job.upload.as_mut() else {
+            return Err(Error::new(ErrorKind::Usage, Code::Internal, "the upload was not prepared"));
+        };
+        let waiting = Box::pin(driver::run(&job.io, upload.as_mut(), &mut job.commands, first));
+        let granted = match select(waiting, Box::pin(acquire(&key, true))).await {
+            Either::Left((result, _)) => return result,
+            Either::Right((granted, waiting)) => {
+                drop(waiting);
+                granted
+            }
+        };
+        if let Ok(Some(guard)) = granted {
+            lock.hold(guard);
+        }
+        let paused = job.upload.as_ref().is_some_and(|u| u.state() == core::State::Paused);
+        job.upload = Some(build_from_store(job, &key, None).await);
+        first = if paused { Command::Lock(true) } else { Command::Start };
+    }
     let Some(upload) = job.upload.as_mut() else {
         return Err(Error::new(ErrorKind::Usage, Code::Internal, "the upload was not prepared"));
     };
@@ -253,29 +289,37 @@ fn known(v: &Validated) -> Option<core::Capabilities> {
 /// knows what uploads started since then learnt about the endpoint.
 async fn prepare_session(job: &mut Job, prepare: Prepare) -> Box<dyn Machine> {
     let Prepare { resume, fingerprint } = prepare;
-    let mut stored = None;
     let file_key = if resume { session_key(job, fingerprint).await } else { None };
     // A session belongs to its destination: the same file sent elsewhere is another session.
     let key = file_key.as_deref().map(|k| core::scoped_key(k, &job.validated.config().endpoint));
-    if let (Some(key), Some(file_key)) = (&key, &file_key) {
-        let store = Store::shared(crate::core::Millis(js_sys::Date::now() as u64)).await;
-        if let Some(why) = store.warning() {
-            warn(
-                job.io.on_event(),
-                Code::StorageUnavailable,
-                &format!("{why}; uploads resume only while this page stays open"),
-            );
-        }
-        if job.validated.config().upload_url.is_none() {
-            stored = match store.get(key).await {
-                Some(record) => Some(record),
-                None => adopt_unscoped(&store, file_key, key, &job.validated).await,
-            };
-        }
-    }
     job.key.clone_from(&key);
-    let validated = job.validated.clone().with_capabilities(known(&job.validated));
-    let validated = if key.is_some() { validated.with_session_key(key) } else { validated };
+    match (key, file_key) {
+        (Some(key), Some(file_key)) => build_from_store(job, &key, Some(&file_key)).await,
+        _ => core::build(job.validated.clone().with_capabilities(known(&job.validated)), None, timer_now()),
+    }
+}
+
+/// The machine for session `key`, continuing its stored record if there is one (with
+/// `file_key`, the first time: also one stored under the file's key alone, moved to `key`).
+async fn build_from_store(job: &Job, key: &str, file_key: Option<&str>) -> Box<dyn Machine> {
+    let store = Store::shared(crate::core::Millis(js_sys::Date::now() as u64)).await;
+    if let (Some(why), Some(_)) = (store.warning(), file_key) {
+        warn(
+            job.io.on_event(),
+            Code::StorageUnavailable,
+            &format!("{why}; uploads resume only while this page stays open"),
+        );
+    }
+    let mut stored = None;
+    if job.validated.config().upload_url.is_none() {
+        stored = match (store.get(key).await, file_key) {
+            (Some(record), _) => Some(record),
+            (None, Some(file_key)) => adopt_unscoped(&store, file_key, key, &job.validated).await,
+            (None, None) => None,
+        };
+    }
+    let validated =
+        job.validated.clone().with_capabilities(known(&job.validated)).with_session_key(Some(key.to_string()));
     // The core continues `stored` only if it belongs to this endpoint (SessionRecord::belongs_to).
     core::build(validated, stored, timer_now())
 }

@@ -21,7 +21,7 @@ use web_sys::Blob;
 
 use super::discovered;
 use super::fetch::perform;
-use super::lock::RunLock;
+use super::lock::{others_waiting, RunLock};
 use super::recording::LiveSource;
 use super::snapshot::Snapshot;
 use super::store::{Put, Store};
@@ -180,6 +180,9 @@ async fn write_loop(mut queue: UnboundedReceiver<Write>, on_event: Function, han
                         }
                     }
                 },
+                // A tab waiting for this upload's lock continues from the record (the upload
+                // is complete there, its HEAD will say); the last one to finish deletes it.
+                Write::Delete(key) if others_waiting(key).await => {}
                 Write::Delete(key) => store.delete(key).await,
             }
         }

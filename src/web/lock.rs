@@ -6,7 +6,8 @@
 //! guard (nothing to coordinate with). [`RunLock`] is where a run keeps its guard: the
 //! engine takes it before sending bytes, and after every drain the driver hands the
 //! machine's state to [`RunLock::follow`], which gives the lock back once the machine rests
-//! (paused, failed, completed, aborted). This module does not decide what to do when busy.
+//! (paused, failed, aborted; completed: at the end of the run). [`others_waiting`] says
+//! whether another tab waits for it. This module does not decide what to do when busy.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -62,9 +63,11 @@ impl RunLock {
         drop(guard);
     }
 
-    /// The machine's state after a drain: a machine that rests gives the lock back.
+    /// The machine's state after a drain: a machine that rests gives the lock back. A
+    /// completed one keeps it until its run ends, after its last store write (the engine
+    /// releases it then), so that a tab waiting for the file reads what that write left.
     pub fn follow(&self, state: State) {
-        if matches!(state, State::Paused | State::Failed | State::Completed | State::Aborted) {
+        if matches!(state, State::Paused | State::Failed | State::Aborted) {
             self.release();
         }
     }
@@ -82,6 +85,23 @@ fn locks() -> Option<JsValue> {
     let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
     let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
     (!locks.is_undefined() && !locks.is_null()).then_some(locks)
+}
+
+fn lock_name(key: &str) -> String {
+    format!("ferry-upload:{key}")
+}
+
+/// Whether another tab or worker waits for `key`'s lock (asked while this one holds it).
+pub async fn others_waiting(key: &str) -> bool {
+    let Some(locks) = locks() else { return false };
+    let Ok(query) = Reflect::get(&locks, &"query".into()).and_then(|q| q.dyn_into::<Function>()) else { return false };
+    let Ok(promise) = query.call0(&locks).and_then(|p| p.dyn_into::<Promise>()) else { return false };
+    let Ok(state) = wasm_bindgen_futures::JsFuture::from(promise).await else { return false };
+    let name = lock_name(key);
+    let pending = Reflect::get(&state, &"pending".into()).unwrap_or(JsValue::UNDEFINED);
+    js_sys::Array::from(&pending)
+        .iter()
+        .any(|l| Reflect::get(&l, &"name".into()).ok().and_then(|n| n.as_string()) == Some(name.clone()))
 }
 
 /// `Ok(Some(guard))` when held, `Ok(None)` when busy (only with `wait = false`).
@@ -103,7 +123,7 @@ pub async fn acquire(key: &str, wait: bool) -> Result<Option<LockGuard>, JsValue
     });
     let options = Object::new();
     Reflect::set(&options, &"ifAvailable".into(), &JsValue::from_bool(!wait))?;
-    let name = JsValue::from_str(&format!("ferry-upload:{key}"));
+    let name = JsValue::from_str(&lock_name(key));
     let _ = request.call3(&locks, &name, &options, &callback)?;
     let granted = rx.await.unwrap_or(false);
     let release = release.borrow_mut().take();

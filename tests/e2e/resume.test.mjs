@@ -303,6 +303,36 @@ for (const engine of engines()) {
       for (const p of [tab1, tab2, tab3]) await p.close();
     });
 
+    test('4b. two tabs start the same file at the same moment: one upload is created, and the tab that waited ends on it', { timeout: TIMEOUT }, async () => {
+      const source = files.lock;
+      const logStart = Date.now();
+      const open = async () => {
+        const page = await driver.open(page0);
+        await page.pick(source.path);
+        await setDelay(page, 200);
+        return page;
+      };
+      const [tab1, tab2] = [await open(), await open()];
+      // Both start before either has stored a session.
+      const options = { endpoint: '/files/', chunkSize: SMALL_CHUNK };
+      await Promise.all([startRun(tab1, 'one', options), startRun(tab2, 'two', options)]);
+      await Promise.all([setDelay(tab1, 0), setDelay(tab2, 0)]);
+      const one = await until(tab1, 'one', (r) => r.done, 'tab 1 to finish');
+      const two = await until(tab2, 'two', (r) => r.done, 'tab 2 to finish');
+      assert.ok(one.ok && two.ok, `both end well: ${JSON.stringify([one.error, two.error])}`);
+      const posts = srv.log.filter((e) => e.startedAt >= logStart && e.method === 'POST');
+      assert.equal(posts.length, 1, `one upload created in both tabs: ${posts.length} POSTs`);
+      assert.equal(uploadId(one.result.uploadUrl), uploadId(two.result.uploadUrl), 'both ended on the same upload');
+      const waited = [one, two].find((r) => r.states.includes('locked'));
+      assert.ok(waited, `one tab waited in state locked: ${one.states.join(' ')} / ${two.states.join(' ')}`);
+      assert.deepEqual(waited.requests.filter((r) => r.method !== 'HEAD'), [], `the tab that waited only asked where the upload stands: ${JSON.stringify(waited.requests)}`);
+      await assertStored(srv, posts[0].id, source);
+      await removeStored(srv, posts[0].id);
+      const left = (await listSessions(tab1)).filter((s) => s.name === path.basename(source.path));
+      assert.deepEqual(left, [], 'no session of the file is left behind');
+      for (const p of [tab1, tab2]) await p.close();
+    });
+
     test('5. an Authorization token passed in headers is stored nowhere (IndexedDB, localStorage, sessionStorage)', { timeout: TIMEOUT }, async () => {
       const secret = crypto.randomBytes(24).toString('hex');
       const token = `Bearer ${secret}`;
