@@ -66,7 +66,8 @@ export async function forgetUpload(key: string): Promise<void> {
  * `needsFile`, for the app to ask the user to pick those files again.
  *
  * `options` apply to every resumed upload (e.g. `headers`); each continues at the endpoint
- * stored with its session (a session belongs to its endpoint).
+ * stored with its session (a session belongs to its endpoint). A recording another page is
+ * already continuing (its own `resumeAll()`, say) is left to it and not returned.
  */
 export async function resumeAll(options: Partial<Omit<UploadOptions, 'file' | 'fileHandle' | 'endpoint' | 'source'>> = {}): Promise<ResumeAllResult> {
   const resumed: Upload[] = [];
@@ -78,6 +79,8 @@ export async function resumeAll(options: Partial<Omit<UploadOptions, 'file' | 'f
       try {
         const buffer = opened.get(session.fingerprint) ?? (await reopen(session.fingerprint));
         opened.delete(session.fingerprint);
+        // Another page (its own resumeAll(), at the same moment) took it first: it finishes it.
+        if (!(await buffer.claim())) continue;
         const { parallelUploads: _, uploadUrl: __, ...rest } = options;
         const upload = continueRecording(
           { metadata: session.metadata, ...rest, endpoint: session.endpoint, source: 'push', fingerprint: session.fingerprint, type: session.type },

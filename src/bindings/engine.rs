@@ -206,13 +206,7 @@ async fn run(
     }
     // What a recording delivered while no run was going (a resting machine says nothing).
     if let Some(upload) = job.upload.as_mut() {
-        for input in recorded {
-            match input {
-                Command::Data(n) => upload.handle_data(n, timer_now()),
-                Command::End(n) => upload.handle_end(n, timer_now()),
-                _ => {}
-            }
-        }
+        replay(upload.as_mut(), &recorded);
     }
     let mut wait_for = None;
     let mut first = match &job.key {
@@ -270,13 +264,27 @@ async fn run(
             lock.hold(guard);
         }
         let paused = job.upload.as_ref().is_some_and(|u| u.state() == core::State::Paused);
-        job.upload = Some(build_from_store(job, &key, None).await);
+        let mut machine = build_from_store(job, &key, None).await;
+        replay(machine.as_mut(), &recorded);
+        job.upload = Some(machine);
         first = if paused { Command::Lock(true) } else { Command::Start };
     }
     let Some(upload) = job.upload.as_mut() else {
         return Err(Error::new(ErrorKind::Usage, Code::Internal, "the upload was not prepared"));
     };
     driver::run(&job.io, upload.as_mut(), &mut job.commands, first).await
+}
+
+/// Tells `upload` what a recording delivered while no run was going (a resting machine says
+/// nothing).
+fn replay(upload: &mut dyn Machine, recorded: &[Command]) {
+    for input in recorded {
+        match *input {
+            Command::Data(n) => upload.handle_data(n, timer_now()),
+            Command::End(n) => upload.handle_end(n, timer_now()),
+            _ => {}
+        }
+    }
 }
 
 /// What uploads started since this one was configured learnt about its endpoint.

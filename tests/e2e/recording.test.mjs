@@ -277,6 +277,32 @@ for (const engine of engines()) {
       }
     });
 
+    test('two tabs call resumeAll() at once on a recording left without an upload: one upload is created', needs(engine, 'durableRecording', { timeout: TIMEOUT }), async () => {
+      const proxy = await startFaultProxy({ upstream: srv.url });
+      proxy.inject({ method: 'POST', nth: 1, action: 'stall' });
+      const logStart = Date.now();
+      const tabs = [];
+      try {
+        const recorded = await recordThenClose(driver, proxy.url, { capture: { push: 32 * KiB, ms: 60_000, timeslice: 200 } }, () => sleep(1500));
+        for (let i = 0; i < 2; i++) tabs.push(await driver.open(`${proxy.url}test/`));
+        const summaries = await Promise.all(tabs.map((tab, i) => tab.evaluate((id) => window.ferryTest.resumeAll(id), `again${i}`)));
+        const runs = [];
+        for (const [i, tab] of tabs.entries()) {
+          if (summaries[i].recordings) runs.push(await untilDone(tab, `again${i}`, TIMEOUT - 30_000));
+        }
+        assert.ok(runs.length >= 1, `a tab continued the recording: ${JSON.stringify(summaries)}`);
+        for (const run of runs) assert.ok(run.ok, `${JSON.stringify(run.error)} ${run.states.join(' ')}`);
+        const posts = srv.log.filter((e) => e.method === 'POST' && e.startedAt >= logStart);
+        assert.equal(posts.length, 1, `one upload created: ${posts.length} POSTs (${JSON.stringify(summaries)})`);
+        assert.ok(runs.every((run) => uploadId(run.result.uploadUrl) === posts[0].id), 'every tab ended on it');
+        assert.deepEqual(await storedDigest(posts[0].id), { size: recorded.size, sha256: recorded.sha256 }, 'byte-exact');
+        assert.deepEqual(await tabs[0].evaluate(() => window.ferryTest.list()), [], 'nothing is left listed');
+      } finally {
+        for (const tab of tabs) await tab.close().catch(() => {});
+        await proxy.close();
+      }
+    });
+
     test('forgetUpload() deletes a recording left by a closed tab, with a session or without one', needs(engine, 'durableRecording', { timeout: TIMEOUT }), async () => {
       const proxy = await startFaultProxy({ upstream: srv.url });
       try {

@@ -14,6 +14,7 @@ import { openStore, type PieceStore, type RecordingInfo } from './stores.js';
 
 export interface LockManagerLike {
   request(name: string, callback: () => Promise<void>): Promise<void>;
+  request(name: string, options: { ifAvailable: boolean }, callback: (lock: unknown) => Promise<void> | undefined): Promise<void>;
   query(): Promise<{ held?: Array<{ name?: string }>; pending?: Array<{ name?: string }> }>;
 }
 
@@ -92,6 +93,26 @@ export class RecordingBuffer {
     if (!manager || this.#unlock) return;
     const released = new Promise<void>((resolve) => { this.#unlock = resolve; });
     manager.request(lockName(this.id), () => released).catch(() => undefined);
+  }
+
+  /**
+   * Takes this recording's Web Lock if no page holds it, as `hold()` would (until `destroy()`
+   * or the page closes); `false` if one does: another page is continuing it.
+   */
+  claim(): Promise<boolean> {
+    const manager = locks();
+    if (!manager || this.#unlock) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      manager.request(lockName(this.id), { ifAvailable: true }, (lock) => {
+        if (!lock) {
+          resolve(false);
+          return undefined;
+        }
+        const released = new Promise<void>((release) => { this.#unlock = release; });
+        resolve(true);
+        return released;
+      }).catch(() => resolve(true));
+    });
   }
 
   /** Bytes stored durably so far. */
