@@ -263,13 +263,13 @@ async function browserTests() {
   }
 }
 
-/** `items` with those whose path holds a name in `longest` first, in that order. */
-function longestFirst(items, longest, key = (x) => x) {
-  const rank = (x) => {
-    const i = longest.findIndex((name) => key(x).includes(name));
+/** `files` with those whose path holds a name in `longest` first, in that order. */
+function longestFirst(files, longest) {
+  const rank = (f) => {
+    const i = longest.findIndex((name) => f.includes(name));
     return i === -1 ? longest.length : i;
   };
-  return [...items].sort((a, b) => rank(a) - rank(b) || key(a).localeCompare(key(b)));
+  return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 // Every scenario file in tests/e2e, each in Chromium, Firefox and WebKit: one `node --test` per

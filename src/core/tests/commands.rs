@@ -108,6 +108,22 @@ fn a_delete_refused_for_now_is_sent_again_until_the_server_lets_go() {
 }
 
 #[test]
+fn a_delete_answered_429_is_sent_again_after_its_retry_after() {
+    let mut h = Harness::new(10_000, 4_000);
+    h.create("/files/abc");
+    h.abort(true);
+    let (del, _) = h.expect(Method::Delete);
+    h.reply(del, Response::new(429).with_header("Retry-After", "7"));
+    h.advance(6_999);
+    assert!(h.sent.is_empty(), "came back before Retry-After");
+    h.advance(1);
+    let (del, _) = h.expect(Method::Delete);
+    h.reply(del, Response::new(204));
+    h.finish();
+    assert_eq!(h.up.state(), State::Aborted);
+}
+
+#[test]
 fn a_delete_that_keeps_failing_ends_the_abort_after_three_retries() {
     let mut h = Harness::new(10_000, 4_000);
     h.create("/files/abc");
