@@ -10,7 +10,8 @@
 // matrix (tests/servers/).
 // Each tier prints one row of the summary table; the last line is `N passed, N failed`. A
 // skipped or todo test counts as a failure unless its reason names a capability the engine
-// lacks (`can.<name>: why`), which is reported as not applicable. The exit code is 1 if
+// lacks (`can.<name>: why`) or a TUS extension the server lacks (`server.<extension>: why`),
+// which is reported as not applicable. The exit code is 1 if
 // anything failed or a tier crashed (a crash counts as a failure). It installs nothing
 // (setup.sh does) and stops only the processes it started.
 //
@@ -87,12 +88,13 @@ function libtestCounts(output) {
 
 /**
  * Counts node:test's spec summary. Skipped and todo tests are failures unless their reason is
- * a capability (`# can.<name>: ...`), which is counted as not applicable instead.
+ * a capability of the engine or the server (`# can.<name>: ...`, `# server.<extension>: ...`),
+ * which is counted as not applicable instead.
  */
 function nodeTestCounts(output, code) {
   const text = stripAnsi(output);
   const count = (label) => Number(text.match(new RegExp(`^\\S* ?${label} (\\d+)$`, 'm'))?.[1] ?? 0);
-  const capability = [...text.matchAll(/^\s*\S+ (.*) \([\d.]+m?s\) # (can\.\w+: .*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+  const capability = [...text.matchAll(/^\s*\S+ (.*) \([\d.]+m?s\) # ((?:can|server)\.\w+: .*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
   for (const c of capability) console.log(`[test] not applicable: ${c}`);
   const unexplained = count('skipped') + count('todo') - capability.length;
   return withCrash({

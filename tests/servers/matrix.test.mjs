@@ -84,15 +84,36 @@ function record(key, scenario, browser, ok, note) {
  * where `browser` lacks capability `cap`, the test is skipped with its reason (needs()).
  */
 function scenarioTest(key, browser, scenario, title, fn, cap) {
-  test(`${scenario}: ${title}`, cap ? needs(browser, cap, { timeout: TIMEOUT }) : { timeout: TIMEOUT }, async () => {
+  test(`${scenario}: ${title}`, cap ? needs(browser, cap, { timeout: TIMEOUT }) : { timeout: TIMEOUT }, async (t) => {
     try {
       const note = await fn();
+      if (note instanceof NotApplicable) {
+        record(key, scenario, browser, null, note.why);
+        t.skip(`server.${note.feature}: ${note.why}`);
+        return;
+      }
       record(key, scenario, browser, true, note ?? '');
     } catch (err) {
       record(key, scenario, browser, false, String(err?.message ?? err).split('\n')[0].slice(0, 160));
       throw err;
     }
   });
+}
+
+/**
+ * What a scenario returns when the server lacks `feature` (a TUS extension) it needs: counted
+ * as not applicable (`server.<feature>` in the summary) and shown as such in the table.
+ */
+class NotApplicable {
+  constructor(feature, why) {
+    this.feature = feature;
+    this.why = why;
+  }
+}
+
+/** NotApplicable unless `server` offers the TUS extension `extension`. */
+function lacks(server, extension) {
+  return server.options.extensions.includes(extension) ? null : new NotApplicable(extension, `no ${extension} extension`);
 }
 
 // ---- files ----------------------------------------------------------------------------------
@@ -569,7 +590,8 @@ async function scenarioParallel(browser, bname, server) {
 }
 
 async function scenarioLostPart(browser, bname, server) {
-  if (!server.options.extensions.includes('concatenation')) return 'no concatenation: one stream, nothing to lose (see parallel)';
+  const na = lacks(server, 'concatenation');
+  if (na) return na;
   const proxy = await startFaultProxy({ upstream: upstreamOf(server) });
   const { pageUrl, endpoint } = route(server, proxy);
   const page = await browser.open(pageUrl);
@@ -617,7 +639,8 @@ async function firstPartPath(page, name) {
 }
 
 async function scenarioChangedParts(browser, bname, server) {
-  if (!server.options.extensions.includes('concatenation')) return 'no concatenation: one stream, checked as a file is';
+  const na = lacks(server, 'concatenation');
+  if (na) return na;
   const proxy = await startFaultProxy({ upstream: upstreamOf(server) });
   const { pageUrl, endpoint } = route(server, proxy);
   const page = await browser.open(pageUrl);

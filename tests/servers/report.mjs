@@ -9,7 +9,7 @@ import path from 'node:path';
 import { MiB } from '../support/util.mjs';
 
 const fmtBytes = (n) => (n % MiB === 0 ? `${n / MiB} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`);
-const NAMES = { chromium: 'Chromium', firefox: 'Firefox' };
+const NAMES = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' };
 const ROWS = {
   upload: 'multi-chunk upload, read back',
   interrupted: 'PATCH cut halfway',
@@ -24,7 +24,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function cell(byBrowser, browsers) {
   if (!byBrowser) return '–';
-  const got = browsers.map((b) => [b, byBrowser[b]]).filter(([, r]) => r);
+  const all = browsers.map((b) => [b, byBrowser[b]]).filter(([, r]) => r);
+  const na = all.filter(([, r]) => r.ok === null);
+  if (na.length && na.length === all.length) return `n/a: ${na[0][1].note}`;
+  const got = all.filter(([, r]) => r.ok !== null);
   const failed = got.filter(([, r]) => !r.ok);
   if (failed.length) return `✗ ${failed.map(([b, r]) => `${NAMES[b] ?? b}: ${r.note.replace(/\|/g, '\\|')}`).join('; ')}`;
   const notes = [...new Set(got.map(([, r]) => r.note))];
@@ -44,14 +47,22 @@ export function matrixMarkdown(report) {
   const rows = scenarios.map((sc) => `| ${ROWS[sc.key] ?? sc.key} | ${servers.map((s) => cell(results[s.key]?.[sc.key], browsers)).join(' | ')} |`);
   let passed = 0;
   let total = 0;
+  let notApplicable = 0;
   for (const s of servers) for (const sc of scenarios) for (const b of browsers) {
     const r = results[s.key]?.[sc.key]?.[b];
+    if (r?.ok === null) {
+      notApplicable++;
+      continue;
+    }
     total++;
     if (r?.ok) passed++;
   }
   const seen = (report.observations ?? []).map((o) => `- ${o.replace(/^(\w)/, (c) => c.toUpperCase())}.`);
+  const engines = browsers.map((b) => NAMES[b] ?? b);
+  const list = engines.length > 1 ? `${engines.slice(0, -1).join(', ')} and ${engines.at(-1)}` : engines[0];
   return `${head}\n${facts.join('\n')}\n${rows.join('\n')}\n\n${passed} of ${total} scenario runs passed `
-    + `(${browsers.map((b) => NAMES[b] ?? b).join(' and ')}; ✓ = passed in both), ${report.date}, ${report.seconds} s.`
+    + `(${list}; ✓ = passed in ${engines.length > 1 ? 'each' : 'it'}; n/a = the server lacks what the scenario needs: `
+    + `${notApplicable} run${notApplicable === 1 ? '' : 's'}), ${report.date}, ${report.seconds} s.`
     + (seen.length ? `\n\nSeen on the way:\n\n${seen.join('\n')}` : '');
 }
 
