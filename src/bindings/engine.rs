@@ -9,7 +9,7 @@
 //! session for it, if any, becomes the upload to continue. Every run holds the Web Lock of
 //! that identity, so that two tabs never write the same upload at once.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
@@ -38,6 +38,16 @@ struct Job {
     /// The session key, once known (the lock's name).
     key: Option<String>,
     wait_for_lock: bool,
+    /// What a recording delivered so far, for every machine built for it.
+    delivered: Rc<Cell<Delivered>>,
+}
+
+/// The latest `data()` and `end()` of a recording. A machine told them twice ignores the
+/// second telling, so any machine, kept or built again, is told them before it runs.
+#[derive(Clone, Copy, Default)]
+struct Delivered {
+    available: u64,
+    total: Option<u64>,
 }
 
 struct Prepare {
@@ -56,6 +66,7 @@ pub struct Engine {
     lock: RunLock,
     /// The session key, once the first run has computed it.
     key: Rc<RefCell<Option<String>>>,
+    delivered: Rc<Cell<Delivered>>,
 }
 
 #[wasm_bindgen]
@@ -76,8 +87,18 @@ impl Engine {
             WebIo::with_handle(file, headers, on_event, file_handle).with_lock(lock.clone()).with_recording(recording);
         let (sender, commands) = unbounded();
         let pending = Some(Prepare { resume, fingerprint });
-        let job = Job { upload: None, io, commands, pending, validated, key: None, wait_for_lock };
-        Ok(Engine { parked: Rc::new(RefCell::new(Some(job))), sender, lock, key: Rc::default() })
+        let delivered = Rc::<Cell<Delivered>>::default();
+        let job = Job {
+            upload: None,
+            io,
+            commands,
+            pending,
+            validated,
+            key: None,
+            wait_for_lock,
+            delivered: delivered.clone(),
+        };
+        Ok(Engine { parked: Rc::new(RefCell::new(Some(job))), sender, lock, key: Rc::default(), delivered })
     }
 
     /// Starts or resumes. Returns the run's promise if this began a run.
@@ -88,12 +109,20 @@ impl Engine {
 
     /// A recording has `available` bytes buffered (durably); kept until a run takes it.
     pub fn data(&self, available: f64) {
-        let _ = self.sender.unbounded_send(Command::Data(available.max(0.0) as u64));
+        let available = available.max(0.0) as u64;
+        let mut delivered = self.delivered.get();
+        delivered.available = delivered.available.max(available);
+        self.delivered.set(delivered);
+        let _ = self.sender.unbounded_send(Command::Data(available));
     }
 
     /// A recording ended at `total` bytes.
     pub fn end(&self, total: f64) {
-        let _ = self.sender.unbounded_send(Command::End(total.max(0.0) as u64));
+        let total = total.max(0.0) as u64;
+        let mut delivered = self.delivered.get();
+        delivered.total = delivered.total.or(Some(total));
+        self.delivered.set(delivered);
+        let _ = self.sender.unbounded_send(Command::End(total));
     }
 
     /// Pauses the running upload (no-op otherwise).
@@ -139,18 +168,14 @@ impl Engine {
             }
             return None;
         };
-        // Commands sent while no run was going are stale, except what a recording delivered.
-        let mut recorded = Vec::new();
-        while let Ok(stale) = job.commands.try_recv() {
-            if matches!(stale, Command::Data(_) | Command::End(_)) {
-                recorded.push(stale);
-            }
-        }
+        // Commands sent while no run was going are stale (what a recording delivered is told
+        // to the machine again from `delivered`).
+        while job.commands.try_recv().is_ok() {}
         let parked = Rc::clone(&self.parked);
         let sender = self.sender.clone();
         let (lock, key) = (self.lock.clone(), Rc::clone(&self.key));
         Some(future_to_promise(async move {
-            let result = run(&mut job, command, recorded, sender, &lock).await;
+            let result = run(&mut job, command, sender, &lock).await;
             *key.borrow_mut() = job.key.clone();
             let total = job.upload.as_ref().map_or(0, |u| u.bytes_total());
             let flushed = job.io.flushed();
@@ -185,7 +210,6 @@ fn wait_for_lock(lock: RunLock, key: String, sender: UnboundedSender<Command>) {
 async fn run(
     job: &mut Job,
     command: Command,
-    recorded: Vec<Command>,
     sender: UnboundedSender<Command>,
     lock: &RunLock,
 ) -> Result<String, Error> {
@@ -206,7 +230,7 @@ async fn run(
     }
     // What a recording delivered while no run was going (a resting machine says nothing).
     if let Some(upload) = job.upload.as_mut() {
-        replay(upload.as_mut(), &recorded);
+        replay(upload.as_mut(), job.delivered.get());
     }
     let mut wait_for = None;
     let mut first = match &job.key {
@@ -223,12 +247,8 @@ async fn run(
                 ))
             }
             // The session read before the wait may be stale by its end (below).
-            Ok(None) if fresh => {
-                wait_for = Some(key.clone());
-                Command::Lock(false)
-            }
             Ok(None) => {
-                wait_for_lock(lock.clone(), key.clone(), sender.clone());
+                wait_for = Some(key.clone());
                 Command::Lock(false)
             }
             // Web Locks refused (e.g. an opaque origin): carry on without coordination.
@@ -248,7 +268,11 @@ async fn run(
         // The machine shows `locked` (and takes a pause or an abort) while the lock is waited
         // for. The tab that held it may have created, or completed, the upload meanwhile (it
         // leaves the record for a tab that waits): the machine is built again from the store
-        // before it sends anything.
+        // before it sends anything. A machine kept from an earlier run (which may have failed
+        // before it created its upload) waits as one built now would: from the store.
+        if !fresh {
+            job.upload = Some(rebuilt(job, &key).await);
+        }
         let Some(upload) = job.upload.as_mut() else {
             return Err(Error::new(ErrorKind::Usage, Code::Internal, "the upload was not prepared"));
         };
@@ -264,9 +288,7 @@ async fn run(
             lock.hold(guard);
         }
         let paused = job.upload.as_ref().is_some_and(|u| u.state() == core::State::Paused);
-        let mut machine = build_from_store(job, &key, None).await;
-        replay(machine.as_mut(), &recorded);
-        job.upload = Some(machine);
+        job.upload = Some(rebuilt(job, &key).await);
         first = if paused { Command::Lock(true) } else { Command::Start };
     }
     let Some(upload) = job.upload.as_mut() else {
@@ -275,15 +297,21 @@ async fn run(
     driver::run(&job.io, upload.as_mut(), &mut job.commands, first).await
 }
 
-/// Tells `upload` what a recording delivered while no run was going (a resting machine says
-/// nothing).
-fn replay(upload: &mut dyn Machine, recorded: &[Command]) {
-    for input in recorded {
-        match *input {
-            Command::Data(n) => upload.handle_data(n, timer_now()),
-            Command::End(n) => upload.handle_end(n, timer_now()),
-            _ => {}
-        }
+/// The machine for session `key` built again from the store, told what the recording
+/// delivered so far.
+async fn rebuilt(job: &Job, key: &str) -> Box<dyn Machine> {
+    let mut machine = build_from_store(job, key, None).await;
+    replay(machine.as_mut(), job.delivered.get());
+    machine
+}
+
+/// Tells `upload` what a recording delivered so far (for a file: nothing).
+fn replay(upload: &mut dyn Machine, delivered: Delivered) {
+    if delivered.available > 0 {
+        upload.handle_data(delivered.available, timer_now());
+    }
+    if let Some(total) = delivered.total {
+        upload.handle_end(total, timer_now());
     }
 }
 

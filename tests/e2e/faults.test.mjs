@@ -21,11 +21,11 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '../support/serve.mjs';
-import { checkUpload, recoveryTimes } from '../support/checks.mjs';
+import { assertStored, checkUpload, recoveryTimes, removeStored } from '../support/checks.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { writeRandomFile } from '../support/files.mjs';
 import { engines, launch, needs } from '../support/page-driver.mjs';
-import { getRun, pickAndRun, setDelay, startRun, untilConfirmed, untilDone } from '../support/recorder.mjs';
+import { getRun, pickAndRun, setDelay, startAgain, startRun, until, untilConfirmed, untilDone } from '../support/recorder.mjs';
 import { startServeProcess } from '../support/process.mjs';
 import { MiB, sleep, uploadId } from '../support/util.mjs';
 
@@ -398,6 +398,46 @@ for (const engine of engines()) {
         await assert.rejects(fsp.stat(path.join(srv.dataDir, uploadId(deletes[0].path))), { code: 'ENOENT' }, 'the upload is gone from the server');
       } finally {
         await page.close().catch(() => {});
+        await proxy.close();
+      }
+    });
+
+    // A start() after a failed run keeps the machine of that run; if another tab holds the
+    // file's lock by then, the tab waits, and must then continue what that tab left, not
+    // create an upload of its own.
+    test('the first POST refused (400); start() again while another tab uploads the same file: waits, then ends on that upload', { timeout: TIMEOUT }, async () => {
+      const file = path.join(tmp, `two-tabs-${engine}.bin`);
+      await fsp.copyFile(source.path, file);
+      const proxy = await startFaultProxy({ upstream: srv.url });
+      const tabs = [await browser.open(`${proxy.url}test/`), await browser.open(`${proxy.url}test/`)];
+      const [tab1, tab2] = tabs;
+      const logStart = Date.now();
+      try {
+        const fault = proxy.inject({ method: 'POST', action: 'status', status: 400 });
+        for (const tab of tabs) await tab.pick(file);
+        await startRun(tab1, 'one', OPTIONS);
+        const refused = await untilDone(tab1, 'one', 30_000);
+        assert.deepEqual([refused.ok, fault.fired, refused.created.length], [false, 1, 0], `the first run failed before creating: ${JSON.stringify(refused.error)}`);
+        await setDelay(tab2, 200);
+        await startRun(tab2, 'two', OPTIONS);
+        await until(tab2, 'two', (r) => r.created.length > 0, 'tab 2 to create its upload');
+        await startAgain(tab1, 'one');
+        const waiting = await until(tab1, 'one', (r) => r.states.includes('locked') || r.done, 'tab 1 to wait for the lock');
+        const lockedAt = waiting.stateLog.find((e) => e.s === 'locked')?.t;
+        assert.ok(lockedAt !== undefined, `tab 1 waited for the lock: ${waiting.states.join(' ')}`);
+        await setDelay(tab2, 0);
+        const two = await untilDone(tab2, 'two');
+        const one = await untilDone(tab1, 'one');
+        assert.ok(one.ok && two.ok, `both end well: ${JSON.stringify([one.error, two.error])}; tab 1: ${one.states.join(" ")}`);
+        const posts = srv.log.filter((e) => e.startedAt >= logStart && e.method === 'POST');
+        assert.equal(posts.length, 1, `one upload created: ${posts.length} POSTs reached the server`);
+        assert.equal(uploadId(one.result.uploadUrl), uploadId(two.result.uploadUrl), 'tab 1 ended on tab 2\'s upload');
+        const sent = one.requests.filter((r) => r.t >= lockedAt).map((r) => r.method);
+        assert.deepEqual(sent.filter((m) => m !== 'HEAD'), [], `after the wait tab 1 only asked where the upload stands: ${sent.join(' ')}`);
+        await assertStored(srv, posts[0].id, source);
+        await removeStored(srv, posts[0].id);
+      } finally {
+        for (const tab of tabs) await tab.close().catch(() => {});
         await proxy.close();
       }
     });

@@ -9,6 +9,7 @@ export const startRun = (page, id, options) => page.evaluate((i, o) => window.fe
 export const getRun = (page, id) => page.evaluate((i) => window.ferryTest.get(i), id);
 export const listSessions = (page) => page.evaluate(() => window.ferryTest.list());
 export const setDelay = (page, ms) => page.evaluate((d) => { window.ferryTest.delayMs = d; }, ms);
+export const startAgain = (page, id) => page.evaluate((i) => window.ferryTest.again(i), id);
 
 /** Polls run `id` until `cond(run)` holds; returns the run. */
 export async function until(page, id, cond, what, timeout = 150_000, interval = 25) {

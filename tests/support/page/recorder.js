@@ -116,6 +116,13 @@ function start(id, options = {}) {
     run.state = up.state;
   });
   go();
+  // again(id): start() once more after the run was rejected (the rejection moves to failures).
+  restarts[id] = () => {
+    if (!run.done || run.ok !== false) throw new Error(`run ${id} has not been rejected`);
+    run.failures.push({ ...run.error, t: now() });
+    Object.assign(run, { done: false, ok: null, error: null });
+    go();
+  };
   if (capture) {
     capture.begin(take.timeslice ?? 250, up);
     setTimeout(() => {
@@ -129,6 +136,7 @@ function start(id, options = {}) {
 }
 
 const captures = {};
+const restarts = {};
 
 /** A JSON copy of run `id` (null if there is none). */
 function get(id) {
@@ -248,6 +256,7 @@ function countBlobReads(min) {
 
 const api = {
   start, get, abort, dump, idbProbe, countBlobReads, runs, delayMs: 0, blobReads: null, recordingSupport,
+  again: (id) => restarts[id](),
   captured: (id) => captures[id].digest(),
   stopCapture: (id) => captures[id].stop(),
   /** Pauses run `id`'s recorder (no more pieces) and resolves to its output so far. */
