@@ -30,7 +30,10 @@ impl Machine for Upload {
     /// Ends the upload. With `terminate`, asks the server to delete it (TUS termination).
     fn abort(&mut self, terminate: bool, now: Millis) {
         self.tick(now);
-        if matches!(self.phase, Phase::Completed { .. } | Phase::Aborted | Phase::Terminating { .. }) {
+        if matches!(
+            self.phase,
+            Phase::Completed { .. } | Phase::Aborted | Phase::Terminating { .. } | Phase::TerminateAgain { .. }
+        ) {
             return;
         }
         if let Some(req) = self.phase.in_flight() {
@@ -83,7 +86,7 @@ impl Machine for Upload {
                         let next = next.clone();
                         self.go(next, now);
                     }
-                    Phase::Terminating { url, retries, again_at: Some(at), .. } if *at <= now => {
+                    Phase::TerminateAgain { url, retries, at } if *at <= now => {
                         let (url, retries) = (url.clone(), *retries);
                         self.terminate(url, retries, now);
                     }

@@ -101,13 +101,17 @@ pub(crate) enum Phase {
     Paused {
         url: Option<String>,
     },
-    /// The DELETE of an abort with `terminate`: in flight, or refused for now and sent again
-    /// at `again_at` (answers.rs); `retries` so far.
+    /// The DELETE of an abort with `terminate`, in flight; `retries` sent before it.
     Terminating {
         req: InFlight,
         url: String,
         retries: u32,
-        again_at: Option<Millis>,
+    },
+    /// That DELETE was refused for now or got no answer: sent again at `at` (answers.rs).
+    TerminateAgain {
+        url: String,
+        retries: u32,
+        at: Millis,
     },
     Completed {
         url: String,
@@ -127,7 +131,7 @@ impl Phase {
             | Phase::Creating { req, .. }
             | Phase::Probing { req, .. }
             | Phase::Patching { req, .. }
-            | Phase::Terminating { req, again_at: None, .. } => Some(*req),
+            | Phase::Terminating { req, .. } => Some(*req),
             _ => None,
         }
     }
@@ -138,7 +142,7 @@ impl Phase {
             Phase::Discovering { .. } => "OPTIONS",
             Phase::Creating { .. } => "POST",
             Phase::Patching { .. } => "PATCH",
-            Phase::Terminating { .. } => "DELETE",
+            Phase::Terminating { .. } | Phase::TerminateAgain { .. } => "DELETE",
             _ => "HEAD",
         }
     }

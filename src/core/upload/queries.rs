@@ -33,7 +33,11 @@ impl Upload {
             Phase::Waiting { next, .. } | Phase::Offline { next } => next.url(),
             Phase::Discovering { then, .. } => then.as_deref(),
             Phase::Idle => self.restored.as_deref().or(self.cfg.upload_url.as_deref()),
-            Phase::Creating { .. } | Phase::Buffering | Phase::Terminating { .. } | Phase::Aborted => None,
+            Phase::Creating { .. }
+            | Phase::Buffering
+            | Phase::Terminating { .. }
+            | Phase::TerminateAgain { .. }
+            | Phase::Aborted => None,
         }
     }
 
@@ -41,7 +45,7 @@ impl Upload {
     #[must_use]
     pub fn timers(&self) -> Timers {
         let retry = match &self.phase {
-            Phase::Waiting { until, .. } | Phase::Terminating { again_at: Some(until), .. } => Some(*until),
+            Phase::Waiting { until, .. } | Phase::TerminateAgain { at: until, .. } => Some(*until),
             _ => None,
         };
         let persist = match &self.session {

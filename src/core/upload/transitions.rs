@@ -232,7 +232,7 @@ impl Upload {
     /// Asks the server to delete the upload (abort with `terminate`), `retries` times before.
     pub(super) fn terminate(&mut self, url: String, retries: u32, now: Millis) {
         let req = self.send(Method::Delete, url.clone(), Vec::new(), Body::Empty, false, now);
-        self.phase = Phase::Terminating { req, url, retries, again_at: None };
+        self.phase = Phase::Terminating { req, url, retries };
     }
 
     /// The DELETE got no answer, or one that refuses for now (`answer::delete_again`): sent
@@ -240,11 +240,11 @@ impl Upload {
     /// [`MAX_TERMINATE_RETRIES`] times within the retry budget; then the abort ends, and the
     /// upload stays on the server until it expires there. The app sees no `reconnecting`.
     pub(super) fn terminate_later(&mut self, retry_after: Option<u64>, now: Millis) {
-        let Phase::Terminating { req, url, retries, .. } = self.phase.clone() else { return };
+        let Phase::Terminating { url, retries, .. } = self.phase.clone() else { return };
         let delay = retry_after.map_or(Delay::Backoff, Delay::After);
         match self.backoff.next(&self.cfg.retry, &mut self.rng, delay, now) {
             Some(ms) if retries < MAX_TERMINATE_RETRIES => {
-                self.phase = Phase::Terminating { req, url, retries: retries + 1, again_at: Some(now.plus(ms)) };
+                self.phase = Phase::TerminateAgain { url, retries: retries + 1, at: now.plus(ms) };
             }
             _ => self.finish_abort(),
         }
