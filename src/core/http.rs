@@ -52,6 +52,10 @@ pub enum Body {
         /// One past the last byte.
         end: u64,
     },
+    /// No body; the request makes final what was read from the source before (a
+    /// concatenation's final POST joins parts sent earlier): the driver checks first that the
+    /// source has not changed since.
+    Commit,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -115,9 +115,7 @@ pub async fn perform(
     match (snapshot, request.body) {
         (Some(snapshot), Body::Source { start, end }) => snapshot.check(&file, start, end).await?,
         // Joins parts that may have read the file after the one that ends it was sent.
-        (Some(snapshot), Body::Empty) if request.header("Upload-Concat").is_some_and(|v| v.starts_with("final")) => {
-            snapshot.compare(&file).await?;
-        }
+        (Some(snapshot), Body::Commit) => snapshot.compare(&file).await?,
         _ => {}
     }
     let controller = AbortController::new().map_err(|e| TransportError::Network(js_message(&e)))?;

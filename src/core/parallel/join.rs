@@ -21,18 +21,19 @@ impl Parallel {
         &mut self,
         method: Method,
         headers: Vec<(&'static str, String)>,
+        body: Body,
         refresh: bool,
         now: Millis,
     ) -> InFlight {
         let url = self.v.cfg.endpoint.clone();
-        let req = Request { method, url, headers, body: Body::Empty, refresh_auth: refresh, checksum: None };
+        let req = Request { method, url, headers, body, refresh_auth: refresh, checksum: None };
         let (flight, req) = InFlight::open(&mut self.next_id, req, now, self.v.cfg.stall_floor(false));
         self.out.send(flight.id, req);
         flight
     }
 
     pub(super) fn discover(&mut self, now: Millis) {
-        let req = self.send(Method::Options, Vec::new(), false, now);
+        let req = self.send(Method::Options, Vec::new(), Body::Empty, false, now);
         self.stage = Stage::Discovering { req };
         self.out.state(State::Creating);
     }
@@ -135,7 +136,7 @@ impl Parallel {
         if let Some(key) = &self.v.cfg.idempotency_key {
             headers.push(("Idempotency-Key", key.clone()));
         }
-        let req = self.send(Method::Post, headers, refresh, now);
+        let req = self.send(Method::Post, headers, Body::Commit, refresh, now);
         self.stage = Stage::Joining { req };
         self.out.state(State::Creating);
     }

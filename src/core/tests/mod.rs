@@ -285,7 +285,7 @@ pub fn head_ok(offset: u64, length: u64) -> Response {
 pub fn range(req: &Request) -> (u64, u64) {
     match req.body {
         Body::Source { start, end } => (start, end),
-        Body::Empty => panic!("request has no body: {req:?}"),
+        Body::Empty | Body::Commit => panic!("request has no body: {req:?}"),
     }
 }
 

@@ -76,6 +76,7 @@ fn parts_are_created_sent_at_once_and_joined_with_the_metadata() {
     assert_eq!(fin.header("Upload-Concat"), Some(&*format!("final;{} {}", part_urls()[0], part_urls()[1])));
     assert!(fin.header("Upload-Metadata").unwrap().contains("filename dmlkZW8ubXA0"));
     assert_eq!(fin.header("Upload-Length"), None);
+    assert_eq!(fin.body, Body::Commit, "the driver checks the file before the parts are joined");
     h.reply(id, created("/files/final"));
     h.settle();
     assert_eq!(h.up.outcome(), Some(Ok("https://tus.example/files/final".to_string())));

@@ -262,7 +262,7 @@ impl Upload {
     ) -> InFlight {
         let body_bytes = match body {
             Body::Source { start, end } => end.saturating_sub(start),
-            Body::Empty => 0,
+            Body::Empty | Body::Commit => 0,
         };
         let floor = self.cfg.stall_floor(self.throughput.bytes_per_sec() > 0);
         let stall_ms = match self.throughput.stall_timeout(body_bytes, floor) {

@@ -176,7 +176,7 @@ fn patch_range(req: &Request) -> (u64, u64) {
     let start = req.header("Upload-Offset").and_then(parse_u64).unwrap_or(0);
     let len = match req.body {
         Body::Source { start, end } => end.saturating_sub(start),
-        Body::Empty => 0,
+        Body::Empty | Body::Commit => 0,
     };
     (start, len)
 }
