@@ -5,8 +5,9 @@
 // (connection reset mid-PATCH, stall, 500, 502, 503 + Retry-After, 423, 429 + Retry-After,
 // 409, 401 once, 401 twice then start() again, 404 (expired upload), 503 on POST, the browser
 // offline, the proxy refusing connections, the TUS server process killed and restarted, a
-// seeded random mix; and the file rewritten on disk, which must fail, not retry; and an abort
-// whose DELETE is refused for now, which must be sent again) and checks that ferry still delivers the file byte for byte: stored
+// seeded random mix; and the file rewritten on disk, which must fail, not retry; an abort
+// whose DELETE is refused for now, which must be sent again; a POST refused, then start()
+// again while a second tab uploads the same file, which must end on that tab's upload) and checks that ferry still delivers the file byte for byte: stored
 // SHA-256 equals the source, exactly one POST reached the server (two when the upload
 // expired), PATCH bytes forwarded <= size + interruptions x chunk size, progress never
 // decreased, and the states show the fault (reconnecting, offline or resuming), including the
