@@ -49,7 +49,7 @@ import { engines, launch as launchBrowser, needs } from '../support/page-driver.
 import { listSessions, setDelay, startRun, until } from '../support/recorder.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { LABELS, MiB, SERVER_KEYS, nodeUpload, startMatrixServers } from './harness.mjs';
-import { writeDocs } from './report.mjs';
+import { NAMES, writeDocs } from './report.mjs';
 import { writeRandomFile } from '../support/files.mjs';
 import { sleep } from '../support/util.mjs';
 
@@ -84,7 +84,9 @@ function record(key, scenario, browser, ok, note) {
  * where `browser` lacks capability `cap`, the test is skipped with its reason (needs()).
  */
 function scenarioTest(key, browser, scenario, title, fn, cap) {
-  test(`${scenario}: ${title}`, cap ? needs(browser, cap, { timeout: TIMEOUT }) : { timeout: TIMEOUT }, async (t) => {
+  const options = cap ? needs(browser, cap, { timeout: TIMEOUT }) : { timeout: TIMEOUT };
+  if (options.skip) record(key, scenario, browser, null, `can.${cap}`);
+  test(`${scenario}: ${title}`, options, async (t) => {
     try {
       const note = await fn();
       if (note instanceof NotApplicable) {
@@ -287,7 +289,7 @@ async function scenarioInterrupted(browser, bname, server) {
     assert.equal(ferryPatches, wirePatches - browserResends, `ferry's PATCHes are the wire's minus the browser's own resends: ${trail()}`);
     assert.ok(run.states.includes('reconnecting') || run.states.includes('resuming'), `states show the fault: ${run.states.join(' ')}`);
     await fsp.rm(file.path);
-    if (browserResends > 0) observations.add(`${bname} resent a PATCH cut mid-body on its own (same offset, before any HEAD); the resend was cut too`);
+    if (browserResends > 0) observations.add(`${NAMES[bname]} resent a PATCH cut mid-body on its own (same offset, before any HEAD); the resend was cut too`);
     console.log(`# ${bname} ${server.key} interrupted: kept ${kept} of ${chunk / 2}: ${trail()}`);
     if (!server.sameOrigin) {
       // Cross-origin, every non-simple request needs a CORS preflight unless the browser has
@@ -295,7 +297,7 @@ async function scenarioInterrupted(browser, bname, server) {
       const preflights = log.filter((e) => e.method === 'OPTIONS').length;
       const ferryRequests = run.requests.length;
       if (preflights >= ferryRequests) {
-        observations.add(`${bname} sent a CORS preflight (OPTIONS) before every POST, HEAD and PATCH ferry made to a cross-origin server`);
+        observations.add(`${NAMES[bname]} sent a CORS preflight (OPTIONS) before every POST, HEAD and PATCH ferry made to a cross-origin server`);
       }
     }
     return kept === 0 ? 'kept nothing of the 1 MiB that reached it; resumed from the chunk start'
@@ -420,9 +422,9 @@ async function scenarioLimit(browser, bname, server) {
       assert.ok(biggest <= limit.value, `accepted bodies <= ${limit.value}: ${biggest}`);
       assert.equal(patches.at(-1).status, 204);
       const ferryPatches = run.requests.filter((r) => r.method === 'PATCH').length;
-      if (patches.length > ferryPatches) observations.add(`${bname} sent a refused PATCH (413 answered before the body was read) again on its own`);
+      if (patches.length > ferryPatches) observations.add(`${NAMES[bname]} sent a refused PATCH (413 answered before the body was read) again on its own`);
       const asNetwork = run.events.filter((e) => e.type === 'reconnecting' && e.payload.reason?.code === 'network_error').length;
-      if (asNetwork) observations.add(`${bname} sometimes reported a 413 answered before the body was read as a network error; ferry retried the same chunk until the 413 came through`);
+      if (asNetwork) observations.add(`${NAMES[bname]} sometimes reported a 413 answered before the body was read as a network error; ferry retried the same chunk until the 413 came through`);
       console.log(`# ${bname} ${server.key} limit: ${patches.length} PATCHes on the wire, ${ferryPatches} from ferry: ${patches.map((e) => `${e.uploadOffset}+${e.contentLength}:${e.status ?? e.outcome}`).join(' ')}; ferry: ${run.requests.map((r) => r.method).join(' ')}`);
       await fsp.rm(file.path);
       return `413 → halved to ${fmtBytes(biggest)} chunks, byte-exact`;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { MiB } from '../support/util.mjs';
 
 const fmtBytes = (n) => (n % MiB === 0 ? `${n / MiB} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`);
-const NAMES = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' };
+export const NAMES = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' };
 const ROWS = {
   upload: 'multi-chunk upload, read back',
   interrupted: 'PATCH cut halfway',
@@ -31,9 +31,11 @@ function cell(byBrowser, browsers) {
   const failed = got.filter(([, r]) => !r.ok);
   if (failed.length) return `✗ ${failed.map(([b, r]) => `${NAMES[b] ?? b}: ${r.note.replace(/\|/g, '\\|')}`).join('; ')}`;
   const notes = [...new Set(got.map(([, r]) => r.note))];
-  if (got.length < browsers.length) return `✓ ${notes[0]} (${got.map(([b]) => NAMES[b] ?? b).join(', ')} only)`;
-  if (notes.length === 1) return `✓ ${notes[0]}`;
-  return `✓ ${got.map(([b, r]) => `${NAMES[b] ?? b}: ${r.note}`).join('; ')}`;
+  const missing = browsers.filter((b) => !byBrowser[b]).map((b) => `${NAMES[b] ?? b}: not run`);
+  const besides = [...na.map(([b, r]) => `n/a in ${NAMES[b] ?? b}: ${r.note}`), ...missing];
+  const suffix = besides.length ? ` (${besides.join('; ')})` : '';
+  if (notes.length === 1) return `✓ ${notes[0]}${suffix}`;
+  return `✓ ${got.map(([b, r]) => `${NAMES[b] ?? b}: ${r.note}`).join('; ')}${suffix}`;
 }
 
 export function matrixMarkdown(report) {
@@ -61,7 +63,7 @@ export function matrixMarkdown(report) {
   const engines = browsers.map((b) => NAMES[b] ?? b);
   const list = engines.length > 1 ? `${engines.slice(0, -1).join(', ')} and ${engines.at(-1)}` : engines[0];
   return `${head}\n${facts.join('\n')}\n${rows.join('\n')}\n\n${passed} of ${total} scenario runs passed `
-    + `(${list}; ✓ = passed in ${engines.length > 1 ? 'each' : 'it'}; n/a = the server lacks what the scenario needs: `
+    + `(${list}; ✓ = passed in ${engines.length > 1 ? 'each' : 'it'}; n/a = the server or the engine lacks what the scenario needs: `
     + `${notApplicable} run${notApplicable === 1 ? '' : 's'}), ${report.date}, ${report.seconds} s.`
     + (seen.length ? `\n\nSeen on the way:\n\n${seen.join('\n')}` : '');
 }
