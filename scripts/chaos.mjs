@@ -1,12 +1,14 @@
-// Chaos runs for ferry's resilience: N uploads of a random file in headless Chromium, each
+// Chaos runs for ferry's resilience: N uploads of a random file in a headless browser
+// (Chromium unless --engine names firefox or webkit), each
 // through its own fault proxy (tests/support/fault-proxy.mjs) to a real @tus/server, with
 // seeded random faults on PATCH and HEAD (resets mid-body, stalls, 500/502/503/423/429/409)
-// and, in most runs, the browser going offline for a while mid-upload. Prints a summary:
+// and, in most runs, the browser going offline for a while mid-upload (where the engine's
+// driver can: can.offline; elsewhere the proxy drops every connection for that while). Prints a summary:
 // completed, byte-exact (stored SHA-256 equals the source), one POST per upload, PATCH
 // overhead (bytes forwarded / file size), and the time from going back online to the first
 // PATCH that succeeds after it (overall, and in episodes no injected fault interfered with). Exit code 1 if any run did not complete byte-exact with one POST.
 //
-//   npm run chaos -- --runs 50 [--seed 1] [--rate 0.2] [--size-mib 48] [--chunk-mib 4]
+//   npm run chaos -- --runs 50 [--engine chromium] [--seed 1] [--rate 0.2] [--size-mib 48] [--chunk-mib 4]
 //                    [--offline-share 0.7] [--timeout-s 120] [--json out.json] [--verbose]
 //
 // A run is reproducible from its seed (the proxy's fault schedule and the offline plan;
@@ -24,7 +26,7 @@ import { getRun, startRun, untilDone } from '../tests/support/recorder.mjs';
 import { MiB, sleep, uploadId } from '../tests/support/util.mjs';
 
 function parseArgs(argv) {
-  const o = { runs: 10, seed: 1, rate: 0.2, sizeMib: 48, chunkMib: 4, json: null, offlineShare: 0.7, timeoutS: 120 };
+  const o = { runs: 10, engine: 'chromium', seed: 1, rate: 0.2, sizeMib: 48, chunkMib: 4, json: null, offlineShare: 0.7, timeoutS: 120 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -34,6 +36,7 @@ function parseArgs(argv) {
     };
     if (a === '--runs') o.runs = num();
     else if (a === '--seed') o.seed = num();
+    else if (a === '--engine') o.engine = argv[++i];
     else if (a === '--rate') o.rate = num();
     else if (a === '--size-mib') o.sizeMib = num();
     else if (a === '--chunk-mib') o.chunkMib = num();
@@ -46,6 +49,7 @@ function parseArgs(argv) {
   }
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer');
   if (!Number.isInteger(o.seed)) throw new Error('--seed must be an integer');
+  if (!['chromium', 'firefox', 'webkit'].includes(o.engine)) throw new Error('--engine must be chromium, firefox or webkit');
   return o;
 }
 
@@ -103,11 +107,15 @@ async function oneRun(seed, source) {
         if (info.method !== 'PATCH' || ++patches !== offline.atPatch) return;
         proxy.events.off('request', onRequest);
         tasks.push((async () => {
-          await page.setOffline(true);
+          // Without an offline switch in the driver, the network still goes away: the proxy
+          // refuses every connection for that while.
+          if (browser.can.offline) await page.setOffline(true);
+          else await proxy.offline({ mode: 'refuse' });
           proxy.dropConnections(); // the network went away: what was in flight dies
           await sleep(offline.ms);
           onlineAt = Date.now();
-          await page.setOffline(false);
+          if (browser.can.offline) await page.setOffline(false);
+          else await proxy.online();
           offlineDone = true;
         })());
       };
@@ -136,7 +144,7 @@ async function oneRun(seed, source) {
           + `${e.fault ? `[${e.fault}]` : ''}->${e.status ?? e.outcome} +${e.startedAt - t0}..${e.endedAt - t0}`).join('\n        ')}`);
     }
     const { problems, stats } = await checkUpload({ rec, source, proxy, dataDir: srv.dataDir, chunkSize: CHUNK, faultStates });
-    if (offline && offlineDone && !rec.states.includes('offline')) {
+    if (offline && offlineDone && browser.can.offline && !rec.states.includes('offline')) {
       // Not a failure: ferry shows `offline` when it is about to send and the browser is
       // offline; a retry wait (e.g. Retry-After) that ends after going online never does.
       problems.push('note: the browser was offline but the state never showed offline');
@@ -183,8 +191,8 @@ async function oneRun(seed, source) {
 try {
   const source = await writeRandomFile(path.join(tmp, 'source.bin'), SIZE);
   srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store') });
-  browser = await launch('chromium');
-  console.log(`chaos: ${args.runs} runs in chromium, seeds ${args.seed}..${args.seed + args.runs - 1}, `
+  browser = await launch(args.engine);
+  console.log(`chaos: ${args.runs} runs in ${args.engine}, seeds ${args.seed}..${args.seed + args.runs - 1}, `
     + `fault rate ${args.rate} on PATCH/HEAD, offline in ~${Math.round(args.offlineShare * 100)}% of runs, `
     + `${args.sizeMib} MiB file, ${args.chunkMib} MiB chunks`);
   for (let i = 0; i < args.runs; i++) {
