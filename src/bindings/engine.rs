@@ -35,8 +35,8 @@ struct Job {
     pending: Option<Prepare>,
     /// The checked options.
     validated: Validated,
-    /// The session key, once known (the lock's name).
-    key: Option<String>,
+    /// The session key, once known (the lock's name); shared with the engine.
+    key: Rc<RefCell<Option<String>>>,
     wait_for_lock: bool,
     /// What a recording delivered so far, for every machine built for it.
     delivered: Rc<Cell<Delivered>>,
@@ -87,18 +87,18 @@ impl Engine {
             WebIo::with_handle(file, headers, on_event, file_handle).with_lock(lock.clone()).with_recording(recording);
         let (sender, commands) = unbounded();
         let pending = Some(Prepare { resume, fingerprint });
-        let delivered = Rc::<Cell<Delivered>>::default();
+        let (delivered, key) = (Rc::<Cell<Delivered>>::default(), Rc::<RefCell<Option<String>>>::default());
         let job = Job {
             upload: None,
             io,
             commands,
             pending,
             validated,
-            key: None,
+            key: key.clone(),
             wait_for_lock,
             delivered: delivered.clone(),
         };
-        Ok(Engine { parked: Rc::new(RefCell::new(Some(job))), sender, lock, key: Rc::default(), delivered })
+        Ok(Engine { parked: Rc::new(RefCell::new(Some(job))), sender, lock, key, delivered })
     }
 
     /// Starts or resumes. Returns the run's promise if this began a run.
@@ -142,7 +142,8 @@ impl Engine {
         let Some(mut job) = self.parked.borrow_mut().take() else {
             let key = self.key.borrow().clone();
             match key {
-                // A resting run gave its lock back: take it again before continuing.
+                // A resting run gave its lock back: take it again before continuing, or, if
+                // another tab took it meanwhile, have the run wait for it (run(), below).
                 Some(key) if command == Command::Start && !self.lock.is_held() => {
                     let (lock, sender) = (self.lock.clone(), self.sender.clone());
                     if !lock.begin_wait() {
@@ -153,7 +154,9 @@ impl Engine {
                             Ok(Some(guard)) => lock.hold(guard),
                             Ok(None) => {
                                 let _ = sender.unbounded_send(Command::Lock(false));
-                                return wait_for_lock(lock, key, sender);
+                                if lock.ask_wait() {
+                                    return;
+                                }
                             }
                             // Web Locks refused (e.g. an opaque origin): carry on without coordination.
                             Err(_) => {}
@@ -173,10 +176,9 @@ impl Engine {
         while job.commands.try_recv().is_ok() {}
         let parked = Rc::clone(&self.parked);
         let sender = self.sender.clone();
-        let (lock, key) = (self.lock.clone(), Rc::clone(&self.key));
+        let lock = self.lock.clone();
         Some(future_to_promise(async move {
             let result = run(&mut job, command, sender, &lock).await;
-            *key.borrow_mut() = job.key.clone();
             let total = job.upload.as_ref().map_or(0, |u| u.bytes_total());
             let flushed = job.io.flushed();
             *parked.borrow_mut() = Some(job);
@@ -190,20 +192,6 @@ impl Engine {
             }
         }))
     }
-}
-
-/// Waits for the lock another tab or worker holds (the machine shows `locked` meanwhile),
-/// then continues the run.
-fn wait_for_lock(lock: RunLock, key: String, sender: UnboundedSender<Command>) {
-    lock.begin_wait();
-    wasm_bindgen_futures::spawn_local(async move {
-        if let Ok(Some(guard)) = acquire(&key, true).await {
-            lock.hold(guard);
-        }
-        lock.end_wait();
-        let _ = sender.unbounded_send(Command::Start);
-        let _ = sender.unbounded_send(Command::Lock(true));
-    });
 }
 
 /// One run: build the machine (the first time), take the lock, drive the upload.
@@ -232,8 +220,9 @@ async fn run(
     if let Some(upload) = job.upload.as_mut() {
         replay(upload.as_mut(), job.delivered.get());
     }
-    let mut wait_for = None;
-    let mut first = match &job.key {
+    let key = job.key.borrow().clone();
+    let mut waiting = false;
+    let mut first = match &key {
         Some(key) if command == Command::Start && !lock.is_held() => match acquire(key, false).await {
             Ok(Some(guard)) => {
                 lock.hold(guard);
@@ -248,7 +237,7 @@ async fn run(
             }
             // The session read before the wait may be stale by its end (below).
             Ok(None) => {
-                wait_for = Some(key.clone());
+                waiting = true;
                 Command::Lock(false)
             }
             // Web Locks refused (e.g. an opaque origin): carry on without coordination.
@@ -264,37 +253,51 @@ async fn run(
     let _lifecycle = LifecycleWatch::new(move |event| {
         let _ = sender.unbounded_send(Command::Lifecycle(event));
     });
-    if let Some(key) = wait_for {
-        // The machine shows `locked` (and takes a pause or an abort) while the lock is waited
-        // for. The tab that held it may have created, or completed, the upload meanwhile (it
-        // leaves the record for a tab that waits): the machine is built again from the store
-        // before it sends anything. A machine kept from an earlier run (which may have failed
-        // before it created its upload) waits as one built now would: from the store.
-        if !fresh {
-            job.upload = Some(rebuilt(job, &key).await);
-        }
-        let Some(upload) = job.upload.as_mut() else {
-            return Err(Error::new(ErrorKind::Usage, Code::Internal, "the upload was not prepared"));
-        };
-        let waiting = Box::pin(driver::run(&job.io, upload.as_mut(), &mut job.commands, first));
-        let granted = match select(waiting, Box::pin(acquire(&key, true))).await {
+    let Some(key) = key else {
+        // No session key (`resume: false` without a fingerprint): no lock to wait for.
+        let Some(upload) = job.upload.as_mut() else { return Err(not_prepared()) };
+        return driver::run(&job.io, upload.as_mut(), &mut job.commands, first).await;
+    };
+    // The machine shows `locked` (and takes a pause or an abort) while the lock is waited for:
+    // from the start (`waiting`), or once a run that rested finds another tab holding it when
+    // it continues (`RunLock::ask_wait`). The tab that held it may have created, continued or
+    // completed the upload meanwhile (it leaves the record for a tab that waits): the machine
+    // is built again from the store before it sends anything. A machine kept from an earlier
+    // run (which may have failed before it created its upload) waits as one built now would.
+    if waiting && !fresh {
+        job.upload = Some(rebuilt(job, &key).await);
+    }
+    loop {
+        let Some(upload) = job.upload.as_mut() else { return Err(not_prepared()) };
+        let driving = Box::pin(driver::run(&job.io, upload.as_mut(), &mut job.commands, first));
+        let asked = lock.listen();
+        let lock_comes = Box::pin(async {
+            if !waiting && asked.await.is_err() {
+                // The listener was replaced: no run asks this one to wait.
+                futures::future::pending::<()>().await;
+            }
+            acquire(&key, true).await
+        });
+        let granted = match select(driving, lock_comes).await {
             Either::Left((result, _)) => return result,
-            Either::Right((granted, waiting)) => {
-                drop(waiting);
+            Either::Right((granted, driving)) => {
+                drop(driving);
                 granted
             }
         };
+        lock.end_wait();
         if let Ok(Some(guard)) = granted {
             lock.hold(guard);
         }
         let paused = job.upload.as_ref().is_some_and(|u| u.state() == core::State::Paused);
         job.upload = Some(rebuilt(job, &key).await);
         first = if paused { Command::Lock(true) } else { Command::Start };
+        waiting = false;
     }
-    let Some(upload) = job.upload.as_mut() else {
-        return Err(Error::new(ErrorKind::Usage, Code::Internal, "the upload was not prepared"));
-    };
-    driver::run(&job.io, upload.as_mut(), &mut job.commands, first).await
+}
+
+fn not_prepared() -> Error {
+    Error::new(ErrorKind::Usage, Code::Internal, "the upload was not prepared")
 }
 
 /// The machine for session `key` built again from the store, told what the recording
@@ -328,7 +331,7 @@ async fn prepare_session(job: &mut Job, prepare: Prepare) -> Box<dyn Machine> {
     let file_key = if resume { session_key(job, fingerprint).await } else { None };
     // A session belongs to its destination: the same file sent elsewhere is another session.
     let key = file_key.as_deref().map(|k| core::scoped_key(k, &job.validated.config().endpoint));
-    job.key.clone_from(&key);
+    job.key.replace(key.clone());
     match (key, file_key) {
         (Some(key), Some(file_key)) => build_from_store(job, &key, Some(&file_key)).await,
         _ => core::build(job.validated.clone().with_capabilities(known(&job.validated)), None, timer_now()),

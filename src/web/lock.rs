@@ -6,10 +6,12 @@
 //! guard (nothing to coordinate with). [`RunLock`] is where a run keeps its guard: the
 //! engine takes it before sending bytes, and after every drain the driver hands the
 //! machine's state to [`RunLock::follow`], which gives the lock back once the machine rests
-//! (paused, failed, aborted; completed: at the end of the run). [`others_waiting`] says
-//! whether another tab waits for it. This module does not decide what to do when busy.
+//! (paused, failed, aborted; completed: at the end of the run); a run that rested and finds
+//! the lock taken when it continues is told so through [`RunLock::ask_wait`].
+//! [`others_waiting`] says whether another tab waits for it. This module does not decide
+//! what to do when busy.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures::channel::oneshot;
@@ -32,34 +34,55 @@ impl std::fmt::Debug for LockGuard {
 
 /// The Web Lock of one upload's runs, shared by the engine and the I/O adapter.
 #[derive(Clone, Debug, Default)]
-pub struct RunLock(Rc<RefCell<Option<LockGuard>>>, Rc<std::cell::Cell<bool>>);
+pub struct RunLock {
+    guard: Rc<RefCell<Option<LockGuard>>>,
+    /// A request for the lock is under way.
+    waiting: Rc<Cell<bool>>,
+    /// Where the running run listens for [`RunLock::ask_wait`].
+    listener: Rc<RefCell<Option<oneshot::Sender<()>>>>,
+}
 
 impl RunLock {
     /// Whether this run holds the lock.
     pub fn is_held(&self) -> bool {
-        self.0.borrow().is_some()
+        self.guard.borrow().is_some()
     }
 
     /// Marks that a request for the lock is under way; `false` if one already is (a second
     /// `start()` while waiting must not queue a second request).
     pub fn begin_wait(&self) -> bool {
-        !self.1.replace(true)
+        !self.waiting.replace(true)
     }
 
     /// The request for the lock has been answered.
     pub fn end_wait(&self) {
-        self.1.set(false);
+        self.waiting.set(false);
+    }
+
+    /// Resolves when [`RunLock::ask_wait`] is called: the running run waits for the lock then
+    /// (one listener at a time; a new one replaces the last).
+    pub fn listen(&self) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        *self.listener.borrow_mut() = Some(tx);
+        rx
+    }
+
+    /// Asks the running run to wait for the lock (another tab holds it); `false` if no run
+    /// listens.
+    pub fn ask_wait(&self) -> bool {
+        let listener = self.listener.borrow_mut().take();
+        listener.is_some_and(|tx| tx.send(()).is_ok())
     }
 
     /// Keeps `guard` until the machine rests or the run ends.
     pub fn hold(&self, guard: LockGuard) {
-        *self.0.borrow_mut() = Some(guard);
+        *self.guard.borrow_mut() = Some(guard);
     }
 
     /// Gives the lock back (another tab may take the file).
     pub fn release(&self) {
         // Drop the guard only after the borrow ends: its release calls into JavaScript.
-        let guard = self.0.borrow_mut().take();
+        let guard = self.guard.borrow_mut().take();
         drop(guard);
     }
 

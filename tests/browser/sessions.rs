@@ -381,6 +381,49 @@ async fn a_paused_upload_lets_go_of_its_lock_and_takes_it_back_to_continue() {
 }
 
 #[wasm_bindgen_test]
+async fn a_paused_upload_that_waits_for_its_lock_continues_what_the_store_holds_once_it_comes() {
+    let (bytes, blob) = patterned(400_000);
+    // What the other tab will have uploaded: the same bytes, complete on the server.
+    let other = Engine::new(engine_options(&blob, &unique("k-other-tab")).into(), noop()).unwrap();
+    let done = JsFuture::from(other.start().unwrap()).await.expect("the other tab's upload completes");
+    let other_url = Reflect::get(&done, &"uploadUrl".into()).unwrap().as_string().unwrap();
+    let key = unique("k-rest-wait");
+    let scoped = scoped_key(&key, &endpoint());
+    let (states, on_event) = event_log("state", "state");
+    let a = Engine::new(engine_options(&blob, &key).into(), on_event).unwrap();
+    let run_a = a.start().unwrap();
+    a.pause();
+    for _ in 0..100 {
+        if states.borrow().iter().any(|s| s == "paused") {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    assert!(states.borrow().iter().any(|s| s == "paused"), "{:?}", states.borrow());
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    // Another tab takes the file while A rests; A's start() waits for it.
+    let held = acquire(&scoped, false).await.unwrap().expect("a paused upload gives its lock back");
+    assert!(a.start().is_none(), "start on a paused run forwards");
+    for _ in 0..100 {
+        if states.borrow().iter().any(|s| s == "locked") {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    assert!(states.borrow().iter().any(|s| s == "locked"), "{:?}", states.borrow());
+    // That tab leaves its upload in the store (completed, for the tab that waits) and goes.
+    let store = Store::shared(now()).await;
+    let mut left = record(&scoped, &other_url, 400_000, 400_000);
+    left.updated_at += 60_000;
+    assert_eq!(store.put(&left, None).await, Put::Stored);
+    drop(held);
+    let result = JsFuture::from(run_a).await.expect("A completes");
+    let url = Reflect::get(&result, &"uploadUrl".into()).unwrap().as_string().unwrap();
+    assert_eq!(url, other_url, "A ends on the upload the store held when the lock came, not on one of its own");
+    assert_eq!(download(&url).await, bytes);
+}
+
+#[wasm_bindgen_test]
 async fn checksums_ask_the_server_first_and_carry_on_when_it_has_none() {
     // @tus/server offers no checksum algorithm: one OPTIONS, a warning, then a plain upload.
     let (bytes, blob) = patterned(200_000);
