@@ -7,7 +7,10 @@
 //!
 //! Before its first run an upload is *prepared*: the file identity is computed, and a stored
 //! session for it, if any, becomes the upload to continue. Every run holds the Web Lock of
-//! that identity, so that two tabs never write the same upload at once.
+//! that identity, so that two tabs never write the same upload at once; a run that has to
+//! wait for it (at its start, or when it continues after resting) builds its machine again
+//! from the store once the lock comes, since the tab that held it may have created, continued
+//! or completed the upload meanwhile.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
