@@ -1,14 +1,17 @@
 // Chaos runs for ferry's resilience: N uploads of a random file in a headless browser
-// (Chromium unless --engine names firefox or webkit), each
-// through its own fault proxy (tests/support/fault-proxy.mjs) to a real @tus/server, with
+// (Chromium unless --engine names firefox or webkit), each through its own fault proxy
+// (tests/support/fault-proxy.mjs) to a real @tus/server (or, with --server, rustus or
+// tuspyserver from tests/support/servers.mjs, which also concatenate: --parallel N), with
 // seeded random faults on PATCH and HEAD (resets mid-body, stalls, 500/502/503/423/429/409)
 // and, in most runs, the browser going offline for a while mid-upload (where the engine's
-// driver can: can.offline; elsewhere the proxy drops every connection for that while). Prints a summary:
-// completed, byte-exact (stored SHA-256 equals the source), one POST per upload, PATCH
-// overhead (bytes forwarded / file size), and the time from going back online to the first
-// PATCH that succeeds after it (overall, and in episodes no injected fault interfered with). Exit code 1 if any run did not complete byte-exact with one POST.
+// driver can: can.offline; elsewhere the proxy refuses every connection for that while).
+// Prints a summary: completed, byte-exact (stored SHA-256 equals the source), one POST per
+// upload (parts + 1 with --parallel), PATCH overhead (bytes forwarded / file size), and the
+// time from going back online to the first PATCH that succeeds after it (overall, and in
+// episodes no injected fault interfered with). Exit code 1 if any run did not complete
+// byte-exact with the POSTs expected.
 //
-//   npm run chaos -- --runs 50 [--engine chromium] [--seed 1] [--rate 0.2] [--size-mib 48] [--chunk-mib 4]
+//   npm run chaos -- --runs 50 [--engine chromium] [--server rustus --parallel 3] [--seed 1] [--rate 0.2] [--size-mib 48] [--chunk-mib 4]
 //                    [--offline-share 0.7] [--timeout-s 120] [--json out.json] [--verbose]
 //
 // A run is reproducible from its seed (the proxy's fault schedule and the offline plan;
@@ -18,6 +21,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '../tests/support/serve.mjs';
+import { startMatrixServers } from '../tests/support/servers.mjs';
 import { mulberry32, startFaultProxy } from '../tests/support/fault-proxy.mjs';
 import { checkUpload, median, resumeTimes } from '../tests/support/checks.mjs';
 import { writeRandomFile } from '../tests/support/files.mjs';
@@ -26,7 +30,7 @@ import { getRun, startRun, untilDone } from '../tests/support/recorder.mjs';
 import { MiB, sleep, uploadId } from '../tests/support/util.mjs';
 
 function parseArgs(argv) {
-  const o = { runs: 10, engine: 'chromium', seed: 1, rate: 0.2, sizeMib: 48, chunkMib: 4, json: null, offlineShare: 0.7, timeoutS: 120 };
+  const o = { runs: 10, engine: 'chromium', server: 'tus', parallel: 1, seed: 1, rate: 0.2, sizeMib: 48, chunkMib: 4, json: null, offlineShare: 0.7, timeoutS: 120 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -37,6 +41,8 @@ function parseArgs(argv) {
     if (a === '--runs') o.runs = num();
     else if (a === '--seed') o.seed = num();
     else if (a === '--engine') o.engine = argv[++i];
+    else if (a === '--server') o.server = argv[++i];
+    else if (a === '--parallel') o.parallel = num();
     else if (a === '--rate') o.rate = num();
     else if (a === '--size-mib') o.sizeMib = num();
     else if (a === '--chunk-mib') o.chunkMib = num();
@@ -50,6 +56,9 @@ function parseArgs(argv) {
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer');
   if (!Number.isInteger(o.seed)) throw new Error('--seed must be an integer');
   if (!['chromium', 'firefox', 'webkit'].includes(o.engine)) throw new Error('--engine must be chromium, firefox or webkit');
+  if (!['tus', 'rustus', 'tuspyserver'].includes(o.server)) throw new Error('--server must be tus (@tus/server, the default), rustus or tuspyserver');
+  if (!Number.isInteger(o.parallel) || o.parallel < 1 || o.parallel > 16) throw new Error('--parallel must be an integer from 1 to 16');
+  if (o.parallel > 1 && o.server === 'tus') throw new Error('--parallel needs a server with concatenation: --server rustus or tuspyserver');
   return o;
 }
 
@@ -61,19 +70,23 @@ try {
   process.exit(2);
 }
 if (args.help) {
-  console.log('usage: node scripts/chaos.mjs --runs N [--seed S] [--rate R] [--size-mib M] [--chunk-mib C] '
+  console.log('usage: node scripts/chaos.mjs --runs N [--engine E] [--server rustus|tuspyserver] [--parallel P] [--seed S] [--rate R] [--size-mib M] [--chunk-mib C] '
     + '[--offline-share F] [--timeout-s T] [--json FILE] [--verbose]');
   process.exit(0);
 }
 
 const SIZE = Math.round(args.sizeMib * MiB);
+// A parallel upload creates its parts and then the final upload: all POSTs.
+const EXPECT_POSTS = args.parallel > 1 ? args.parallel + 1 : 1;
 const CHUNK = Math.round(args.chunkMib * MiB);
 const OPTIONS = {
-  endpoint: '/files/', chunkSize: CHUNK, retry: { baseDelay: 100, maxDelay: 1000 }, stallTimeout: 2000, progressInterval: 10, track: false,
+  endpoint: '/files/', chunkSize: CHUNK, ...(args.parallel > 1 ? { parallelUploads: args.parallel } : {}), retry: { baseDelay: 100, maxDelay: 1000 }, stallTimeout: 2000, progressInterval: 10, track: false,
 };
 
 const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'ferry-chaos-'));
 let srv;
+let target; // where the page and its requests go, and how the stored bytes are read back
+let stack; // --server: the matrix servers' stack (tests/support/servers.mjs)
 let browser;
 const results = [];
 const started = Date.now();
@@ -81,6 +94,7 @@ const started = Date.now();
 async function cleanup() {
   await browser?.close().catch(() => {});
   await srv?.close().catch(() => {});
+  await stack?.stop().catch(() => {});
   await fsp.rm(tmp, { recursive: true, force: true });
 }
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -94,9 +108,9 @@ async function oneRun(seed, source) {
   const offline = plan() < args.offlineShare
     ? { atPatch: 2 + Math.floor(plan() * Math.max(1, numChunks - 2)), ms: 300 + Math.floor(plan() * 2200) }
     : null;
-  const proxy = await startFaultProxy({ upstream: srv.url });
+  const proxy = await startFaultProxy({ upstream: target.upstream });
   proxy.randomFaults({ seed, rate: args.rate, stallMs: 4000 });
-  const page = await browser.open(`${proxy.url}test/`);
+  const page = await browser.open(target.page(proxy));
   const tasks = [];
   let offlineDone = false;
   let onlineAt = null; // node clock, for matching proxy log times
@@ -122,7 +136,7 @@ async function oneRun(seed, source) {
       proxy.events.on('request', onRequest);
     }
     await page.pick(source.path);
-    await startRun(page, 'u', OPTIONS);
+    await startRun(page, 'u', { ...OPTIONS, endpoint: target.endpoint(proxy, source) });
     let rec;
     try {
       rec = await untilDone(page, 'u', args.timeoutS * 1000);
@@ -143,13 +157,15 @@ async function oneRun(seed, source) {
         + `\n  proxy ${proxy.log.filter((e) => e.path.startsWith('/files')).map((e) => `${e.method}@${e.uploadOffset ?? ''}`
           + `${e.fault ? `[${e.fault}]` : ''}->${e.status ?? e.outcome} +${e.startedAt - t0}..${e.endedAt - t0}`).join('\n        ')}`);
     }
-    const { problems, stats } = await checkUpload({ rec, source, proxy, dataDir: srv.dataDir, chunkSize: CHUNK, faultStates });
+    const { problems, stats } = await checkUpload({
+      rec, source, proxy, dataDir: srv?.dataDir, read: target.read, chunkSize: CHUNK, expectPosts: EXPECT_POSTS, sent: 1, faultStates,
+    });
     if (offline && offlineDone && browser.can.offline && !rec.states.includes('offline')) {
       // Not a failure: ferry shows `offline` when it is about to send and the browser is
       // offline; a retry wait (e.g. Retry-After) that ends after going online never does.
       problems.push('note: the browser was offline but the state never showed offline');
     }
-    if (rec.ok) await fsp.rm(path.join(srv.dataDir, uploadId(rec.result.uploadUrl)), { force: true });
+    if (rec.ok && srv) await fsp.rm(path.join(srv.dataDir, uploadId(rec.result.uploadUrl)), { force: true });
     // Recovery: from going online to the end of the first PATCH, sent after it, that the
     // server answered with success (data flows again). "Clean" when no injected fault hit a
     // request in that window, i.e. the time ferry itself takes.
@@ -168,7 +184,7 @@ async function oneRun(seed, source) {
       seed,
       ok: rec.ok === true,
       byteExact: stats.byteExact,
-      onePost: (proxy.counts().POST ?? 0) === 1,
+      onePost: (proxy.counts().POST ?? 0) === EXPECT_POSTS,
       problems,
       offline: offline && offlineDone ? offline : null,
       overhead: stats.overhead,
@@ -190,9 +206,24 @@ async function oneRun(seed, source) {
 
 try {
   const source = await writeRandomFile(path.join(tmp, 'source.bin'), SIZE);
-  srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store') });
+  if (args.server === 'tus') {
+    srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store') });
+    target = { upstream: srv.url, page: (proxy) => `${proxy.url}test/`, endpoint: () => '/files/', read: null };
+  } else {
+    // A CORS server: the page comes from the stack's front, the requests go to the proxy.
+    stack = await startMatrixServers({ tmp, only: [args.server] });
+    const server = stack.servers.get(args.server);
+    const name = path.basename(source.path);
+    target = {
+      upstream: `${server.origin}/`,
+      page: () => `${stack.front.url}test/`,
+      endpoint: (proxy) => `${proxy.origin}${server.endpointPath(name)}`,
+      read: (url) => server.read(url, name),
+    };
+  }
   browser = await launch(args.engine);
-  console.log(`chaos: ${args.runs} runs in ${args.engine}, seeds ${args.seed}..${args.seed + args.runs - 1}, `
+  console.log(`chaos: ${args.runs} runs in ${args.engine} against ${args.server === 'tus' ? '@tus/server' : args.server}`
+    + `${args.parallel > 1 ? ` with parallelUploads ${args.parallel}` : ''}, seeds ${args.seed}..${args.seed + args.runs - 1}, `
     + `fault rate ${args.rate} on PATCH/HEAD, offline in ~${Math.round(args.offlineShare * 100)}% of runs, `
     + `${args.sizeMib} MiB file, ${args.chunkMib} MiB chunks`);
   for (let i = 0; i < args.runs; i++) {
@@ -252,7 +283,7 @@ const summary = {
 console.log('\n=== chaos summary ===');
 console.log(`completed            ${completed}/${n}`);
 console.log(`byte-exact           ${exact}/${n}`);
-console.log(`one POST per upload  ${onePost}/${n}`);
+console.log(`${EXPECT_POSTS === 1 ? 'one POST per upload' : `${EXPECT_POSTS} POSTs per upload`}  ${onePost}/${n}`);
 console.log(`all checks passed    ${clean}/${n}`);
 console.log(`PATCH overhead       ${totalRatio?.toFixed(3) ?? '-'} (PATCH bytes forwarded / file size, all runs)`
   + `${worst ? `; worst run ${worst.overhead.toFixed(3)} (seed ${worst.seed})` : ''}`);

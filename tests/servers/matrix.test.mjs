@@ -1,5 +1,5 @@
 // Server interop matrix: the built package (dist/) in headless Chromium and Firefox against
-// every real TUS server the harness starts (tests/servers/harness.mjs: @tus/server with a
+// every real TUS server the harness starts (tests/support/servers.mjs: @tus/server with a
 // FileStore, @tus/server with @tus/s3-store on SeaweedFS, rustus, tuspyserver, the SeaweedFS
 // filer's own TUS endpoint), one scenario table for all of them, files picked from disk
 // through <input type=file> (the test page tests/support/page/):
@@ -48,7 +48,7 @@ import { ENGINES as BROWSERS } from '../support/browsers.mjs';
 import { engines, launch as launchBrowser, needs } from '../support/page-driver.mjs';
 import { listSessions, setDelay, startRun, until } from '../support/recorder.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
-import { LABELS, MiB, SERVER_KEYS, nodeUpload, startMatrixServers } from './harness.mjs';
+import { LABELS, MiB, SERVER_KEYS, nodeUpload, startMatrixServers } from '../support/servers.mjs';
 import { NAMES, writeDocs } from './report.mjs';
 import { writeRandomFile } from '../support/files.mjs';
 import { sleep } from '../support/util.mjs';

@@ -76,12 +76,15 @@ export function interruptedPatches(proxy, since = 0) {
  *   rec         the page recorder's run
  *   source      { path, size, sha256 }
  *   proxy       the fault proxy the page talked through (fresh for this upload)
- *   dataDir     where the server stores <id>
+ *   dataDir     where the server stores <id>; or
+ *   read        (uploadUrl) => { size, sha256 } of what the server stored
  *   expectPosts POSTs that must have reached the server (default 1)
+ *   sent        how many times the file's bytes may go out in full (default expectPosts;
+ *               1 for a parallel upload, whose parts and final POST are all POSTs)
  *   faultStates states of which at least one must appear after the first 'uploading'
  *               (e.g. ['reconnecting'] or ['offline']); [] when nothing must show
  */
-export async function checkUpload({ rec, source, proxy, dataDir, chunkSize, expectPosts = 1, faultStates = [] }) {
+export async function checkUpload({ rec, source, proxy, dataDir, read, chunkSize, expectPosts = 1, sent = expectPosts, faultStates = [] }) {
   const problems = [];
   const { states } = rec;
   const stats = {
@@ -93,17 +96,19 @@ export async function checkUpload({ rec, source, proxy, dataDir, chunkSize, expe
     problems.push(`upload failed: ${JSON.stringify(rec.error)}; states ${states.join(' ')}`);
   } else {
     if (rec.result?.bytesTotal !== source.size) problems.push(`bytesTotal ${rec.result?.bytesTotal} != ${source.size}`);
-    const stored = path.join(dataDir, uploadId(rec.result.uploadUrl));
-    const st = await fsp.stat(stored).catch(() => null);
-    if (!st) problems.push(`nothing stored at ${stored}`);
-    else if (st.size !== source.size) problems.push(`stored ${st.size} bytes, source has ${source.size}`);
-    else if ((await sha256File(stored)) !== source.sha256) problems.push('stored SHA-256 differs from the source');
+    const stored = read ? null : path.join(dataDir, uploadId(rec.result.uploadUrl));
+    const got = read
+      ? await read(rec.result.uploadUrl).catch(() => null)
+      : await fsp.stat(stored).then(async (st) => ({ size: st.size, sha256: st.size === source.size ? await sha256File(stored) : null }), () => null);
+    if (!got) problems.push(`nothing stored for ${rec.result.uploadUrl}`);
+    else if (got.size !== source.size) problems.push(`stored ${got.size} bytes, source has ${source.size}`);
+    else if (got.sha256 !== source.sha256) problems.push('stored SHA-256 differs from the source');
     else stats.byteExact = true;
     if (states.at(-1) !== 'completed') problems.push(`last state ${states.at(-1)}, not completed`);
   }
   const posts = proxy.counts().POST ?? 0;
   if (posts !== expectPosts) problems.push(`${posts} POST(s) reached the server, expected ${expectPosts}`);
-  const limit = source.size * expectPosts + stats.interrupted * chunkSize;
+  const limit = source.size * sent + stats.interrupted * chunkSize;
   if (stats.patchBytes > limit) {
     problems.push(`PATCH bytes forwarded ${stats.patchBytes} > ${limit} (size + ${stats.interrupted} interruption(s) x chunk)`);
   }

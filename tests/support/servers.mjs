@@ -1,13 +1,14 @@
-// Server harness of the interop matrix (tests/servers/matrix.test.mjs): starts each real TUS
+// The real TUS servers of the interop matrix (tests/servers/matrix.test.mjs) and of
+// `npm run chaos -- --server`: starts each
 // server on free 127.0.0.1 ports with its data in a temp dir, as child processes it stops by
 // PID, and knows per server how to read a finished upload back from its storage (a file on
 // disk, the S3 object through the S3 API, the SeaweedFS filer's file), whether a terminated
 // upload is gone, and what the server advertises (OPTIONS). Servers:
-//   tus-file     @tus/server 2 + @tus/file-store (tests/servers/tus-node.mjs), CORS
+//   tus-file     @tus/server 2 + @tus/file-store (tests/support/tus-node.mjs), CORS
 //   tus-s3       @tus/server 2 + @tus/s3-store on SeaweedFS's S3 gateway, CORS
 //   rustus       rustus 0.5.10 (--features hashers), --max-body-size 2 GiB, CORS
 //   rustus-256k  the same binary with its default 256 KiB body limit (the limit scenario)
-//   tuspyserver  tuspyserver 4 in a FastAPI app with CORS (tests/servers/tuspy_app.py)
+//   tuspyserver  tuspyserver 4 in a FastAPI app with CORS (tests/support/tuspy_app.py)
 //   seaweedfs    the SeaweedFS filer's own TUS endpoint (/.tus/<path>), which has no CORS: it
 //                is put same-origin with the page behind tests/support/fault-proxy.mjs
 // Also a "front" (tests/support/serve.mjs: dist/ and the test page tests/support/page/ at /test/)
@@ -22,11 +23,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { s3Client, startSeaweed } from '../support/seaweedfs.mjs';
-import { startServer } from '../support/serve.mjs';
-import { startFaultProxy } from '../support/fault-proxy.mjs';
-import { answersTus, findProgram, startProcess } from '../support/process.mjs';
-import { MiB, freePort } from '../support/util.mjs';
+import { s3Client, startSeaweed } from './seaweedfs.mjs';
+import { startServer } from './serve.mjs';
+import { startFaultProxy } from './fault-proxy.mjs';
+import { answersTus, findProgram, startProcess } from './process.mjs';
+import { MiB, freePort } from './util.mjs';
 
 export { MiB };
 
@@ -85,7 +86,7 @@ function handle(fields) {
 async function startTusNode({ tmp, store, weed, maxSize }) {
   const data = path.join(tmp, `tus-${store}`);
   await fsp.mkdir(data, { recursive: true });
-  const args = [path.join(ROOT, 'tests', 'servers', 'tus-node.mjs'), '--store', store, '--data', data];
+  const args = [path.join(ROOT, 'tests', 'support', 'tus-node.mjs'), '--store', store, '--data', data];
   if (store === 's3') args.push('--s3', JSON.stringify(weed), '--part-size', String(5 * MiB));
   if (maxSize) args.push('--max-size', String(maxSize));
   let url = null;
@@ -117,7 +118,7 @@ async function startTuspy({ tmp, maxSize }) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const proc = await startProcess('tuspyserver', path.join(VENV_BIN, 'uvicorn'), [
-    'tuspy_app:app', '--app-dir', path.join(ROOT, 'tests', 'servers'), '--host', '127.0.0.1', '--port', String(port),
+    'tuspy_app:app', '--app-dir', path.join(ROOT, 'tests', 'support'), '--host', '127.0.0.1', '--port', String(port),
     '--log-level', 'warning', '--no-access-log',
   ], {
     env: { FERRY_TUS_DIR: data, FERRY_TUS_MAX_SIZE: maxSize ? String(maxSize) : '' },

@@ -1,5 +1,5 @@
 # tuspyserver (a FastAPI TUS router) as an ASGI app for the server matrix
-# (tests/servers/harness.mjs starts it with uvicorn on 127.0.0.1). Configured by environment:
+# (tests/support/servers.mjs starts it with uvicorn on 127.0.0.1). Configured by environment:
 #   FERRY_TUS_DIR      where uploads are stored (one file per upload id, plus a .info sidecar)
 #   FERRY_TUS_ORIGINS  comma-separated origins allowed by CORS (default "*")
 #   FERRY_TUS_MAX_SIZE Tus-Max-Size in bytes (optional)
