@@ -351,22 +351,33 @@ async fn a_file_handle_is_stored_with_the_session_and_reopens_the_file_except_in
     assert!(!listed.iter().any(|s| Reflect::get(&s, &"key".into()).unwrap().as_string().as_deref() == Some(stored_key.as_str())));
 }
 
+/// Waits (up to about 5 s) until `states` holds `state`; fails the test otherwise.
+async fn until_state(states: &Rc<RefCell<Vec<String>>>, state: &str) {
+    for _ in 0..100 {
+        if states.borrow().iter().any(|s| s == state) {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    panic!("no state {state}: {:?}", states.borrow());
+}
+
+/// An engine for `blob` under `key` that started and then paused: (engine, its run, its states).
+async fn started_and_paused(blob: &Blob, key: &str) -> (Engine, js_sys::Promise, Rc<RefCell<Vec<String>>>) {
+    let (states, on_event) = event_log("state", "state");
+    let engine = Engine::new(engine_options(blob, key).into(), on_event).unwrap();
+    let run = engine.start().unwrap();
+    engine.pause();
+    until_state(&states, "paused").await;
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    (engine, run, states)
+}
+
 #[wasm_bindgen_test]
 async fn a_paused_upload_lets_go_of_its_lock_and_takes_it_back_to_continue() {
     let (bytes, blob) = patterned(400_000);
     let key = unique("k-pause-lock");
-    let (states, on_event) = event_log("state", "state");
-    let a = Engine::new(engine_options(&blob, &key).into(), on_event).unwrap();
-    let run_a = a.start().unwrap();
-    a.pause();
-    for _ in 0..100 {
-        if states.borrow().iter().any(|s| s == "paused") {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(50).await;
-    }
-    assert!(states.borrow().iter().any(|s| s == "paused"), "{:?}", states.borrow());
-    gloo_timers::future::TimeoutFuture::new(20).await;
+    let (a, run_a, _) = started_and_paused(&blob, &key).await;
     // While A is paused, B may write the same file (and continues A's stored upload).
     let options = engine_options(&blob, &key);
     Reflect::set(&options, &"onLocked".into(), &"fail".into()).unwrap();
@@ -389,28 +400,11 @@ async fn a_paused_upload_that_waits_for_its_lock_continues_what_the_store_holds_
     let other_url = Reflect::get(&done, &"uploadUrl".into()).unwrap().as_string().unwrap();
     let key = unique("k-rest-wait");
     let scoped = scoped_key(&key, &endpoint());
-    let (states, on_event) = event_log("state", "state");
-    let a = Engine::new(engine_options(&blob, &key).into(), on_event).unwrap();
-    let run_a = a.start().unwrap();
-    a.pause();
-    for _ in 0..100 {
-        if states.borrow().iter().any(|s| s == "paused") {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(50).await;
-    }
-    assert!(states.borrow().iter().any(|s| s == "paused"), "{:?}", states.borrow());
-    gloo_timers::future::TimeoutFuture::new(20).await;
+    let (a, run_a, states) = started_and_paused(&blob, &key).await;
     // Another tab takes the file while A rests; A's start() waits for it.
     let held = acquire(&scoped, false).await.unwrap().expect("a paused upload gives its lock back");
     assert!(a.start().is_none(), "start on a paused run forwards");
-    for _ in 0..100 {
-        if states.borrow().iter().any(|s| s == "locked") {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(20).await;
-    }
-    assert!(states.borrow().iter().any(|s| s == "locked"), "{:?}", states.borrow());
+    until_state(&states, "locked").await;
     // That tab leaves its upload in the store (completed, for the tab that waits) and goes.
     let store = Store::shared(now()).await;
     let mut left = record(&scoped, &other_url, 400_000, 400_000);
