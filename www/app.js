@@ -4,6 +4,7 @@
 // of an animated canvas while it is being made. It uses only the public
 // ferry-upload API, exactly as an app would.
 import { createUpload, forgetUpload, listResumableUploads, resumeAll } from '/dist/index.js';
+import { createUpload as createRecordingUpload } from '/dist/recording.js';
 
 const endpoint = '/files/';
 const list = document.getElementById('uploads');
@@ -165,7 +166,7 @@ function record() {
   const picture = animatedCanvas();
   const stream = picture.canvas.captureStream(30);
   const recorder = new MediaRecorder(stream, { mimeType, videoBitsPerSecond: 4_000_000 });
-  const upload = createUpload({ endpoint, source: recorder, chunkSize: chunkSize(), metadata: { filename: name } });
+  const upload = createRecordingUpload({ endpoint, source: recorder, chunkSize: chunkSize(), metadata: { filename: name } });
   let recorded = 0;
   const describe = ({ bytesConfirmed }) => `${formatBytes(recorded)} recorded, ${formatBytes(bytesConfirmed)} uploaded`;
   const { $, start } = track(upload, name, describe({ bytesConfirmed: 0 }), describe);

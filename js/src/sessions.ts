@@ -8,7 +8,8 @@
 import { loadEngine } from './loader.js';
 import type { RecordingBuffer } from './recording/buffer.js';
 import { deleteRecording, inUse, orphans, reopen, storedIds } from './recording/stored.js';
-import { continueRecording, createUpload, isLive } from './upload.js';
+import { createUpload, isLive } from './upload.js';
+import { continueRecording } from './recording/support.js';
 import type { RecordingUpload, ResumableUpload, ResumeAllResult, Upload, UploadOptions } from './types.js';
 
 /** Recording buffers opened by the last listing, for resumeAll() to continue. */

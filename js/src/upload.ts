@@ -1,13 +1,14 @@
 // createUpload(): the public upload object. A thin shell over the wasm Engine that keeps
 // listeners, mirrors state from events and converts errors; for a recording it also holds the
-// buffer (recording/) and tells the engine what was buffered. The protocol, retries and
-// progress throttling all live in the Rust core; nothing here second-guesses them.
+// buffer and tells the engine what was buffered. The recording code itself (recording/) comes
+// only through `ferry-upload/recording` (recording.ts hands it in as `RecordingSupport`), so
+// that an app that uploads files does not download it. The protocol, retries and progress
+// throttling all live in the Rust core; nothing here second-guesses them.
 
 import { FerryError, toFerryError } from './errors.js';
 import { isOffline, loadEngine } from './loader.js';
 import type { Engine, EngineEvent, EngineOptions, EngineResult } from './wasm/ferry_upload.js';
-import { RecordingBuffer } from './recording/buffer.js';
-import { checkSource, listen, sourceType } from './recording/source.js';
+import type { RecordingBuffer } from './recording/buffer.js';
 import type { HeadersOption, PushUpload, RecordingProgress, RecordingUpload, RecordingUploadOptions, Upload, UploadEvents, UploadOptions, UploadResult, UploadState } from './types.js';
 
 type Listener = (payload: never) => void;
@@ -42,8 +43,16 @@ function idempotencyKey(option: boolean | string | undefined, endpoint: string):
 /** Recordings uploading in this page (resumeAll leaves them alone). */
 const live = new Set<string>();
 
+/** What an upload while recording needs, handed in by `ferry-upload/recording` (recording.ts). */
+export interface RecordingSupport {
+  /** The buffer of a new recording from `options.source`, listened to from now on; `stop` stops listening. */
+  open(options: RecordingUploadOptions, warn: (code: string, message: string) => void): { buffer: RecordingBuffer; stop: () => void };
+  /** The MIME type a source announces ('' if none). */
+  sourceType(source: RecordingUploadOptions['source']): string;
+}
+
 /** The endpoint as stored with a recording's buffer: resolved, or as given if it is not a URL (start() reports that). */
-function describedEndpoint(endpoint: string | URL): string {
+export function describedEndpoint(endpoint: string | URL): string {
   try {
     return resolveEndpoint(endpoint);
   } catch {
@@ -51,7 +60,7 @@ function describedEndpoint(endpoint: string | URL): string {
   }
 }
 
-function randomId(): string {
+export function randomId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (typeof c?.randomUUID === 'function') return c.randomUUID();
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
@@ -59,6 +68,7 @@ function randomId(): string {
 
 class FerryUpload implements Upload, PushUpload {
   #options: UploadOptions | RecordingUploadOptions;
+  #support: RecordingSupport | undefined;
   #recording: RecordingBuffer | null = null;
   #stopListening: () => void = () => undefined;
   #engine: Promise<Engine> | null = null;
@@ -68,7 +78,7 @@ class FerryUpload implements Upload, PushUpload {
   #url: string | null;
   #confirmed = 0;
 
-  constructor(options: UploadOptions | RecordingUploadOptions, stored?: RecordingBuffer) {
+  constructor(options: UploadOptions | RecordingUploadOptions, support?: RecordingSupport, stored?: RecordingBuffer) {
     if (!options || typeof options !== 'object') {
       throw new FerryError('usage', 'invalid_option', 'createUpload() needs an options object');
     }
@@ -76,25 +86,18 @@ class FerryUpload implements Upload, PushUpload {
       throw new FerryError('usage', 'invalid_option', 'options `file` and `source` are exclusive: `file` uploads a File or Blob, `source` a recording');
     }
     this.#options = options;
+    this.#support = support;
     this.#url = (options as UploadOptions).uploadUrl ?? null;
     if (stored || options.source !== undefined) {
-      const warn = (code: string, message: string) => this.#emit('warning', { code, message });
+      if (!support) {
+        throw new FerryError('usage', 'invalid_option', "option `source` uploads while recording: import createUpload from 'ferry-upload/recording' for it");
+      }
       if (stored) {
         this.#recording = stored;
       } else {
-        checkSource(options.source);
-        const buffer = (options as RecordingUploadOptions).buffer ?? 'auto';
-        if (!['auto', 'indexeddb', 'memory'].includes(buffer)) {
-          throw new FerryError('usage', 'invalid_option', "option `buffer` must be 'auto', 'indexeddb' or 'memory'");
-        }
-        this.#recording = new RecordingBuffer(options.fingerprint ?? `rec-${randomId()}`, warn, buffer === 'auto' ? undefined : buffer);
-        this.#recording.describe({
-          endpoint: describedEndpoint(options.endpoint),
-          metadata: { ...options.metadata },
-          type: (options as RecordingUploadOptions).type ?? sourceType(options.source!),
-          createdAt: Date.now(),
-        });
-        this.#stopListening = listen(options.source!, this.#recording, warn);
+        const opened = support.open(options as RecordingUploadOptions, (code, message) => this.#emit('warning', { code, message }));
+        this.#recording = opened.buffer;
+        this.#stopListening = opened.stop;
       }
       this.#recording.hold();
       live.add(this.#recording.id);
@@ -197,7 +200,7 @@ class FerryUpload implements Upload, PushUpload {
       const recording = rec ? {
         // A recording is named by its `filename` metadata, as listed sessions show it.
         name: typeof o.metadata?.filename === 'string' ? o.metadata.filename : '',
-        type: o.type ?? (o.source ? sourceType(o.source) : ''),
+        type: o.type ?? (o.source && this.#support ? this.#support.sourceType(o.source) : ''),
         body: (start: number, end: number) => rec.body(start, end),
         release: (offset: number) => rec.release(offset),
       } : undefined;
@@ -300,29 +303,16 @@ class FerryUpload implements Upload, PushUpload {
  * const { uploadUrl } = await upload.start();
  * ```
  *
- * With `source` instead of `file` it uploads while recording: a `MediaRecorder` (listened to
- * from now on, so create the upload before `recorder.start()`), a `ReadableStream`, or
- * `'push'` (the app calls `append()` and `end()`). `start()` resolves once the recording
- * ended and every byte is on the server.
- *
- * ```ts
- * const upload = createUpload({ endpoint: '/files/', source: recorder });
- * const done = upload.start();
- * recorder.start(1000);
- * // ... recorder.stop();
- * const { uploadUrl, bytesTotal } = await done;
- * ```
+ * To upload while recording (`source` instead of `file`), import `createUpload` from
+ * `ferry-upload/recording`: the recording code is downloaded only by apps that record.
  */
-export function createUpload(options: RecordingUploadOptions & { source: 'push' }): PushUpload;
-export function createUpload(options: RecordingUploadOptions): RecordingUpload;
-export function createUpload(options: UploadOptions): Upload;
-export function createUpload(options: UploadOptions | RecordingUploadOptions): Upload | RecordingUpload {
+export function createUpload(options: UploadOptions): Upload {
   return new FerryUpload(options);
 }
 
-/** An upload that finishes a recording stored by an earlier page (sessions.ts). */
-export function continueRecording(options: RecordingUploadOptions, stored: RecordingBuffer): RecordingUpload {
-  return new FerryUpload(options, stored);
+/** createUpload with recordings (`ferry-upload/recording`); with `stored`, one an earlier page left. */
+export function uploadWith(options: UploadOptions | RecordingUploadOptions, support: RecordingSupport, stored?: RecordingBuffer): Upload | RecordingUpload {
+  return new FerryUpload(options, support, stored);
 }
 
 /** Whether recording `id` is uploading in this page. */

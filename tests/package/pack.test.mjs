@@ -1,7 +1,7 @@
 // Package test: `npm pack` the repo (dist/ must be built: `node scripts/build.mjs`), install
 // the tarball into a fresh app in a temp dir (offline: the tarball itself plus react from the
 // npm cache that the repo's own install filled), then check what an app gets: the files in
-// the tarball, the exports map (`.`, `./react`, nothing deeper), ESM imports in Node that
+// the tarball, the exports map (`.`, `./react`, `./uppy`, `./recording`, nothing deeper), ESM imports in Node that
 // touch no browser global, the wasm glue's `new URL(..., import.meta.url)` next to the
 // .wasm, and the types through a `tsc --noEmit` of a small app. It does not run uploads
 // (the browser tests do) and never uses the network.
@@ -55,6 +55,7 @@ after(async () => {
 test('the tarball holds dist/ (with the wasm) and package metadata only', () => {
   const files = packed.files.map((f) => f.path).sort();
   for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/react.js', 'dist/react.d.ts', 'dist/uppy.js', 'dist/uppy.d.ts',
+    'dist/recording.js', 'dist/recording.d.ts',
     'dist/queue.js', 'dist/wasm/ferry_upload.js', 'dist/wasm/ferry_upload_bg.wasm']) {
     assert.ok(files.includes(f), `${f} missing from the tarball: ${files.join(', ')}`);
   }
@@ -65,12 +66,12 @@ test('the tarball holds dist/ (with the wasm) and package metadata only', () => 
   assert.ok(wasm.size > 50_000, `the wasm is suspiciously small (${wasm.size} bytes)`);
 });
 
-test('package.json: ESM exports map with types for `.`, `./react` and `./uppy`, no side effects, react and @uppy/core optional', () => {
+test('package.json: ESM exports map with types for `.`, `./react`, `./uppy` and `./recording`, no side effects, react and @uppy/core optional', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'ferry-upload', 'package.json'), 'utf8'));
   assert.equal(pkg.type, 'module');
   assert.equal(pkg.sideEffects, false);
-  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './package.json', './react', './uppy']);
-  for (const [sub, base] of [['.', 'index'], ['./react', 'react'], ['./uppy', 'uppy']]) {
+  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './package.json', './react', './recording', './uppy']);
+  for (const [sub, base] of [['.', 'index'], ['./react', 'react'], ['./uppy', 'uppy'], ['./recording', 'recording']]) {
     assert.equal(pkg.exports[sub].types, `./dist/${base}.d.ts`);
     assert.equal(pkg.exports[sub].import, `./dist/${base}.js`);
     assert.equal(Object.keys(pkg.exports[sub])[0], 'types', 'types must come first in each condition set');
@@ -91,22 +92,32 @@ test('the installed package imports in Node without touching browser globals', (
     }
     const core = await import('ferry-upload');
     const react = await import('ferry-upload/react');
+    const recording = await import('ferry-upload/recording');
     const atImport = [...touched];
     // Constructing an upload sends nothing and loads no wasm.
     const upload = core.createUpload({ endpoint: 'http://127.0.0.1:9/files/', file: new Blob(['hello']) });
     let usage = null;
     try { core.createUpload({ endpoint: '/files/', file: 'not a blob' }); } catch (e) { usage = { isFerry: e instanceof core.FerryError, kind: e.kind, code: e.code }; }
+    // Recordings come from ferry-upload/recording: the main entry says so.
+    let source = null;
+    try { core.createUpload({ endpoint: '/files/', source: 'push' }); } catch (e) { source = { kind: e.kind, code: e.code, names: e.message.includes("'ferry-upload/recording'") }; }
+    const pushed = recording.createUpload({ endpoint: 'http://127.0.0.1:9/files/', source: 'push', buffer: 'memory' });
     const queue = core.createUploadQueue({ endpoint: 'http://127.0.0.1:9/files/', concurrency: 2 });
     console.log(JSON.stringify({
       atImport,
       core: Object.keys(core).sort(),
       react: Object.keys(react).sort(),
+      recording: Object.keys(recording).sort(),
+      source, pushed: { state: pushed.state, total: pushed.bytesTotal, recorded: pushed.bytesRecorded },
       state: upload.state, total: upload.bytesTotal, usage, concurrency: queue.concurrency, items: queue.items.length,
     }));
   `);
   assert.deepEqual(out.atImport, [], `importing touched ${out.atImport.join(', ')}`);
   assert.deepEqual(out.core, ['FerryError', 'createUpload', 'createUploadQueue', 'forgetUpload', 'listResumableUploads', 'resumeAll']);
   assert.deepEqual(out.react, ['useResumableUploads', 'useUpload']);
+  assert.deepEqual(out.recording, ['createUpload']);
+  assert.deepEqual(out.source, { kind: 'usage', code: 'invalid_option', names: true }, 'the main entry\'s createUpload points recordings to ferry-upload/recording');
+  assert.deepEqual(out.pushed, { state: 'idle', total: null, recorded: 0 }, 'ferry-upload/recording takes a push source');
   assert.equal(out.state, 'idle');
   assert.equal(out.total, 5);
   assert.deepEqual(out.usage, { isFerry: true, kind: 'usage', code: 'invalid_option' });
@@ -117,7 +128,7 @@ test('the installed package imports in Node without touching browser globals', (
 test('only the exported entry points resolve', () => {
   const out = runInApp(`
     const results = {};
-    for (const spec of ['ferry-upload', 'ferry-upload/react', 'ferry-upload/package.json', 'ferry-upload/dist/index.js', 'ferry-upload/dist/wasm/ferry_upload.js', 'ferry-upload/queue']) {
+    for (const spec of ['ferry-upload', 'ferry-upload/react', 'ferry-upload/recording', 'ferry-upload/package.json', 'ferry-upload/dist/index.js', 'ferry-upload/dist/wasm/ferry_upload.js', 'ferry-upload/queue']) {
       try { results[spec] = new URL(import.meta.resolve(spec)).pathname.split('/node_modules/')[1]; } catch (e) { results[spec] = e.code; }
     }
     console.log(JSON.stringify(results));
@@ -125,6 +136,7 @@ test('only the exported entry points resolve', () => {
   assert.deepEqual(out, {
     'ferry-upload': 'ferry-upload/dist/index.js',
     'ferry-upload/react': 'ferry-upload/dist/react.js',
+    'ferry-upload/recording': 'ferry-upload/dist/recording.js',
     'ferry-upload/package.json': 'ferry-upload/package.json',
     'ferry-upload/dist/index.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',
     'ferry-upload/dist/wasm/ferry_upload.js': 'ERR_PACKAGE_PATH_NOT_EXPORTED',

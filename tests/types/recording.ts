@@ -1,9 +1,11 @@
-// Type tests for uploads made while recording (`createUpload({ source })`): the sources it
-// takes, the push form, progress whose total is unknown until the end, and resumed
-// recordings. Compiled with `tsc --noEmit` only. Each `@ts-expect-error` line is a misuse
-// that must not compile.
+// Type tests for uploads made while recording (`createUpload({ source })` of
+// `ferry-upload/recording`): the sources it takes, the push form, progress whose total is
+// unknown until the end, and resumed recordings; `ferry-upload`'s own createUpload takes files
+// only. Compiled with `tsc --noEmit` only. Each `@ts-expect-error` line is a misuse that must
+// not compile.
+import { createUpload } from 'ferry-upload/recording';
 import {
-  createUpload,
+  createUpload as createFileUpload,
   listResumableUploads,
   resumeAll,
   type PushUpload,
@@ -49,6 +51,11 @@ createUpload({ endpoint: '/files/', source: recorder, buffer: 'disk' });
 createUpload({ endpoint: '/files/', file, buffer: 'memory' });
 const options: RecordingUploadOptions = { endpoint: '/files/', source: recorder };
 void options;
+// @ts-expect-error recordings need createUpload from 'ferry-upload/recording'
+createFileUpload({ endpoint: '/files/', source: recorder });
+// the recording entry's createUpload uploads files too
+const plain: Upload = createUpload({ endpoint: '/files/', file });
+void plain;
 
 // --- the recording upload ------------------------------------------------------------------
 assertType<Equal<ReturnType<RecordingUpload['start']>, Promise<UploadResult>>>(true);

@@ -7,6 +7,7 @@
 // Web Storage, and counts the page's Blob reads. It asserts nothing and changes no SDK
 // behaviour beyond the options it is given.
 import { createUpload, FerryError, forgetUpload, listResumableUploads, resumeAll } from '/dist/index.js';
+import { createUpload as createRecordingUpload } from '/dist/recording.js';
 import './bench.js';
 import { recordingSupport, startCapture, startPush } from './capture.js';
 
@@ -66,7 +67,7 @@ function start(id, options = {}) {
       return auth ? { ...fixed, Authorization: `Bearer ${token}` } : fixed;
     };
   }
-  const up = createUpload(capture ? { ...rest, source: capture.recorder, headers } : { ...rest, file, headers });
+  const up = capture ? createRecordingUpload({ ...rest, source: capture.recorder, headers }) : createUpload({ ...rest, file, headers });
   uploads[id] = up;
   if (capture) captures[id] = capture;
   up.on('progress', ({ bytesConfirmed, bytesTotal, percent }) => {
