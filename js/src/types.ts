@@ -161,7 +161,8 @@ export interface RecorderLike {
 export type RecordingSource = RecorderLike | ReadableStream<Uint8Array | Blob> | 'push';
 
 /**
- * Options of an upload made while recording. Its length is not known at creation: the
+ * Options of an upload made while recording (`createUpload` of `ferry-upload/recording`;
+ * `ferry-upload`'s own refuses `source`). Its length is not known at creation: the
  * server must offer `creation-defer-length` (else the recording is buffered until it ends and
  * uploaded as a file, with a `deferred_length_unsupported` warning). One connection always.
  */
@@ -201,7 +202,7 @@ export interface RecordingEvents extends Omit<UploadEvents, 'progress'> {
   progress: RecordingProgress;
 }
 
-/** An upload made while recording (`createUpload({ source })`). */
+/** An upload made while recording (`createUpload({ source })` of `ferry-upload/recording`). */
 export interface RecordingUpload extends Omit<Upload, 'on' | 'bytesTotal'> {
   on<K extends keyof RecordingEvents>(type: K, listener: (payload: RecordingEvents[K]) => void): () => void;
   /** The recording's length once it ended, else `null`. */
