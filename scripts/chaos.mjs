@@ -143,7 +143,7 @@ async function oneRun(seed, source) {
     } catch (err) {
       rec = await getRun(page, 'u').catch(() => null);
       return {
-        seed, ok: false, byteExact: false, onePost: false, problems: [err.message], offline, overhead: null,
+        seed, ok: false, byteExact: false, postsAsExpected: false, problems: [err.message], offline, overhead: null,
         recoveries: [], resumes: [], faults: proxy.randomLog.map((f) => f.kind), ms: null,
       };
     }
@@ -184,7 +184,7 @@ async function oneRun(seed, source) {
       seed,
       ok: rec.ok === true,
       byteExact: stats.byteExact,
-      onePost: (proxy.counts().POST ?? 0) === EXPECT_POSTS,
+      postsAsExpected: (proxy.counts().POST ?? 0) === EXPECT_POSTS,
       problems,
       offline: offline && offlineDone ? offline : null,
       overhead: stats.overhead,
@@ -232,7 +232,7 @@ try {
     try {
       r = await oneRun(seed, source);
     } catch (err) {
-      r = { seed, ok: false, byteExact: false, onePost: false, problems: [`run crashed: ${err?.stack ?? err}`], recoveries: [], resumes: [], faults: [] };
+      r = { seed, ok: false, byteExact: false, postsAsExpected: false, problems: [`run crashed: ${err?.stack ?? err}`], recoveries: [], resumes: [], faults: [] };
     }
     results.push(r);
     const hard = r.problems.filter((p) => !p.startsWith('note:'));
@@ -253,7 +253,7 @@ try {
 const n = results.length;
 const completed = results.filter((r) => r.ok).length;
 const exact = results.filter((r) => r.byteExact).length;
-const onePost = results.filter((r) => r.onePost).length;
+const postsAsExpected = results.filter((r) => r.postsAsExpected).length;
 const clean = results.filter((r) => r.problems.every((p) => p.startsWith('note:'))).length;
 const withBytes = results.filter((r) => r.patchBytes !== undefined && r.ok);
 const totalRatio = withBytes.length ? withBytes.reduce((s, r) => s + r.patchBytes, 0) / (withBytes.length * SIZE) : null;
@@ -268,7 +268,7 @@ const times = results.filter((r) => r.ms).map((r) => r.ms);
 
 const summary = {
   runs: n, seeds: [args.seed, args.seed + n - 1], rate: args.rate, sizeMib: args.sizeMib, chunkMib: args.chunkMib,
-  completed, byteExact: exact, onePost, allChecksPassed: clean,
+  completed, byteExact: exact, postsAsExpected, allChecksPassed: clean,
   patchOverhead: totalRatio, worstOverhead: worst ? { seed: worst.seed, ratio: worst.overhead } : null,
   offlineRuns, onlineEventsMeasured: recoveries.length,
   recoveryMedianMs: median(recoveries), recoveryMaxMs: recoveries.length ? Math.max(...recoveries) : null,
@@ -283,7 +283,7 @@ const summary = {
 console.log('\n=== chaos summary ===');
 console.log(`completed            ${completed}/${n}`);
 console.log(`byte-exact           ${exact}/${n}`);
-console.log(`${EXPECT_POSTS === 1 ? 'one POST per upload' : `${EXPECT_POSTS} POSTs per upload`}  ${onePost}/${n}`);
+console.log(`${EXPECT_POSTS === 1 ? 'one POST per upload' : `${EXPECT_POSTS} POSTs per upload`}  ${postsAsExpected}/${n}`);
 console.log(`all checks passed    ${clean}/${n}`);
 console.log(`PATCH overhead       ${totalRatio?.toFixed(3) ?? '-'} (PATCH bytes forwarded / file size, all runs)`
   + `${worst ? `; worst run ${worst.overhead.toFixed(3)} (seed ${worst.seed})` : ''}`);

@@ -45,10 +45,11 @@ const live = new Set<string>();
 
 /** What an upload while recording needs, handed in by `ferry-upload/recording` (recording.ts). */
 export interface RecordingSupport {
-  /** The buffer of a new recording from `options.source`, listened to from now on; `stop` stops listening. */
-  open(options: RecordingUploadOptions, warn: (code: string, message: string) => void): { buffer: RecordingBuffer; stop: () => void };
-  /** The MIME type a source announces ('' if none). */
-  sourceType(source: RecordingUploadOptions['source']): string;
+  /**
+   * The buffer of a new recording from `options.source`, listened to from now on (`stop` stops
+   * listening), and its MIME type (`options.type`, else what the source announces, else '').
+   */
+  open(options: RecordingUploadOptions, warn: (code: string, message: string) => void): { buffer: RecordingBuffer; stop: () => void; type: string };
 }
 
 /** The endpoint as stored with a recording's buffer: resolved, or as given if it is not a URL (start() reports that). */
@@ -68,8 +69,9 @@ export function randomId(): string {
 
 class FerryUpload implements Upload, PushUpload {
   #options: UploadOptions | RecordingUploadOptions;
-  #support: RecordingSupport | undefined;
   #recording: RecordingBuffer | null = null;
+  /** A recording's MIME type. */
+  #type = '';
   #stopListening: () => void = () => undefined;
   #engine: Promise<Engine> | null = null;
   #run: Promise<UploadResult> | null = null;
@@ -86,7 +88,6 @@ class FerryUpload implements Upload, PushUpload {
       throw new FerryError('usage', 'invalid_option', 'options `file` and `source` are exclusive: `file` uploads a File or Blob, `source` a recording');
     }
     this.#options = options;
-    this.#support = support;
     this.#url = (options as UploadOptions).uploadUrl ?? null;
     if (stored || options.source !== undefined) {
       if (!support) {
@@ -94,10 +95,12 @@ class FerryUpload implements Upload, PushUpload {
       }
       if (stored) {
         this.#recording = stored;
+        this.#type = (options as RecordingUploadOptions).type ?? '';
       } else {
         const opened = support.open(options as RecordingUploadOptions, (code, message) => this.#emit('warning', { code, message }));
         this.#recording = opened.buffer;
         this.#stopListening = opened.stop;
+        this.#type = opened.type;
       }
       this.#recording.hold();
       live.add(this.#recording.id);
@@ -200,7 +203,7 @@ class FerryUpload implements Upload, PushUpload {
       const recording = rec ? {
         // A recording is named by its `filename` metadata, as listed sessions show it.
         name: typeof o.metadata?.filename === 'string' ? o.metadata.filename : '',
-        type: o.type ?? (o.source && this.#support ? this.#support.sourceType(o.source) : ''),
+        type: this.#type,
         body: (start: number, end: number) => rec.body(start, end),
         release: (offset: number) => rec.release(offset),
       } : undefined;

@@ -180,8 +180,9 @@ async fn write_loop(mut queue: UnboundedReceiver<Write>, on_event: Function, han
                         }
                     }
                 },
-                // A tab waiting for this upload's lock continues from the record (the upload
-                // is complete there, its HEAD will say); the last one to finish deletes it.
+                // A tab waiting for this upload's lock continues from the record (its HEAD
+                // says whether the upload completed or an abort deleted it); the last one to
+                // finish deletes it.
                 Write::Delete(key) if others_waiting(key).await => {}
                 Write::Delete(key) => store.delete(key).await,
             }

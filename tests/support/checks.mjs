@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { sha256File } from './files.mjs';
+import { hashFile, sha256File } from './files.mjs';
 import { sleep, uploadId } from './util.mjs';
 
 /** Offsets the server confirmed in finished 2xx answers; a created upload is at offset 0. */
@@ -96,10 +96,8 @@ export async function checkUpload({ rec, source, proxy, dataDir, read, chunkSize
     problems.push(`upload failed: ${JSON.stringify(rec.error)}; states ${states.join(' ')}`);
   } else {
     if (rec.result?.bytesTotal !== source.size) problems.push(`bytesTotal ${rec.result?.bytesTotal} != ${source.size}`);
-    const stored = read ? null : path.join(dataDir, uploadId(rec.result.uploadUrl));
-    const got = read
-      ? await read(rec.result.uploadUrl).catch(() => null)
-      : await fsp.stat(stored).then(async (st) => ({ size: st.size, sha256: st.size === source.size ? await sha256File(stored) : null }), () => null);
+    const readStored = read ?? ((url) => hashFile(path.join(dataDir, uploadId(url))));
+    const got = await readStored(rec.result.uploadUrl).catch(() => null);
     if (!got) problems.push(`nothing stored for ${rec.result.uploadUrl}`);
     else if (got.size !== source.size) problems.push(`stored ${got.size} bytes, source has ${source.size}`);
     else if (got.sha256 !== source.sha256) problems.push('stored SHA-256 differs from the source');

@@ -1,6 +1,6 @@
 // Test files on disk and their hashes: random files (their SHA-256 computed while writing),
 // sparse files with random bytes only in chosen ranges (larger than 4 GiB without using the
-// disk), and the streamed SHA-256 of a file. It writes only where it is told to.
+// disk), and the streamed SHA-256 (and size) of a file or a stream. It writes only where it is told to.
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -25,6 +25,17 @@ export async function writeRandomFile(file, size) {
   }
   return { path: file, size, sha256: hash.digest('hex') };
 }
+
+/** { sha256, size } of what `stream` yields (a file's read stream, an HTTP body, an S3 object). */
+export async function hashStream(stream) {
+  const hash = crypto.createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) { hash.update(chunk); size += chunk.length; }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** { sha256, size } of a file on disk, streamed. */
+export const hashFile = (file) => hashStream(fs.createReadStream(file, { highWaterMark: 4 * MiB }));
 
 /** SHA-256 (hex) of a file on disk, streamed. */
 export async function sha256File(file) {

@@ -16,7 +16,6 @@
 //
 // It installs nothing (scripts/setup.sh does), asserts nothing, and signals no process but
 // the ones it started.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
@@ -26,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { s3Client, startSeaweed } from './seaweedfs.mjs';
 import { startServer } from './serve.mjs';
 import { startFaultProxy } from './fault-proxy.mjs';
+import { hashFile, hashStream } from './files.mjs';
 import { answersTus, findProgram, startProcess } from './process.mjs';
 import { MiB, freePort } from './util.mjs';
 
@@ -38,14 +38,6 @@ export const MAX_SIZE = 64 * MiB;
 
 // ---- reading uploads back -----------------------------------------------------------------
 
-async function hashStream(stream) {
-  const hash = crypto.createHash('sha256');
-  let size = 0;
-  for await (const chunk of stream) { hash.update(chunk); size += chunk.length; }
-  return { sha256: hash.digest('hex'), size };
-}
-
-const hashFile = (file) => hashStream(fs.createReadStream(file, { highWaterMark: 4 * MiB }));
 const exists = (p) => fsp.stat(p).then(() => true, () => false);
 const lastSegment = (url) => decodeURIComponent(new URL(url, 'http://x').pathname.split('/').filter(Boolean).pop());
 

@@ -19,15 +19,10 @@ export const support: RecordingSupport = {
       throw new FerryError('usage', 'invalid_option', "option `buffer` must be 'auto', 'indexeddb' or 'memory'");
     }
     const buffer = new RecordingBuffer(options.fingerprint ?? `rec-${randomId()}`, warn, kind === 'auto' ? undefined : kind);
-    buffer.describe({
-      endpoint: describedEndpoint(options.endpoint),
-      metadata: { ...options.metadata },
-      type: options.type ?? sourceType(options.source),
-      createdAt: Date.now(),
-    });
-    return { buffer, stop: listen(options.source, buffer, warn) };
+    const type = options.type ?? sourceType(options.source);
+    buffer.describe({ endpoint: describedEndpoint(options.endpoint), metadata: { ...options.metadata }, type, createdAt: Date.now() });
+    return { buffer, stop: listen(options.source, buffer, warn), type };
   },
-  sourceType,
 };
 
 /** An upload that finishes a recording stored by an earlier page (sessions.ts). */
