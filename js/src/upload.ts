@@ -206,6 +206,7 @@ class FerryUpload implements Upload, PushUpload {
         type: this.#type,
         body: (start: number, end: number) => rec.body(start, end),
         release: (offset: number) => rec.release(offset),
+        heldFrom: () => rec.heldFrom,
       } : undefined;
       // The app's options pass through as they are (the engine checks each one), with what
       // only this layer can resolve: URLs against the page, the headers function, the key,

@@ -221,7 +221,7 @@ async fn run(
     }
     // What a recording delivered while no run was going (a resting machine says nothing).
     if let Some(upload) = job.upload.as_mut() {
-        replay(upload.as_mut(), job.delivered.get());
+        replay(upload.as_mut(), job.delivered.get(), &job.io);
     }
     let key = job.key.borrow().clone();
     let mut waiting = false;
@@ -307,12 +307,14 @@ fn not_prepared() -> Error {
 /// delivered so far.
 async fn rebuilt(job: &Job, key: &str) -> Box<dyn Machine> {
     let mut machine = build_from_store(job, key, None).await;
-    replay(machine.as_mut(), job.delivered.get());
+    replay(machine.as_mut(), job.delivered.get(), &job.io);
     machine
 }
 
-/// Tells `upload` what a recording delivered so far (for a file: nothing).
-fn replay(upload: &mut dyn Machine, delivered: Delivered) {
+/// Tells `upload` what a recording delivered so far and where its buffer begins (for a
+/// file: nothing).
+fn replay(upload: &mut dyn Machine, delivered: Delivered, io: &WebIo) {
+    upload.handle_released(io.held_from());
     if delivered.available > 0 {
         upload.handle_data(delivered.available, timer_now());
     }

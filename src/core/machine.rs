@@ -90,6 +90,9 @@ pub trait Machine {
     fn handle_data(&mut self, available: u64, now: Millis);
     /// A recording ended: its length is `total`. Ignored for files.
     fn handle_end(&mut self, total: u64, now: Millis);
+    /// A recording's buffer holds nothing before `offset` any more: an earlier machine or
+    /// page released those bytes. Ignored for files.
+    fn handle_released(&mut self, offset: u64);
     /// The next thing to do. Call until it returns [`Output::Idle`].
     #[must_use]
     fn poll_output(&mut self) -> Output;

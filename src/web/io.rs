@@ -116,6 +116,11 @@ impl WebIo {
         self
     }
 
+    /// Where a recording's buffer begins: the bytes before it are gone (0 for a file).
+    pub fn held_from(&self) -> u64 {
+        self.recording.as_ref().map_or(0, LiveSource::held_from)
+    }
+
     /// Uploads the recording `source` instead of the file.
     #[must_use]
     pub fn with_recording(mut self, source: Option<LiveSource>) -> WebIo {

@@ -85,12 +85,16 @@ export type EngineOptions = Omit<import('../types.js').UploadOptions, 'endpoint'
   idempotencyKey?: string;
 };
 
-/** A recording's buffer, read by the engine: bytes `start..end` as one Blob, and what it may let go. */
+/**
+ * A recording's buffer, read by the engine: bytes `start..end` as one Blob, what it may let go,
+ * and where it begins (it holds nothing before that offset: an earlier page or run let it go).
+ */
 export interface EngineRecording {
   name: string;
   type: string;
   body(start: number, end: number): Blob | Promise<Blob>;
   release(offset: number): void;
+  heldFrom(): number;
 }
 
 /** What a finished run resolves with. */

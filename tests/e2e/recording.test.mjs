@@ -13,6 +13,8 @@
 //    the engine keeps no Blobs in IndexedDB, memory with a storage_unavailable warning;
 //  - a tab closed before the upload was created (its POST unanswered): the next page lists the
 //    recording from its buffer and resumeAll() creates the upload with its length;
+//  - a tab closed after its first confirmed bytes left the buffer, the upload then deleted on the
+//    server: the next page's resumeAll() fails at once with upload_gone, no POST;
 //  - forgetUpload() of recordings left by closed tabs (with a session and without) deletes
 //    their pieces;
 //  - a tab closed mid-recording, buffered in the origin-private file system (a MediaRecorder)
@@ -145,7 +147,7 @@ for (const engine of engines()) {
         // The buffer keeps only what the server has not confirmed (and the last piece).
         const held = [];
         while (!(await getRun(page, 'r')).capture.stoppedAt) {
-          held.push(await page.evaluate(() => window.ferryTest.storedPieces()));
+          held.push((await page.evaluate(() => window.ferryTest.storedPieces())).length);
           await sleep(200);
         }
         const run = await untilDone(page, 'r', TIMEOUT - 10_000);
@@ -162,7 +164,7 @@ for (const engine of engines()) {
         assert.deepEqual(run.states.filter((s) => s !== 'uploading').slice(-1), ['completed']);
         assert.ok(held.length > 0, 'the buffer was looked at while recording');
         assert.ok(Math.max(...held) <= recorded.pieces / 2, `pieces leave the buffer once confirmed: held ${held.join(' ')} of ${recorded.pieces}`);
-        assert.equal(await page.evaluate(() => window.ferryTest.storedPieces()), 0, 'nothing is left once complete');
+        assert.deepEqual(await page.evaluate(() => window.ferryTest.storedPieces()), [], 'nothing is left once complete');
         const finishMs = run.ms - run.capture.stoppedAt;
         t.diagnostic(`${recorded.pieces} pieces, ${recorded.size} bytes, ${patches.length} PATCHes; stop to done: ${Math.round(finishMs)} ms`);
         assert.deepEqual(await page.evaluate(() => window.ferryTest.list()), [], 'nothing left to resume');
@@ -303,6 +305,34 @@ for (const engine of engines()) {
       }
     });
 
+    test('a tab closed after its first bytes left the buffer, then the server lost the upload: resumeAll() fails at once with upload_gone and creates nothing', needs(engine, 'durableRecording', { timeout: TIMEOUT }), async () => {
+      await recordThenClose(driver, srv.url, { capture: { push: 32 * KiB, ms: 60_000, timeslice: 200 } }, async (page) => {
+        await until(page, 'c', (r) => r.confirmed > 128 * KiB, 'confirmed bytes', 30_000);
+        // The confirmed pieces leave the stored buffer: it no longer begins at byte 0.
+        for (const deadline = Date.now() + 10_000; (await page.evaluate(() => window.ferryTest.storedPieces())).includes(0);) {
+          assert.ok(Date.now() < deadline, 'the first piece left the buffer');
+          await sleep(50);
+        }
+      });
+      const next = await driver.open(`${srv.url}test/`);
+      try {
+        const [listed] = await next.evaluate(() => window.ferryTest.list());
+        assert.ok(listed?.bytesConfirmed > 0, `stored with confirmed bytes: ${JSON.stringify(listed)}`);
+        const gone = await fetch(listed.uploadUrl, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0' } });
+        assert.equal(gone.status, 204, 'the server deleted the upload');
+        const posts = srv.log.filter((e) => e.method === 'POST').length;
+        await next.evaluate(() => window.ferryTest.resumeAll('again'));
+        // The buffer no longer holds the confirmed bytes: starting over would ask it for them.
+        const run = await untilDone(next, 'again', 20_000);
+        assert.equal(run.ok, false, 'nothing to finish');
+        assert.equal(run.error?.code, 'upload_gone', JSON.stringify(run.error));
+        assert.match(run.error.message, /released/);
+        assert.equal(srv.log.filter((e) => e.method === 'POST').length, posts, 'no upload created');
+      } finally {
+        await next.close();
+      }
+    });
+
     test('forgetUpload() deletes a recording left by a closed tab, with a session or without one', needs(engine, 'durableRecording', { timeout: TIMEOUT }), async () => {
       const proxy = await startFaultProxy({ upstream: srv.url });
       try {
@@ -321,10 +351,10 @@ for (const engine of engines()) {
         try {
           const listed = await next.evaluate(() => window.ferryTest.list());
           assert.deepEqual(listed.map((r) => [r.kind, r.uploadUrl === '']).sort(), [['recording', false], ['recording', true]], JSON.stringify(listed));
-          assert.ok((await next.evaluate(() => window.ferryTest.storedPieces())) >= 2);
+          assert.ok((await next.evaluate(() => window.ferryTest.storedPieces())).length >= 2);
           for (const { key } of listed) await next.evaluate((k) => window.ferryTest.forget(k), key);
           assert.deepEqual(await next.evaluate(() => window.ferryTest.list()), [], 'nothing is listed');
-          assert.equal(await next.evaluate(() => window.ferryTest.storedPieces()), 0, 'no piece is left');
+          assert.deepEqual(await next.evaluate(() => window.ferryTest.storedPieces()), [], 'no piece is left');
         } finally {
           await next.close();
         }

@@ -118,6 +118,9 @@ export class RecordingBuffer {
   /** Bytes stored durably so far. */
   get available(): number { return this.#available; }
 
+  /** The first byte the buffer holds: those before it were released (by this page or an earlier one). */
+  get heldFrom(): number { return this.#pieces[0]?.offset ?? 0; }
+
   /** The recording's length once it ended and every piece is stored, else `null`. */
   get total(): number | null { return this.#ended ? this.#available : null; }
 

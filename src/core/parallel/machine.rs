@@ -199,6 +199,7 @@ impl Machine for Parallel {
     // Never a recording (machine::build sends those over one stream): these do not apply.
     fn handle_data(&mut self, _: u64, _: Millis) {}
     fn handle_end(&mut self, _: u64, _: Millis) {}
+    fn handle_released(&mut self, _: u64) {}
 
     fn poll_output(&mut self) -> Output {
         if !self.out.is_empty() {

@@ -332,6 +332,9 @@ impl Machine for BoxedMachine {
     fn handle_end(&mut self, total: u64, now: Millis) {
         self.0.handle_end(total, now)
     }
+    fn handle_released(&mut self, offset: u64) {
+        self.0.handle_released(offset)
+    }
     fn poll_output(&mut self) -> Output {
         self.0.poll_output()
     }

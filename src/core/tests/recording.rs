@@ -253,6 +253,49 @@ fn a_reloaded_recording_whose_buffer_the_server_already_has_declares_its_length_
     h.completes(id, 300 * KIB);
 }
 
+/// A reloaded recording whose buffer begins at `held` (an earlier page released the bytes
+/// before it), its HEAD answered `lost`.
+fn reloaded_and_lost(held: u64, lost: Response) -> Harness {
+    let mut cfg = Config::new(ENDPOINT);
+    cfg.session_key = Some("rec-1".into());
+    let source = SourceInfo::recording("take-1.webm", "video/webm");
+    let mut h = Harness::from_upload(Upload::resume(cfg, stored(true), source, Millis(0)).expect("valid"));
+    h.up.handle_released(held);
+    h.data(700 * KIB);
+    h.end(700 * KIB);
+    h.start();
+    let (id, _) = h.expect(Method::Options);
+    h.reply(id, options(DEFERS));
+    let (id, _) = h.expect(Method::Head);
+    h.reply(id, lost);
+    h
+}
+
+#[test]
+fn a_reloaded_recording_whose_upload_the_server_lost_starts_over_only_from_a_whole_buffer() {
+    // The buffer still begins at byte 0: a new upload, with the length the recording ended at.
+    let mut h = reloaded_and_lost(0, Response::new(404));
+    let (id, post) = h.expect(Method::Post);
+    assert_eq!(post.header("Upload-Length"), Some("716800"));
+    h.reply(id, created(UPLOAD_URL));
+    let (id, patch) = h.expect(Method::Patch);
+    assert_eq!(range(&patch), (0, 700 * KIB));
+    h.completes(id, 700 * KIB);
+    // It begins at 100 KiB: neither a new upload nor the server's lower offset can be served.
+    for lost in [Response::new(404), head_deferred(50 * KIB)] {
+        let mut h = reloaded_and_lost(100 * KIB, lost);
+        h.finish();
+        let err = h.failure().expect("failed");
+        assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Expired, "upload_gone"), "{}", err.message);
+        assert!(err.message.contains("released"), "{}", err.message);
+    }
+    // A HEAD at or beyond where it begins goes on from there.
+    let mut h = reloaded_and_lost(100 * KIB, head_deferred(300 * KIB));
+    let (id, patch) = h.expect(Method::Patch);
+    assert_eq!(range(&patch), (300 * KIB, 700 * KIB));
+    h.completes(id, 700 * KIB);
+}
+
 #[test]
 fn a_files_record_is_not_continued_by_a_recording_nor_the_reverse() {
     let mut cfg = Config::new(ENDPOINT);

@@ -126,3 +126,23 @@ fn a_recording_lost_by_the_server_after_bytes_were_released_fails_but_starts_ove
     assert_eq!((err.kind, err.code.as_str(), err.status), (ErrorKind::Expired, "upload_gone", Some(410)));
     assert!(err.message.contains("released"), "{}", err.message);
 }
+
+#[test]
+fn a_server_that_goes_back_below_released_bytes_fails_the_recording_instead_of_asking_for_them() {
+    let mut h = recording();
+    h.data(700 * KIB);
+    let (id, _) = h.discover(DEFERS);
+    h.reply(id, created(UPLOAD_URL));
+    let (id, _) = h.expect(Method::Patch);
+    h.reply(id, accepted(300 * KIB));
+    let (id, _) = h.expect(Method::Patch);
+    h.fail(id, TransportError::Network("connection reset".into()));
+    h.fire();
+    let (id, _) = h.expect(Method::Head);
+    // The server lost bytes it had confirmed, and the buffer let them go.
+    h.reply(id, head_deferred(100 * KIB));
+    h.finish();
+    let err = h.failure().expect("failed at once, nothing sent from a buffer that lacks those bytes");
+    assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Expired, "upload_gone"));
+    assert!(err.message.contains("lost bytes") && err.message.contains("307200 bytes"), "{}", err.message);
+}

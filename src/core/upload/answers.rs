@@ -279,6 +279,11 @@ impl Upload {
             Ok(o) => o,
             Err(e) => return self.fail(Some(url), e),
         };
+        if offset < self.length.released() {
+            // Bytes the buffer let go are lost on the server: as good as losing the upload.
+            let reason = Error::new(ErrorKind::Expired, Code::UploadGone, "the server lost bytes it had confirmed");
+            return self.restart(reason, now);
+        }
         if offset > self.offset {
             self.backoff.reset();
         }

@@ -19,8 +19,10 @@
 //!    the server knows the length; after a failure a HEAD says so again (its `Upload-Length`
 //!    or `Upload-Defer-Length`). Completion needs both: the last byte and the length known.
 //! 4. Bytes the server confirmed are released (`Output::Release`): the platform may drop them
-//!    from its buffer. A recording whose released bytes the server then loses cannot start
-//!    over; it fails with `upload_gone`.
+//!    from its buffer. A recording whose released bytes the server then loses (all of them, or
+//!    the end of them: a HEAD below the released offset) cannot start over or go back; it
+//!    fails with `upload_gone`. A machine built for a recording whose buffer an earlier run or
+//!    page released is told where the buffer begins (`handle_released`).
 //!
 //! What it does not do: hold or read bytes (the platform buffers them), or anything that
 //! differs for files (transitions.rs and answers.rs handle both through [`Length`]).
@@ -80,6 +82,14 @@ impl Length {
         match self {
             Length::File(n) => *n,
             Length::Live(l) => l.available,
+        }
+    }
+
+    /// Where a recording's buffer begins: the bytes before it were released (0 for a file).
+    pub(crate) fn released(&self) -> u64 {
+        match self {
+            Length::File(_) => 0,
+            Length::Live(l) => l.released,
         }
     }
 

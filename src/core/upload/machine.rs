@@ -3,7 +3,7 @@
 //! the one outbox.
 
 use super::phase::Phase;
-use super::Upload;
+use super::{Length, Upload};
 use crate::core::error::Error;
 use crate::core::event::State;
 use crate::core::http::{RequestId, Response, TransportError};
@@ -156,6 +156,13 @@ impl Machine for Upload {
     fn handle_end(&mut self, total: u64, now: Millis) {
         self.tick(now);
         self.on_end(total, now);
+    }
+
+    /// A recording's buffer begins at `offset` (ignored for files).
+    fn handle_released(&mut self, offset: u64) {
+        if let Length::Live(live) = &mut self.length {
+            live.released = live.released.max(offset);
+        }
     }
 
     /// The next thing to do. Call until it returns `Output::Idle`.

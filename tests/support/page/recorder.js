@@ -298,14 +298,15 @@ const api = {
     };
   },
   /** How many recording pieces the origin-private file system holds now (every recording). */
+  /** The offsets of the recording pieces stored in the origin-private file system. */
   storedPieces: async () => {
-    let n = 0;
+    const offsets = [];
     const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('ferry-recordings', { create: true });
     for await (const dir of root.values()) {
       if (dir.kind !== 'directory') continue;
-      for await (const name of dir.keys()) if (/^\d{16}$/.test(name)) n++;
+      for await (const name of dir.keys()) if (/^\d{16}$/.test(name)) offsets.push(Number(name));
     }
-    return n;
+    return offsets;
   },
   forget: (key) => forgetUpload(key),
   pause: (id) => uploads[id].pause(),
