@@ -11,8 +11,13 @@
 // episodes no injected fault interfered with). Exit code 1 if any run did not complete
 // byte-exact with the POSTs expected.
 //
-//   npm run chaos -- --runs 50 [--engine chromium] [--server rustus --parallel 3] [--seed 1] [--rate 0.2] [--size-mib 48] [--chunk-mib 4]
-//                    [--offline-share 0.7] [--timeout-s 120] [--json out.json] [--verbose]
+// With --recording each run uploads a recording while it is made instead of a file: random
+// pieces of 256 KiB appended every 100 ms (source: 'push', buffered as an app's would be) until
+// --size-mib were recorded, under the same faults; the server's bytes are compared with
+// what was recorded.
+//
+//   npm run chaos -- --runs 50 [--engine chromium] [--server rustus --parallel 3] [--recording] [--seed 1] [--rate 0.2] [--size-mib 48]
+//                    [--chunk-mib 4] [--offline-share 0.7] [--timeout-s 120] [--json out.json] [--verbose]
 //
 // A run is reproducible from its seed (the proxy's fault schedule and the offline plan;
 // browser timing still varies). It needs `node scripts/build.mjs` first, installs nothing,
@@ -50,6 +55,7 @@ function parseArgs(argv) {
     else if (a === '--timeout-s') o.timeoutS = num();
     else if (a === '--json') o.json = argv[++i];
     else if (a === '--verbose') o.verbose = true;
+    else if (a === '--recording') o.recording = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -59,6 +65,7 @@ function parseArgs(argv) {
   if (!['tus', 'rustus', 'tuspyserver'].includes(o.server)) throw new Error('--server must be tus (@tus/server, the default), rustus or tuspyserver');
   if (!Number.isInteger(o.parallel) || o.parallel < 1 || o.parallel > 16) throw new Error('--parallel must be an integer from 1 to 16');
   if (o.parallel > 1 && o.server === 'tus') throw new Error('--parallel needs a server with concatenation: --server rustus or tuspyserver');
+  if (o.parallel > 1 && o.recording) throw new Error('a recording goes over one connection: --recording takes no --parallel');
   return o;
 }
 
@@ -70,7 +77,7 @@ try {
   process.exit(2);
 }
 if (args.help) {
-  console.log('usage: node scripts/chaos.mjs --runs N [--engine E] [--server rustus|tuspyserver] [--parallel P] [--seed S] [--rate R] [--size-mib M] [--chunk-mib C] '
+  console.log('usage: node scripts/chaos.mjs --runs N [--engine E] [--server rustus|tuspyserver] [--parallel P] [--recording] [--seed S] [--rate R] [--size-mib M] [--chunk-mib C] '
     + '[--offline-share F] [--timeout-s T] [--json FILE] [--verbose]');
   process.exit(0);
 }
@@ -79,6 +86,10 @@ const SIZE = Math.round(args.sizeMib * MiB);
 // A parallel upload creates its parts and then the final upload: all POSTs.
 const EXPECT_POSTS = args.parallel > 1 ? args.parallel + 1 : 1;
 const CHUNK = Math.round(args.chunkMib * MiB);
+// --recording: what is appended, and how often, until SIZE is recorded.
+const PIECE = 256 * 1024;
+const TIMESLICE = 100;
+const CAPTURE = { push: PIECE, timeslice: TIMESLICE, ms: Math.ceil(SIZE / PIECE) * TIMESLICE };
 const OPTIONS = {
   endpoint: '/files/', chunkSize: CHUNK, ...(args.parallel > 1 ? { parallelUploads: args.parallel } : {}), retry: { baseDelay: 100, maxDelay: 1000 }, stallTimeout: 2000, progressInterval: 10, track: false,
 };
@@ -135,8 +146,12 @@ async function oneRun(seed, source) {
       };
       proxy.events.on('request', onRequest);
     }
-    await page.pick(source.path);
-    await startRun(page, 'u', { ...OPTIONS, endpoint: target.endpoint(proxy, source) });
+    if (args.recording) {
+      await startRun(page, 'u', { ...OPTIONS, endpoint: target.endpoint(proxy, source), capture: CAPTURE });
+    } else {
+      await page.pick(source.path);
+      await startRun(page, 'u', { ...OPTIONS, endpoint: target.endpoint(proxy, source) });
+    }
     let rec;
     try {
       rec = await untilDone(page, 'u', args.timeoutS * 1000);
@@ -157,8 +172,10 @@ async function oneRun(seed, source) {
         + `\n  proxy ${proxy.log.filter((e) => e.path.startsWith('/files')).map((e) => `${e.method}@${e.uploadOffset ?? ''}`
           + `${e.fault ? `[${e.fault}]` : ''}->${e.status ?? e.outcome} +${e.startedAt - t0}..${e.endedAt - t0}`).join('\n        ')}`);
     }
+    // A recording is checked against what was recorded.
+    const made = args.recording ? await page.evaluate(() => window.ferryTest.captured('u')) : source;
     const { problems, stats } = await checkUpload({
-      rec, source, proxy, dataDir: srv?.dataDir, read: target.read, chunkSize: CHUNK, expectPosts: EXPECT_POSTS, sent: 1, faultStates,
+      rec, source: made, proxy, dataDir: srv?.dataDir, read: target.read, chunkSize: CHUNK, expectPosts: EXPECT_POSTS, sent: 1, faultStates,
     });
     if (offline && offlineDone && browser.can.offline && !rec.states.includes('offline')) {
       // Not a failure: ferry shows `offline` when it is about to send and the browser is
@@ -205,7 +222,7 @@ async function oneRun(seed, source) {
 }
 
 try {
-  const source = await writeRandomFile(path.join(tmp, 'source.bin'), SIZE);
+  const source = args.recording ? { path: path.join(tmp, 'take.bin') } : await writeRandomFile(path.join(tmp, 'source.bin'), SIZE);
   if (args.server === 'tus') {
     srv = await startServer({ port: 0, dataDir: path.join(tmp, 'store') });
     target = { upstream: srv.url, page: (proxy) => `${proxy.url}test/`, endpoint: () => '/files/', read: null };
@@ -222,10 +239,10 @@ try {
     };
   }
   browser = await launch(args.engine);
-  console.log(`chaos: ${args.runs} runs in ${args.engine} against ${args.server === 'tus' ? '@tus/server' : args.server}`
+  console.log(`chaos: ${args.runs} ${args.recording ? 'recordings' : 'runs'} in ${args.engine} against ${args.server === 'tus' ? '@tus/server' : args.server}`
     + `${args.parallel > 1 ? ` with parallelUploads ${args.parallel}` : ''}, seeds ${args.seed}..${args.seed + args.runs - 1}, `
     + `fault rate ${args.rate} on PATCH/HEAD, offline in ~${Math.round(args.offlineShare * 100)}% of runs, `
-    + `${args.sizeMib} MiB file, ${args.chunkMib} MiB chunks`);
+    + `${args.recording ? `${args.sizeMib} MiB recorded in ${CAPTURE.ms / 1000} s` : `${args.sizeMib} MiB file`}, ${args.chunkMib} MiB chunks`);
   for (let i = 0; i < args.runs; i++) {
     const seed = args.seed + i;
     let r;

@@ -152,4 +152,8 @@ pub enum TransportError {
     /// The request's body could not be read from the file: it changed on disk or is gone
     /// since it was picked, and the browser refuses to read it. Sending again cannot help.
     Unreadable(String),
+    /// A recording's buffer could not give the request's body for now (its store failed to
+    /// read): the request never left. Sent again like a network error, but never taken for
+    /// a request the browser blocked.
+    Source(String),
 }

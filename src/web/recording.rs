@@ -49,7 +49,7 @@ impl LiveSource {
     /// Bytes `start..end` of the recording, as one Blob.
     pub async fn body(&self, start: u64, end: u64) -> Result<Blob, TransportError> {
         let unreadable =
-            |why: String| TransportError::Network(format!("the recording's buffer could not be read: {why}"));
+            |why: String| TransportError::Source(format!("the recording's buffer could not be read: {why}"));
         let returned = self.buffer().body(start as f64, end as f64).map_err(|e| unreadable(js_message(&e)))?;
         let value = JsFuture::from(Promise::resolve(&returned)).await.map_err(|e| unreadable(js_message(&e)))?;
         let blob: Blob = value.dyn_into().map_err(|_| unreadable("body() did not give a Blob".into()))?;

@@ -62,7 +62,7 @@ impl Parallel {
             TransportError::Unreadable(msg) => {
                 return self.fail(Error::new(ErrorKind::Storage, Code::FileUnreadable, msg))
             }
-            TransportError::Network(msg) => (Error::network(msg), false),
+            TransportError::Network(msg) | TransportError::Source(msg) => (Error::network(msg), false),
             TransportError::Timeout => (
                 Error::new(
                     ErrorKind::Network,

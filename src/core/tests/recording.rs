@@ -55,7 +55,7 @@ impl Harness {
             .collect()
     }
 
-    fn warnings(&self) -> Vec<&'static str> {
+    pub fn warnings(&self) -> Vec<&'static str> {
         self.events
             .iter()
             .filter_map(|e| if let Event::Warning { code, .. } = e { Some(code.as_str()) } else { None })

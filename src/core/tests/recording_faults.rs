@@ -146,3 +146,32 @@ fn a_server_that_goes_back_below_released_bytes_fails_the_recording_instead_of_a
     assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Expired, "upload_gone"));
     assert!(err.message.contains("lost bytes") && err.message.contains("307200 bytes"), "{}", err.message);
 }
+
+#[test]
+fn a_buffer_that_cannot_be_read_for_now_is_retried_and_never_taken_for_cors() {
+    let mut h = recording();
+    h.data(700 * KIB);
+    let (id, _) = h.discover(DEFERS);
+    h.reply(id, created(UPLOAD_URL));
+    for _ in 0..5 {
+        let (id, _) = h.expect(Method::Patch);
+        h.advance(5);
+        h.fail(
+            id,
+            TransportError::Source("the recording's buffer could not be read: the connection is closing".into()),
+        );
+        assert_eq!(h.up.state(), State::Reconnecting);
+        h.fire();
+        let (id, _) = h.expect(Method::Head);
+        h.reply(id, head_deferred(0));
+    }
+    h.end(700 * KIB);
+    let (mut id, mut patch) = h.expect(Method::Patch);
+    while range(&patch).1 < 700 * KIB {
+        h.reply(id, accepted(range(&patch).1));
+        (id, patch) = h.expect(Method::Patch);
+    }
+    h.completes(id, 700 * KIB);
+    assert_eq!(h.warnings(), Vec::<&str>::new(), "nothing was blocked: the request never left");
+    assert!(h.reconnecting().iter().all(|(_, r)| r.message.contains("buffer")), "{:?}", h.reconnecting());
+}

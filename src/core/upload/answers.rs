@@ -31,6 +31,7 @@ impl Upload {
                 self.note_fast_failure(req, now);
                 (Error::network(msg), false)
             }
+            TransportError::Source(msg) => (Error::network(msg), false),
             TransportError::Timeout => (
                 Error::new(
                     ErrorKind::Network,
