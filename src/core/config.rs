@@ -327,13 +327,20 @@ impl SourceInfo {
         SourceInfo { size: Some(size), name: name.into(), mime_type: mime_type.into(), last_modified: 0 }
     }
 
-    /// Metadata pairs for creation: filename and filetype unless the app set its own.
+    /// Metadata pairs for creation: filename and filetype unless the app set its own. A
+    /// source without a name is sent as `blob` (as `FormData` names one) or `recording`:
+    /// some servers (tuspyserver) refuse HEAD for an upload created without a filename.
     #[must_use]
     pub fn creation_metadata(&self, app: &[(String, String)]) -> Vec<(String, String)> {
         let mut pairs = Vec::with_capacity(app.len() + 2);
         let has = |k: &str| app.iter().any(|(key, _)| key == k);
-        if !has("filename") && !self.name.is_empty() {
-            pairs.push(("filename".to_string(), self.name.clone()));
+        if !has("filename") {
+            let name = match (self.name.as_str(), self.size) {
+                ("", Some(_)) => "blob",
+                ("", None) => "recording",
+                (name, _) => name,
+            };
+            pairs.push(("filename".to_string(), name.to_string()));
         }
         if !has("filetype") {
             let t = if self.mime_type.is_empty() { "application/octet-stream" } else { &self.mime_type };

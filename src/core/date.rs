@@ -9,7 +9,8 @@ const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Au
 /// Parses an IMF-fixdate into milliseconds since 1970-01-01T00:00:00Z.
 pub fn parse_http_date(value: &str) -> Option<u64> {
     let value = value.trim();
-    let (_weekday, rest) = value.split_once(", ")?;
+    let (_weekday, rest) = value.split_once(',')?;
+    let rest = rest.strip_prefix(' ')?;
     let mut parts = rest.split(' ');
     let day: u32 = digits(parts.next()?, 2)?;
     let month_name = parts.next()?;

@@ -105,7 +105,9 @@ pub fn origin(url: &str) -> Option<String> {
     }
     let parts = split(url.trim())?;
     let scheme = parts.scheme.to_ascii_lowercase();
-    let host_port = parts.authority.rsplit('@').next().unwrap_or(parts.authority).to_ascii_lowercase();
+    // After the last '@' (userinfo); bytes, not a reverse char search: the code is smaller.
+    let host = last_byte(parts.authority, b'@').and_then(|i| parts.authority.get(i + 1..));
+    let host_port = host.unwrap_or(parts.authority).to_ascii_lowercase();
     let default = if scheme == "https" { ":443" } else { ":80" };
     let host_port = host_port.strip_suffix(default).unwrap_or(&host_port);
     if host_port.is_empty() || host_port.starts_with(':') {
@@ -129,10 +131,15 @@ pub fn normalize(url: &str) -> Option<String> {
 
 /// RFC 3986 5.2.3: the base path up to its last '/', then the reference.
 fn merge(base_path: &str, reference: &str) -> String {
-    match base_path.rfind('/') {
-        Some(i) => format!("{}{}", &base_path[..=i], reference),
+    match last_byte(base_path, b'/').and_then(|i| base_path.get(..=i)) {
+        Some(dir) => format!("{dir}{reference}"),
         None => format!("/{reference}"),
     }
+}
+
+/// Where the ASCII byte `b` last occurs in `s`.
+fn last_byte(s: &str, b: u8) -> Option<usize> {
+    s.bytes().rposition(|c| c == b)
 }
 
 /// RFC 3986 5.2.4, on whole segments.

@@ -104,10 +104,20 @@ impl Drop for LockGuard {
     }
 }
 
-fn locks() -> Option<JsValue> {
+#[wasm_bindgen]
+extern "C" {
+    /// `navigator.locks`, as far as it is used here; each throw comes back as an `Err`.
+    type LockManager;
+    #[wasm_bindgen(method, catch)]
+    fn query(this: &LockManager) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn request(this: &LockManager, name: &str, options: &Object, callback: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+fn locks() -> Option<LockManager> {
     let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
     let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
-    (!locks.is_undefined() && !locks.is_null()).then_some(locks)
+    (!locks.is_undefined() && !locks.is_null()).then(|| locks.unchecked_into())
 }
 
 fn lock_name(key: &str) -> String {
@@ -117,8 +127,7 @@ fn lock_name(key: &str) -> String {
 /// Whether another tab or worker waits for `key`'s lock (asked while this one holds it).
 pub async fn others_waiting(key: &str) -> bool {
     let Some(locks) = locks() else { return false };
-    let Ok(query) = Reflect::get(&locks, &"query".into()).and_then(|q| q.dyn_into::<Function>()) else { return false };
-    let Ok(promise) = query.call0(&locks).and_then(|p| p.dyn_into::<Promise>()) else { return false };
+    let Ok(promise) = locks.query().and_then(|p| p.dyn_into::<Promise>()) else { return false };
     let Ok(state) = wasm_bindgen_futures::JsFuture::from(promise).await else { return false };
     let name = lock_name(key);
     let pending = Reflect::get(&state, &"pending".into()).unwrap_or(JsValue::UNDEFINED);
@@ -130,7 +139,6 @@ pub async fn others_waiting(key: &str) -> bool {
 /// `Ok(Some(guard))` when held, `Ok(None)` when busy (only with `wait = false`).
 pub async fn acquire(key: &str, wait: bool) -> Result<Option<LockGuard>, JsValue> {
     let Some(locks) = locks() else { return Ok(Some(LockGuard { release: None })) };
-    let request: Function = Reflect::get(&locks, &"request".into())?.dyn_into()?;
     let release: Rc<RefCell<Option<Function>>> = Rc::default();
     let slot = Rc::clone(&release);
     let hold = Promise::new(&mut |resolve, _reject| *slot.borrow_mut() = Some(resolve));
@@ -146,8 +154,7 @@ pub async fn acquire(key: &str, wait: bool) -> Result<Option<LockGuard>, JsValue
     });
     let options = Object::new();
     Reflect::set(&options, &"ifAvailable".into(), &JsValue::from_bool(!wait))?;
-    let name = JsValue::from_str(&lock_name(key));
-    let _ = request.call3(&locks, &name, &options, &callback)?;
+    let _ = locks.request(&lock_name(key), &options, &callback)?;
     let granted = rx.await.unwrap_or(false);
     let release = release.borrow_mut().take();
     Ok(granted.then_some(LockGuard { release }))

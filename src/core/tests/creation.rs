@@ -31,6 +31,30 @@ fn app_metadata_overrides_filename_and_unknown_type_is_octet_stream() {
     );
 }
 
+/// Servers such as tuspyserver refuse HEAD for an upload created without a filename: a
+/// source without a name gets one, as `FormData` names a Blob "blob".
+#[test]
+fn a_source_without_a_name_is_sent_with_a_default_filename() {
+    for (source, name) in
+        [(SourceInfo::file(10, "", "image/png"), "blob"), (SourceInfo::recording("", "video/webm"), "recording")]
+    {
+        let mut h = Harness::with(Config::new(ENDPOINT), source.clone());
+        h.start();
+        if source.size.is_none() {
+            let (id, _) = h.expect(Method::Options);
+            h.reply(
+                id,
+                Response::new(204).with_header("Tus-Version", "1.0.0").with_header("Tus-Extension", "creation"),
+            );
+            h.up.handle_end(10, h.now);
+            h.drain();
+        }
+        let (_, req) = h.expect(Method::Post);
+        let meta = req.header("Upload-Metadata").unwrap_or_default().to_string();
+        assert!(meta.starts_with(&format!("filename {},", crate::core::metadata::base64(name.as_bytes()))), "{meta}");
+    }
+}
+
 #[test]
 fn location_forms_resolve_against_the_endpoint() {
     let cases = [
