@@ -206,6 +206,7 @@ async function oneRun(seed, source) {
       offline: offline && offlineDone ? offline : null,
       overhead: stats.overhead,
       patchBytes: stats.patchBytes,
+      size: made.size,
       interrupted: stats.interrupted,
       recoveries,
       cleanRecoveries,
@@ -273,7 +274,8 @@ const exact = results.filter((r) => r.byteExact).length;
 const postsAsExpected = results.filter((r) => r.postsAsExpected).length;
 const clean = results.filter((r) => r.problems.every((p) => p.startsWith('note:'))).length;
 const withBytes = results.filter((r) => r.patchBytes !== undefined && r.ok);
-const totalRatio = withBytes.length ? withBytes.reduce((s, r) => s + r.patchBytes, 0) / (withBytes.length * SIZE) : null;
+// Bytes sent over bytes uploaded (a recording's size is what was recorded, not --size-mib).
+const totalRatio = withBytes.length ? withBytes.reduce((s, r) => s + r.patchBytes, 0) / withBytes.reduce((s, r) => s + r.size, 0) : null;
 const worst = withBytes.reduce((w, r) => (w && w.overhead >= r.overhead ? w : r), null);
 const recoveries = results.flatMap((r) => r.recoveries);
 const resumes = results.flatMap((r) => r.resumes);
