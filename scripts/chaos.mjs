@@ -14,10 +14,12 @@
 // With --recording each run uploads a recording while it is made instead of a file: random
 // pieces of 256 KiB appended every 100 ms (source: 'push', buffered as an app's would be) until
 // --size-mib were recorded, under the same faults; the server's bytes are compared with
-// what was recorded.
+// what was recorded. With --reload each run also closes its tab at a random PATCH and goes on
+// in a new one: a file picked again and started (the stored session continued, no second
+// POST), a recording ended where it was and finished by resumeAll() from its buffer.
 //
-//   npm run chaos -- --runs 50 [--engine chromium] [--server rustus --parallel 3] [--recording] [--seed 1] [--rate 0.2] [--size-mib 48]
-//                    [--chunk-mib 4] [--offline-share 0.7] [--timeout-s 120] [--json out.json] [--verbose]
+//   npm run chaos -- --runs 50 [--engine chromium] [--server rustus --parallel 3] [--recording] [--reload] [--seed 1] [--rate 0.2]
+//                    [--size-mib 48] [--chunk-mib 4] [--offline-share 0.7] [--timeout-s 120] [--json out.json] [--verbose]
 //
 // A run is reproducible from its seed (the proxy's fault schedule and the offline plan;
 // browser timing still varies). It needs `node scripts/build.mjs` first, installs nothing,
@@ -56,6 +58,7 @@ function parseArgs(argv) {
     else if (a === '--json') o.json = argv[++i];
     else if (a === '--verbose') o.verbose = true;
     else if (a === '--recording') o.recording = true;
+    else if (a === '--reload') o.reload = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -77,7 +80,7 @@ try {
   process.exit(2);
 }
 if (args.help) {
-  console.log('usage: node scripts/chaos.mjs --runs N [--engine E] [--server rustus|tuspyserver] [--parallel P] [--recording] [--seed S] [--rate R] [--size-mib M] [--chunk-mib C] '
+  console.log('usage: node scripts/chaos.mjs --runs N [--engine E] [--server rustus|tuspyserver] [--parallel P] [--recording] [--reload] [--seed S] [--rate R] [--size-mib M] [--chunk-mib C] '
     + '[--offline-share F] [--timeout-s T] [--json FILE] [--verbose]');
   process.exit(0);
 }
@@ -119,9 +122,11 @@ async function oneRun(seed, source) {
   const offline = plan() < args.offlineShare
     ? { atPatch: 2 + Math.floor(plan() * Math.max(1, numChunks - 2)), ms: 300 + Math.floor(plan() * 2200) }
     : null;
+  const reloadAt = args.reload ? 2 + Math.floor(plan() * Math.max(1, numChunks - 2)) : null;
   const proxy = await startFaultProxy({ upstream: target.upstream });
   proxy.randomFaults({ seed, rate: args.rate, stallMs: 4000 });
-  const page = await browser.open(target.page(proxy));
+  let page = await browser.open(target.page(proxy));
+  let reloaded = false;
   const tasks = [];
   let offlineDone = false;
   let onlineAt = null; // node clock, for matching proxy log times
@@ -134,27 +139,58 @@ async function oneRun(seed, source) {
         tasks.push((async () => {
           // Without an offline switch in the driver, the network still goes away: the proxy
           // refuses every connection for that while.
-          if (browser.can.offline) await page.setOffline(true);
+          // (The tab may be closed meanwhile by --reload; its successor starts online.)
+          if (browser.can.offline) await page.setOffline(true).catch(() => {});
           else await proxy.offline({ mode: 'refuse' });
           proxy.dropConnections(); // the network went away: what was in flight dies
           await sleep(offline.ms);
           onlineAt = Date.now();
-          if (browser.can.offline) await page.setOffline(false);
+          if (browser.can.offline) await page.setOffline(false).catch(() => {});
           else await proxy.online();
           offlineDone = true;
         })());
       };
       proxy.events.on('request', onRequest);
     }
+    // --reload: the tab closes as its PATCH number reloadAt goes out.
+    let reload = null;
+    const reloadDue = new Promise((resolve) => { reload = resolve; });
+    if (reloadAt) {
+      let patches = 0;
+      const onRequest = (info) => {
+        if (info.method !== 'PATCH' || ++patches !== reloadAt) return;
+        proxy.events.off('request', onRequest);
+        reload();
+      };
+      proxy.events.on('request', onRequest);
+    }
+    const options = { ...OPTIONS, endpoint: target.endpoint(proxy, source) };
     if (args.recording) {
-      await startRun(page, 'u', { ...OPTIONS, endpoint: target.endpoint(proxy, source), capture: CAPTURE });
+      await startRun(page, 'u', { ...options, capture: CAPTURE });
     } else {
       await page.pick(source.path);
-      await startRun(page, 'u', { ...OPTIONS, endpoint: target.endpoint(proxy, source) });
+      await startRun(page, 'u', options);
     }
+    let made = null; // a recording cut short by --reload: what it recorded until then
     let rec;
     try {
-      rec = await untilDone(page, 'u', args.timeoutS * 1000);
+      const done = untilDone(page, 'u', args.timeoutS * 1000);
+      if (reloadAt && (await Promise.race([done.then(() => false, () => false), reloadDue.then(() => true)]))) {
+        done.catch(() => {});
+        if (args.recording) made = await page.evaluate(() => window.ferryTest.freezeCapture('u'));
+        await page.close();
+        reloaded = true;
+        page = await browser.open(target.page(proxy));
+        if (args.recording) {
+          await page.evaluate(() => window.ferryTest.resumeAll('u'));
+        } else {
+          await page.pick(source.path);
+          await startRun(page, 'u', options);
+        }
+        rec = await untilDone(page, 'u', args.timeoutS * 1000);
+      } else {
+        rec = await done;
+      }
     } catch (err) {
       rec = await getRun(page, 'u').catch(() => null);
       return {
@@ -163,7 +199,8 @@ async function oneRun(seed, source) {
       };
     }
     await Promise.all(tasks);
-    const faultStates = proxy.randomLog.length || offlineDone ? ['reconnecting', 'resuming', 'offline'] : [];
+    // After a reload the faults may all have hit the first tab.
+    const faultStates = (proxy.randomLog.length || offlineDone) && !reloaded ? ['reconnecting', 'resuming', 'offline'] : [];
     if (args.verbose) {
       const t0 = proxy.log[0]?.startedAt ?? 0;
       console.log(`  plan ${JSON.stringify(offline)}\n  states ${rec.stateLog.map((x) => `${x.s}@${x.t}`).join(' ')}`
@@ -173,11 +210,11 @@ async function oneRun(seed, source) {
           + `${e.fault ? `[${e.fault}]` : ''}->${e.status ?? e.outcome} +${e.startedAt - t0}..${e.endedAt - t0}`).join('\n        ')}`);
     }
     // A recording is checked against what was recorded.
-    const made = args.recording ? await page.evaluate(() => window.ferryTest.captured('u')) : source;
+    made ??= args.recording ? await page.evaluate(() => window.ferryTest.captured('u')) : source;
     const { problems, stats } = await checkUpload({
       rec, source: made, proxy, dataDir: srv?.dataDir, read: target.read, chunkSize: CHUNK, expectPosts: EXPECT_POSTS, sent: 1, faultStates,
     });
-    if (offline && offlineDone && browser.can.offline && !rec.states.includes('offline')) {
+    if (offline && offlineDone && browser.can.offline && !reloaded && !rec.states.includes('offline')) {
       // Not a failure: ferry shows `offline` when it is about to send and the browser is
       // offline; a retry wait (e.g. Retry-After) that ends after going online never does.
       problems.push('note: the browser was offline but the state never showed offline');
@@ -204,6 +241,7 @@ async function oneRun(seed, source) {
       postsAsExpected: (proxy.counts().POST ?? 0) === EXPECT_POSTS,
       problems,
       offline: offline && offlineDone ? offline : null,
+      reloadAt: reloaded ? reloadAt : null,
       overhead: stats.overhead,
       patchBytes: stats.patchBytes,
       size: made.size,
@@ -240,6 +278,9 @@ try {
     };
   }
   browser = await launch(args.engine);
+  if (args.reload && args.recording && !browser.can.durableRecording) {
+    throw new Error(`--reload --recording needs a durable recording buffer: ${browser.why.durableRecording}`);
+  }
   console.log(`chaos: ${args.runs} ${args.recording ? 'recordings' : 'runs'} in ${args.engine} against ${args.server === 'tus' ? '@tus/server' : args.server}`
     + `${args.parallel > 1 ? ` with parallelUploads ${args.parallel}` : ''}, seeds ${args.seed}..${args.seed + args.runs - 1}, `
     + `fault rate ${args.rate} on PATCH/HEAD, offline in ~${Math.round(args.offlineShare * 100)}% of runs, `
@@ -257,6 +298,7 @@ try {
     console.log(`run ${String(i + 1).padStart(3)} seed ${seed}: ${r.ok ? 'completed' : 'FAILED'}`
       + `${r.byteExact ? ', byte-exact' : ''}, ${r.faults.length} fault(s)${r.faults.length ? ` [${r.faults.join(' ')}]` : ''}`
       + `${r.offline ? `, offline ${r.offline.ms} ms at PATCH ${r.offline.atPatch}` : ''}`
+      + `${r.reloadAt ? `, tab closed at PATCH ${r.reloadAt}` : ''}`
       + `${r.overhead ? `, overhead ${r.overhead.toFixed(3)}` : ''}`
       + `${r.resumes.length ? `, sending again ${r.resumes.join('/')} ms after online` : ''}`
       + `${r.recoveries.length ? `, a PATCH succeeded ${r.recoveries.join('/')} ms after online` : ''}`

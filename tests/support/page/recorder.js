@@ -25,51 +25,23 @@ function plainError(err) {
 }
 
 /**
- * Starts (does not await) an upload of the picked file; returns what the page sees of the
- * file. `options` go to createUpload, except these:
- *   pauseAt       pause() once this many bytes are confirmed
- *   resumeAfter   after 'paused', call start() again this many ms later (counted in resumeCalls)
- *   startAgain    call start() again after a rejection, up to this many times (300 ms later)
- *   auth          headers() answers `Bearer stale`, and a fresh token after `refused`
- *   headers       a plain object of headers; staticHeaders passes it to the SDK as is
- *   track: false  no headers function (otherwise one logs each request and waits delayMs)
- *   capture       record instead of a file: { ms, timeslice } records an animated canvas with
- *                 a MediaRecorder (capture.js) for `ms`, handed to createUpload as `source`
- *                 before the recorder starts; run.capture holds its stop time, and
- *                 window.ferryTest.captured(id) its output's size and SHA-256; with
- *                 { push: bytes } it appends random pieces of that size (source: 'push')
+ * Tracks upload `up` as run `id` (`extra` goes into the run record): its events, states,
+ * progress and the network's online/offline, each with its time since now. `go()` starts it;
+ * again(id) starts it once more after the run was rejected. `pauseAt`, `resumeAfter` and
+ * `startAgain` are start()'s options of those names.
  */
-function start(id, options = {}) {
-  const capture = options.capture && (options.capture.push ? startPush(options.capture.push) : startCapture());
-  const file = capture ? null : document.getElementById('file').files[0];
-  if (!file && !capture) throw new Error('no file picked');
+function follow(id, up, extra = {}, { pauseAt, resumeAfter, startAgain = 0 } = {}) {
   const t0 = performance.now();
   const now = () => Math.round(performance.now() - t0);
   const run = {
-    name: file?.name, size: file?.size, lastModified: file?.lastModified, type: file?.type ?? capture.mimeType,
-    capture: capture ? { stoppedAt: null, recorded: 0 } : null,
     states: [], stateLog: [], state: 'idle', progress: [], confirmed: 0, events: [], reconnecting: [],
     created: [], restarted: [], errors: [], requests: [], net: [], failures: [],
-    pausedAt: null, resumeCalls: 0, done: false, ok: null, result: null, error: null, url: null, ms: null,
+    pausedAt: null, resumeCalls: 0, done: false, ok: null, result: null, error: null, url: null, ms: null, ...extra,
   };
   runs[id] = run;
+  uploads[id] = up;
   addEventListener('online', () => run.net.push({ type: 'online', t: now() }));
   addEventListener('offline', () => run.net.push({ type: 'offline', t: now() }));
-  const { headers: fixed = {}, staticHeaders, pauseAt, resumeAfter, startAgain = 0, auth, track = true, capture: take, ...rest } = options;
-  let token = 'stale';
-  let refreshes = 0;
-  let headers = fixed;
-  if (auth || (track && !staticHeaders)) {
-    headers = async (ctx) => {
-      if (auth && ctx.refused === true) token = `fresh-${++refreshes}`;
-      run.requests.push({ method: ctx.method, url: ctx.url, refused: ctx.refused, keys: Object.keys(ctx), t: now(), at: Date.now(), state: up.state });
-      if (api.delayMs > 0) await sleep(api.delayMs);
-      return auth ? { ...fixed, Authorization: `Bearer ${token}` } : fixed;
-    };
-  }
-  const up = capture ? createRecordingUpload({ ...rest, source: capture.recorder, headers }) : createUpload({ ...rest, file, headers });
-  uploads[id] = up;
-  if (capture) captures[id] = capture;
   up.on('progress', ({ bytesConfirmed, bytesTotal, percent }) => {
     run.progress.push({ bytesConfirmed, bytesTotal, percent, t: now() });
     run.confirmed = bytesConfirmed;
@@ -116,14 +88,56 @@ function start(id, options = {}) {
     run.url = up.url ?? run.url;
     run.state = up.state;
   });
-  go();
-  // again(id): start() once more after the run was rejected (the rejection moves to failures).
   restarts[id] = () => {
     if (!run.done || run.ok !== false) throw new Error(`run ${id} has not been rejected`);
     run.failures.push({ ...run.error, t: now() });
     Object.assign(run, { done: false, ok: null, error: null });
     go();
   };
+  return { run, now, go };
+}
+
+/**
+ * Starts (does not await) an upload of the picked file; returns what the page sees of the
+ * file. `options` go to createUpload, except these:
+ *   pauseAt       pause() once this many bytes are confirmed
+ *   resumeAfter   after 'paused', call start() again this many ms later (counted in resumeCalls)
+ *   startAgain    call start() again after a rejection, up to this many times (300 ms later)
+ *   auth          headers() answers `Bearer stale`, and a fresh token after `refused`
+ *   headers       a plain object of headers; staticHeaders passes it to the SDK as is
+ *   track: false  no headers function (otherwise one logs each request and waits delayMs)
+ *   capture       record instead of a file: { ms, timeslice } records an animated canvas with
+ *                 a MediaRecorder (capture.js) for `ms`, handed to createUpload as `source`
+ *                 before the recorder starts; run.capture holds its stop time, and
+ *                 window.ferryTest.captured(id) its output's size and SHA-256; with
+ *                 { push: bytes } it appends random pieces of that size (source: 'push')
+ */
+function start(id, options = {}) {
+  const capture = options.capture && (options.capture.push ? startPush(options.capture.push) : startCapture());
+  const file = capture ? null : document.getElementById('file').files[0];
+  if (!file && !capture) throw new Error('no file picked');
+  const { headers: fixed = {}, staticHeaders, pauseAt, resumeAfter, startAgain = 0, auth, track = true, capture: take, ...rest } = options;
+  let token = 'stale';
+  let refreshes = 0;
+  let headers = fixed;
+  let run;
+  let now;
+  if (auth || (track && !staticHeaders)) {
+    headers = async (ctx) => {
+      if (auth && ctx.refused === true) token = `fresh-${++refreshes}`;
+      run.requests.push({ method: ctx.method, url: ctx.url, refused: ctx.refused, keys: Object.keys(ctx), t: now(), at: Date.now(), state: up.state });
+      if (api.delayMs > 0) await sleep(api.delayMs);
+      return auth ? { ...fixed, Authorization: `Bearer ${token}` } : fixed;
+    };
+  }
+  const up = capture ? createRecordingUpload({ ...rest, source: capture.recorder, headers }) : createUpload({ ...rest, file, headers });
+  if (capture) captures[id] = capture;
+  const followed = follow(id, up, {
+    name: file?.name, size: file?.size, lastModified: file?.lastModified, type: file?.type ?? capture.mimeType,
+    capture: capture ? { stoppedAt: null, recorded: 0 } : null,
+  }, { pauseAt, resumeAfter, startAgain });
+  ({ run, now } = followed);
+  followed.go();
   if (capture) {
     capture.begin(take.timeslice ?? 250, up);
     setTimeout(() => {
@@ -269,17 +283,7 @@ const api = {
   /** resumeAll(); the first recording it continues is tracked as run `id`. */
   resumeAll: async (id) => {
     const { recordings, resumed, needsFile } = await resumeAll();
-    const run = { states: [], progress: [], done: false, ok: null, result: null, error: null, events: [] };
-    runs[id] = run;
-    const up = recordings[0];
-    if (up) {
-      uploads[id] = up;
-      up.on('state', (s) => { run.states.push(s); run.state = s; });
-      up.on('progress', (p) => run.progress.push({ ...p }));
-      up.on('warning', (w) => run.events.push({ type: 'warning', payload: { ...w } }));
-      up.start().then((r) => { run.ok = true; run.result = r; }, (e) => { run.ok = false; run.error = plainError(e); })
-        .finally(() => { run.done = true; });
-    }
+    if (recordings[0]) follow(id, recordings[0]).go();
     return { recordings: recordings.length, resumed: resumed.length, needsFile: needsFile.length };
   },
   list: async () => JSON.parse(JSON.stringify(await listResumableUploads())),
