@@ -180,6 +180,9 @@ async function oneRun(seed, source) {
         if (args.recording) made = await page.evaluate(() => window.ferryTest.freezeCapture('u'));
         await page.close();
         reloaded = true;
+        // The new tab opens once the network is back (where the proxy stands in for an offline
+        // switch, the page itself could not load before).
+        await Promise.allSettled(tasks);
         page = await browser.open(target.page(proxy));
         if (args.recording) {
           await page.evaluate(() => window.ferryTest.resumeAll('u'));
