@@ -51,7 +51,16 @@ impl LiveSource {
         let unreadable =
             |why: String| TransportError::Source(format!("the recording's buffer could not be read: {why}"));
         let returned = self.buffer().body(start as f64, end as f64).map_err(|e| unreadable(js_message(&e)))?;
-        let value = JsFuture::from(Promise::resolve(&returned)).await.map_err(|e| unreadable(js_message(&e)))?;
+        let value = JsFuture::from(Promise::resolve(&returned)).await.map_err(|e| {
+            // Bytes the buffer no longer has: asking again cannot help.
+            let gone =
+                Reflect::get(&e, &"code".into()).ok().and_then(|c| c.as_string()).as_deref() == Some("source_failed");
+            if gone {
+                TransportError::Unreadable(js_message(&e))
+            } else {
+                unreadable(js_message(&e))
+            }
+        })?;
         let blob: Blob = value.dyn_into().map_err(|_| unreadable("body() did not give a Blob".into()))?;
         if blob.size() != (end - start) as f64 {
             return Err(unreadable(format!("it holds {} of the {} bytes asked for", blob.size() as u64, end - start)));

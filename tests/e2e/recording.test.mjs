@@ -15,6 +15,8 @@
 //    recording from its buffer and resumeAll() creates the upload with its length;
 //  - a tab closed after its first confirmed bytes left the buffer, the upload then deleted on the
 //    server: the next page's resumeAll() fails at once with upload_gone, no POST;
+//  - the stored pieces deleted under the page while they wait to be sent: the upload fails at
+//    once with source_failed instead of retrying for its budget;
 //  - forgetUpload() of recordings left by closed tabs (with a session and without) deletes
 //    their pieces;
 //  - a tab closed mid-recording, buffered in the origin-private file system (a MediaRecorder)
@@ -32,7 +34,7 @@ import path from 'node:path';
 import { startServer } from '../support/serve.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { engines, launch, needs } from '../support/page-driver.mjs';
-import { getRun, startRun, until, untilDone } from '../support/recorder.mjs';
+import { getRun, setDelay, startRun, until, untilDone } from '../support/recorder.mjs';
 import { KiB, sleep, uploadId } from '../support/util.mjs';
 
 const TIMEOUT = 90_000;
@@ -330,6 +332,26 @@ for (const engine of engines()) {
         assert.equal(srv.log.filter((e) => e.method === 'POST').length, posts, 'no upload created');
       } finally {
         await next.close();
+      }
+    });
+
+    test("the recording's stored pieces deleted under the page (its data cleared): the upload fails at once with source_failed", needs(engine, 'durableRecording', { timeout: TIMEOUT }), async () => {
+      const page = await driver.open(`${srv.url}test/`);
+      try {
+        // Each request waits 1 s in the app's headers function: the upload lags the recording.
+        await setDelay(page, 1000);
+        await startRun(page, 'g', { ...OPTIONS, capture: { push: 32 * KiB, ms: 60_000, timeslice: 100 } });
+        await until(page, 'g', (r) => r.confirmed > 0, 'confirmed bytes', 30_000);
+        await page.evaluate(() => window.ferryTest.freezeCapture('g'));
+        const gone = await page.evaluate(() => window.ferryTest.storedPieces(true));
+        assert.ok(gone.length >= 2, `pieces were waiting to be sent: ${gone}`);
+        const run = await untilDone(page, 'g', 20_000);
+        assert.equal(run.ok, false, 'the bytes are gone: nothing can finish it');
+        assert.deepEqual([run.error?.kind, run.error?.code], ['storage', 'source_failed'], JSON.stringify(run.error));
+        assert.match(run.error.message, /^the recording's buffered bytes are gone/);
+      } finally {
+        await setDelay(page, 0).catch(() => {});
+        await page.close();
       }
     });
 

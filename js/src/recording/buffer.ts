@@ -10,7 +10,7 @@
 // earlier pages (stored.ts), or decide when to send or release anything (the Rust core does).
 
 import { FerryError } from '../errors.js';
-import { openStore, type PieceStore, type RecordingInfo } from './stores.js';
+import { openStore, PieceMissing, type PieceStore, type RecordingInfo } from './stores.js';
 
 export interface LockManagerLike {
   request(name: string, callback: () => Promise<void>): Promise<void>;
@@ -160,15 +160,21 @@ export class RecordingBuffer {
     });
   }
 
-  /** Bytes `start..end` as one Blob, made from the stored pieces. */
+  /**
+   * Bytes `start..end` as one Blob, made from the stored pieces. Bytes that are gone (not in
+   * the buffer, or a piece its store lost) reject with a `source_failed` FerryError: reading
+   * again cannot bring them back. Other failures may pass.
+   */
   async body(start: number, end: number): Promise<Blob> {
     const parts = this.#pieces.filter((p) => p.offset < end && p.offset + p.size > start);
     const first = parts[0];
     if (!first || first.offset > start) {
       const held = this.#pieces.map((p) => `${p.offset}+${p.size}`).join(' ');
-      throw new Error(`bytes ${start}..${end} are not in the buffer (it holds ${held || 'nothing'})`);
+      throw new FerryError('storage', 'source_failed', `bytes ${start}..${end} are not in the buffer (it holds ${held || 'nothing'})`);
     }
-    const blobs = await Promise.all(parts.map((p) => p.store.get(p.offset)));
+    const blobs = await Promise.all(parts.map((p) => p.store.get(p.offset))).catch((err: unknown) => {
+      throw err instanceof PieceMissing ? new FerryError('storage', 'source_failed', err.message) : err;
+    });
     return new Blob(blobs).slice(start - first.offset, end - first.offset);
   }
 

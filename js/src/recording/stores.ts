@@ -24,7 +24,15 @@ function asInfo(value: unknown): RecordingInfo | null {
   return { endpoint: v.endpoint, metadata: { ...v.metadata }, type: v.type, createdAt: v.createdAt };
 }
 
-/** One recording's pieces, by offset. Every method is one operation on the store. */
+/** A piece the store no longer has (deleted under the page: the site's data cleared). */
+export class PieceMissing extends Error {
+  constructor(offset: number) {
+    super(`the piece at byte ${offset} is missing from its store`);
+  }
+}
+
+/** One recording's pieces, by offset. Every method is one operation on the store. `get`
+ * rejects with `PieceMissing` when the piece is gone. */
 export interface PieceStore {
   /** 'opfs', 'indexeddb' or 'memory'. */
   readonly kind: string;
@@ -93,7 +101,10 @@ async function opfsStore(id: string): Promise<PieceStore> {
       await writable.close();
     },
     async get(offset) {
-      return (await dir.getFileHandle(pieceName(offset))).getFile();
+      const handle = await dir.getFileHandle(pieceName(offset)).catch((err: unknown) => {
+        throw (err as { name?: string })?.name === 'NotFoundError' ? new PieceMissing(offset) : err;
+      });
+      return handle.getFile();
     },
     async remove(offset) {
       await dir.removeEntry(pieceName(offset));
@@ -189,7 +200,7 @@ async function indexedDbStore(id: string): Promise<PieceStore> {
     },
     async get(offset) {
       const row = (await request((await tx('readonly')).get([id, offset]))) as { piece?: unknown } | undefined;
-      if (!(row?.piece instanceof Blob)) throw new Error(`piece ${offset} of the recording is missing`);
+      if (!(row?.piece instanceof Blob)) throw new PieceMissing(offset);
       return row.piece;
     },
     async remove(offset) {

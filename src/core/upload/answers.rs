@@ -53,8 +53,13 @@ impl Upload {
             // Sending again cannot help: the bytes are gone or changed under the page.
             TransportError::Unreadable(msg) => {
                 let url = self.url().map(str::to_string);
-                let code = if self.length.is_live() { Code::SourceFailed } else { Code::FileUnreadable };
-                return self.fail(url, Error::new(ErrorKind::Storage, code, msg));
+                let error = if self.length.is_live() {
+                    let message = format!("the recording's buffered bytes are gone ({msg})");
+                    Error::new(ErrorKind::Storage, Code::SourceFailed, message)
+                } else {
+                    Error::new(ErrorKind::Storage, Code::FileUnreadable, msg)
+                };
+                return self.fail(url, error);
             }
             TransportError::Redirect => {
                 let url = self.url().map(str::to_string);

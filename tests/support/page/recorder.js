@@ -302,13 +302,20 @@ const api = {
     };
   },
   /** How many recording pieces the origin-private file system holds now (every recording). */
-  /** The offsets of the recording pieces stored in the origin-private file system. */
-  storedPieces: async () => {
+  /**
+   * The offsets of the recording pieces stored in the origin-private file system; with
+   * `remove`, those pieces are deleted too (as when the site's data is cleared).
+   */
+  storedPieces: async (remove = false) => {
     const offsets = [];
     const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('ferry-recordings', { create: true });
     for await (const dir of root.values()) {
       if (dir.kind !== 'directory') continue;
-      for await (const name of dir.keys()) if (/^\d{16}$/.test(name)) offsets.push(Number(name));
+      for await (const name of dir.keys()) {
+        if (!/^\d{16}$/.test(name)) continue;
+        offsets.push(Number(name));
+        if (remove) await dir.removeEntry(name);
+      }
     }
     return offsets;
   },
