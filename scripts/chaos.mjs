@@ -115,6 +115,17 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => { cleanup().finally(() => process.exit(130)); });
 }
 
+/** Calls `fn` once, as the `n`th PATCH through `proxy` goes out. */
+function atPatch(proxy, n, fn) {
+  let patches = 0;
+  const onRequest = (info) => {
+    if (info.method !== 'PATCH' || ++patches !== n) return;
+    proxy.events.off('request', onRequest);
+    fn();
+  };
+  proxy.events.on('request', onRequest);
+}
+
 /** One seeded run: random faults at `rate`, maybe one offline episode mid-upload. */
 async function oneRun(seed, source) {
   const plan = mulberry32(seed ^ 0x5eed);
@@ -132,10 +143,7 @@ async function oneRun(seed, source) {
   let onlineAt = null; // node clock, for matching proxy log times
   try {
     if (offline) {
-      let patches = 0;
-      const onRequest = (info) => {
-        if (info.method !== 'PATCH' || ++patches !== offline.atPatch) return;
-        proxy.events.off('request', onRequest);
+      atPatch(proxy, offline.atPatch, () => {
         tasks.push((async () => {
           // Without an offline switch in the driver, the network still goes away: the proxy
           // refuses every connection for that while.
@@ -149,21 +157,12 @@ async function oneRun(seed, source) {
           else await proxy.online();
           offlineDone = true;
         })());
-      };
-      proxy.events.on('request', onRequest);
+      });
     }
     // --reload: the tab closes as its PATCH number reloadAt goes out.
     let reload = null;
     const reloadDue = new Promise((resolve) => { reload = resolve; });
-    if (reloadAt) {
-      let patches = 0;
-      const onRequest = (info) => {
-        if (info.method !== 'PATCH' || ++patches !== reloadAt) return;
-        proxy.events.off('request', onRequest);
-        reload();
-      };
-      proxy.events.on('request', onRequest);
-    }
+    if (reloadAt) atPatch(proxy, reloadAt, reload);
     const options = { ...OPTIONS, endpoint: target.endpoint(proxy, source) };
     if (args.recording) {
       await startRun(page, 'u', { ...options, capture: CAPTURE });

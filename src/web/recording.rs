@@ -48,9 +48,10 @@ impl LiveSource {
 
     /// Bytes `start..end` of the recording, as one Blob.
     pub async fn body(&self, start: u64, end: u64) -> Result<Blob, TransportError> {
-        let unreadable =
+        // For now: the request is sent again later.
+        let unavailable =
             |why: String| TransportError::Source(format!("the recording's buffer could not be read: {why}"));
-        let returned = self.buffer().body(start as f64, end as f64).map_err(|e| unreadable(js_message(&e)))?;
+        let returned = self.buffer().body(start as f64, end as f64).map_err(|e| unavailable(js_message(&e)))?;
         let value = JsFuture::from(Promise::resolve(&returned)).await.map_err(|e| {
             // Bytes the buffer no longer has: asking again cannot help.
             let gone =
@@ -58,12 +59,12 @@ impl LiveSource {
             if gone {
                 TransportError::Unreadable(js_message(&e))
             } else {
-                unreadable(js_message(&e))
+                unavailable(js_message(&e))
             }
         })?;
-        let blob: Blob = value.dyn_into().map_err(|_| unreadable("body() did not give a Blob".into()))?;
+        let blob: Blob = value.dyn_into().map_err(|_| unavailable("body() did not give a Blob".into()))?;
         if blob.size() != (end - start) as f64 {
-            return Err(unreadable(format!("it holds {} of the {} bytes asked for", blob.size() as u64, end - start)));
+            return Err(unavailable(format!("it holds {} of the {} bytes asked for", blob.size() as u64, end - start)));
         }
         Ok(blob)
     }

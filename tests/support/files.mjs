@@ -39,9 +39,7 @@ export const hashFile = (file) => hashStream(fs.createReadStream(file, { highWat
 
 /** SHA-256 (hex) of a file on disk, streamed. */
 export async function sha256File(file) {
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 * MiB })) hash.update(chunk);
-  return hash.digest('hex');
+  return (await hashFile(file)).sha256;
 }
 
 /**
